@@ -1,0 +1,236 @@
+"""`gpuchain keys`: create, list, show, delete, export and import keyring keys.
+
+Keys live in `HOME/keyring-file/` (encrypted; passphrase from GPUCHAIN_KEYRING_PASSPHRASE
+or asked on the terminal) or, with `--keyring-backend test`, unencrypted in
+`HOME/keyring-test/`. There are no mnemonics: back a key up with `keys export`, or
+recreate it with `keys add NAME --recover`, which reads its 32-byte seed as 64 hex
+characters from stdin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from chain.cli.output import CommandError, emit
+from chain.crypto import PUBKEY_TYPE_URL
+from chain.keyring import (
+    KEY_TYPE,
+    PASSPHRASE_ENV,
+    KeyInfo,
+    Keyring,
+    KeyringError,
+    parse_hex_seed,
+    prompt_passphrase,
+)
+
+TEST_BACKEND_WARNING = (
+    "WARNING: the test keyring backend stores keys unencrypted on disk; "
+    "use it only for local networks and tests."
+)
+
+
+def register(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """Add the `keys` command group."""
+    keys_parser = commands.add_parser(
+        "keys", parents=[common], help="manage keyring keys", description=__doc__
+    )
+    keys_commands = keys_parser.add_subparsers(dest="keys_command", required=True, metavar="CMD")
+
+    add = keys_commands.add_parser(
+        "add",
+        parents=[common],
+        help="create a new key, or recover one from its seed",
+        description="Create a key named NAME. With --recover, read its 32-byte seed as 64 "
+        "hex characters from stdin instead of generating one (there is no mnemonic).",
+    )
+    add.add_argument("name", metavar="NAME")
+    add.add_argument(
+        "--recover", action="store_true", help="read a hex seed from stdin instead of generating"
+    )
+    add.set_defaults(func=add_key)
+
+    list_parser = keys_commands.add_parser("list", parents=[common], help="list all keys")
+    list_parser.set_defaults(func=list_keys)
+
+    show = keys_commands.add_parser("show", parents=[common], help="show a key by name or address")
+    show.add_argument("name", metavar="NAME")
+    show.add_argument("-a", "--address", action="store_true", help="print only the address")
+    show.set_defaults(func=show_key)
+
+    delete = keys_commands.add_parser("delete", parents=[common], help="delete a key")
+    delete.add_argument("name", metavar="NAME")
+    delete.add_argument("-y", "--yes", action="store_true", help="skip the confirmation")
+    delete.set_defaults(func=delete_key)
+
+    export = keys_commands.add_parser(
+        "export",
+        parents=[common],
+        help="print a key as passphrase-encrypted ASCII armor",
+        description="Print the key as ASCII armor encrypted under an export passphrase, "
+        f"read from {PASSPHRASE_ENV} or asked on the terminal.",
+    )
+    export.add_argument("name", metavar="NAME")
+    export.set_defaults(func=export_key)
+
+    import_parser = keys_commands.add_parser(
+        "import",
+        parents=[common],
+        help="import a key exported with `keys export`",
+        description="Store the armored key in FILE ('-' for stdin) as NAME; its export "
+        f"passphrase is read from {PASSPHRASE_ENV} or asked on the terminal.",
+    )
+    import_parser.add_argument("name", metavar="NAME")
+    import_parser.add_argument("file", metavar="FILE", help="armored key file, or - for stdin")
+    import_parser.set_defaults(func=import_key)
+
+
+def open_keyring(args: argparse.Namespace) -> Keyring:
+    """The keyring selected by --home and --keyring-backend."""
+    try:
+        return Keyring(Path(args.home), args.keyring_backend)
+    except KeyringError as error:
+        raise CommandError(str(error)) from None
+
+
+def key_json(info: KeyInfo) -> dict[str, Any]:
+    """A key as `keys show -o json` prints it in the Cosmos SDK."""
+    pubkey = {"@type": PUBKEY_TYPE_URL, "key": base64.b64encode(info.public_key).decode("ascii")}
+    return {
+        "name": info.name,
+        "type": KEY_TYPE,
+        "address": info.address,
+        "pubkey": json.dumps(pubkey, separators=(",", ":")),
+    }
+
+
+def key_text(info: KeyInfo) -> str:
+    """A key as the YAML-like list item `keys show` prints for people."""
+    record = key_json(info)
+    return (
+        f"- address: {record['address']}\n"
+        f"  name: {record['name']}\n"
+        f"  pubkey: '{record['pubkey']}'\n"
+        f"  type: {record['type']}"
+    )
+
+
+def add_key(args: argparse.Namespace) -> int:
+    """`keys add NAME [--recover]`."""
+    keyring = open_keyring(args)
+    try:
+        private_key = parse_hex_seed(_read_seed()) if args.recover else None
+        info = keyring.add(args.name, private_key)
+    except KeyringError as error:
+        raise CommandError(str(error)) from None
+    if keyring.backend == "test":
+        print(TEST_BACKEND_WARNING, file=sys.stderr)
+    if not args.recover:
+        print(
+            f"Back this key up with `gpuchain keys export {info.name}`: "
+            "there is no mnemonic to recover it from.",
+            file=sys.stderr,
+        )
+    emit(args, key_json(info), key_text(info))
+    return 0
+
+
+def list_keys(args: argparse.Namespace) -> int:
+    """`keys list`."""
+    try:
+        infos = open_keyring(args).list()
+    except KeyringError as error:
+        raise CommandError(str(error)) from None
+    text = "\n".join(key_text(info) for info in infos) if infos else "No keys in the keyring."
+    emit(args, [key_json(info) for info in infos], text)
+    return 0
+
+
+def show_key(args: argparse.Namespace) -> int:
+    """`keys show NAME [-a]`; with -a, exactly the address and a newline, whatever -o says."""
+    try:
+        info = open_keyring(args).show(args.name)
+    except KeyringError as error:
+        raise CommandError(str(error)) from None
+    if args.address:
+        print(info.address)
+    else:
+        emit(args, key_json(info), key_text(info))
+    return 0
+
+
+def delete_key(args: argparse.Namespace) -> int:
+    """`keys delete NAME [--yes]`; asks for confirmation on a terminal unless --yes."""
+    keyring = open_keyring(args)
+    try:
+        if not keyring.has(args.name):
+            raise KeyringError(
+                f"unknown key: no key named {args.name!r} in the {keyring.backend} keyring "
+                "(delete takes a name, not an address)"
+            )
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise CommandError(
+                    f"refusing to delete key {args.name!r} without confirmation: "
+                    "stdin is not a terminal, pass --yes"
+                )
+            print(f"Key {args.name!r} will be deleted. Continue? [y/N] ", end="", file=sys.stderr)
+            sys.stderr.flush()
+            if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+                raise CommandError(f"key {args.name!r} not deleted: not confirmed")
+        keyring.delete(args.name)
+    except KeyringError as error:
+        raise CommandError(str(error)) from None
+    emit(args, {"name": args.name, "deleted": True}, f"Key {args.name!r} deleted.")
+    return 0
+
+
+def export_key(args: argparse.Namespace) -> int:
+    """`keys export NAME`: the armored key on stdout."""
+    keyring = open_keyring(args)
+    try:
+        keyring.show(args.name)  # an unknown key fails before any passphrase is asked for
+        export_passphrase = prompt_passphrase("Enter passphrase to encrypt the exported key: ")
+        if sys.stdin.isatty() and PASSPHRASE_ENV not in os.environ:
+            again = prompt_passphrase("Re-enter export passphrase: ")
+            if again != export_passphrase:
+                raise KeyringError("export passphrases do not match")
+        armored = keyring.export(args.name, export_passphrase)
+    except KeyringError as error:
+        raise CommandError(str(error)) from None
+    emit(args, {"name": args.name, "armor": armored}, armored.rstrip("\n"))
+    return 0
+
+
+def import_key(args: argparse.Namespace) -> int:
+    """`keys import NAME FILE`."""
+    try:
+        armored = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot read armored key file {args.file}: {error}") from None
+    keyring = open_keyring(args)
+    try:
+        export_passphrase = prompt_passphrase("Enter passphrase to decrypt the imported key: ")
+        info = keyring.import_key(args.name, armored, export_passphrase)
+    except KeyringError as error:
+        raise CommandError(str(error)) from None
+    emit(args, key_json(info), key_text(info))
+    return 0
+
+
+def _read_seed() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Enter the key's seed (64 hex characters): ")
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise KeyringError("no seed on stdin: --recover reads 64 hex characters from stdin")
+    return line
