@@ -1,0 +1,57 @@
+# gpuchain: `make localnet` runs a local network, `make test` runs the tests.
+# Both run `make setup` first; setup is idempotent and only redoes what changed.
+
+COMETBFT_VERSION := v0.38.26
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools/bin
+COMETBFT := $(TOOLS)/cometbft
+PROTO_FILES := $(shell find proto -name '*.proto')
+export PATH := $(CURDIR)/$(TOOLS):$(PATH)
+
+.PHONY: setup proto test lint localnet localnet-stop localnet-status bench clean
+
+setup: $(VENV)/.installed $(COMETBFT) chain/pb/.generated
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(COMETBFT): Makefile
+	mkdir -p $(TOOLS)
+	GOBIN=$(CURDIR)/$(TOOLS) go install github.com/cometbft/cometbft/cmd/cometbft@$(COMETBFT_VERSION)
+	$(COMETBFT) version
+	touch $@
+
+chain/pb/.generated: $(VENV)/.installed $(PROTO_FILES) proto/generate.py Makefile
+	$(BIN)/python proto/generate.py $(COMETBFT_VERSION)
+	touch $@
+
+proto: chain/pb/.generated
+
+test: setup
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
+
+lint: setup
+	$(BIN)/ruff check chain x sdl provider tests bench localnet proto
+	$(BIN)/ruff format --check chain x sdl provider tests bench localnet proto
+	$(BIN)/mypy chain x sdl
+	$(BIN)/lint-imports
+
+localnet: setup
+	$(BIN)/python -m localnet.run
+
+localnet-stop:
+	$(BIN)/python -m localnet.run --stop
+
+localnet-status:
+	$(BIN)/python -m localnet.run --status
+
+bench: setup
+	$(BIN)/python bench/throughput.py
+
+clean:
+	rm -rf $(VENV) .tools chain/pb localnet/.data

@@ -1,0 +1,183 @@
+"""The ABCI 2.0 socket server: CometBFT's framing and dispatch, nothing else.
+
+Each frame is an unsigned varint length followed by a serialized `Request`; responses
+go back in order on the same connection, and CometBFT sends `Flush` when it wants them.
+CometBFT opens four connections (consensus, mempool, query, snapshot). Consensus work
+runs on one worker thread, queries on another, so a slow FinalizeBlock never stalls
+CheckTx or Query on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from google.protobuf.message import DecodeError
+
+from chain.app import Application
+from chain.pb.tendermint.abci import types_pb2 as abci
+
+log = logging.getLogger("gpuchain.abci")
+
+MAX_FRAME_BYTES = 128 * 1024 * 1024
+_VARINT_MAX_BYTES = 10
+
+
+class FrameError(Exception):
+    """The peer sent bytes that are not a valid ABCI frame."""
+
+
+def encode_frame(message: Any) -> bytes:
+    body = message.SerializeToString()
+    length = len(body)
+    prefix = bytearray()
+    while True:
+        byte = length & 0x7F
+        length >>= 7
+        if length:
+            prefix.append(byte | 0x80)
+        else:
+            prefix.append(byte)
+            return bytes(prefix) + body
+
+
+async def read_frame(reader: asyncio.StreamReader) -> bytes | None:
+    """The next frame's body, or None at a clean end of stream."""
+    length = 0
+    for index in range(_VARINT_MAX_BYTES):
+        byte = await reader.read(1)
+        if not byte:
+            if index == 0:
+                return None
+            raise FrameError("connection closed inside a frame length")
+        length |= (byte[0] & 0x7F) << (7 * index)
+        if not byte[0] & 0x80:
+            break
+    else:
+        raise FrameError("frame length varint is too long")
+    if length > MAX_FRAME_BYTES:
+        raise FrameError(f"frame of {length} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
+    try:
+        return await reader.readexactly(length)
+    except asyncio.IncompleteReadError:
+        raise FrameError("connection closed inside a frame body") from None
+
+
+class AbciServer:
+    """Serves one Application to CometBFT over a unix socket or loopback TCP."""
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self._consensus = ThreadPoolExecutor(1, thread_name_prefix="abci-consensus")
+        self._queries = ThreadPoolExecutor(1, thread_name_prefix="abci-query")
+        self._server: asyncio.AbstractServer | None = None
+        self.connection_failures = 0
+        self._handlers: dict[str, tuple[Callable[[Any], Any], str, ThreadPoolExecutor | None]] = {
+            "info": (app.info, "info", None),
+            "init_chain": (app.init_chain, "init_chain", self._consensus),
+            "check_tx": (app.check_tx, "check_tx", None),
+            "prepare_proposal": (app.prepare_proposal, "prepare_proposal", self._consensus),
+            "process_proposal": (app.process_proposal, "process_proposal", self._consensus),
+            "finalize_block": (app.finalize_block, "finalize_block", self._consensus),
+            "commit": (lambda _request: app.commit(), "commit", self._consensus),
+            "query": (app.query, "query", self._queries),
+            "extend_vote": (lambda _r: abci.ResponseExtendVote(), "extend_vote", None),
+            "verify_vote_extension": (
+                lambda _r: abci.ResponseVerifyVoteExtension(
+                    status=abci.ResponseVerifyVoteExtension.ACCEPT
+                ),
+                "verify_vote_extension",
+                None,
+            ),
+            "list_snapshots": (lambda _r: abci.ResponseListSnapshots(), "list_snapshots", None),
+            "offer_snapshot": (
+                lambda _r: abci.ResponseOfferSnapshot(result=abci.ResponseOfferSnapshot.REJECT),
+                "offer_snapshot",
+                None,
+            ),
+            "load_snapshot_chunk": (
+                lambda _r: abci.ResponseLoadSnapshotChunk(),
+                "load_snapshot_chunk",
+                None,
+            ),
+            "apply_snapshot_chunk": (
+                lambda _r: abci.ResponseApplySnapshotChunk(
+                    result=abci.ResponseApplySnapshotChunk.ABORT
+                ),
+                "apply_snapshot_chunk",
+                None,
+            ),
+        }
+
+    async def start(self, address: str) -> None:
+        """Listen on `unix:///path` or `tcp://127.0.0.1:port`."""
+        if address.startswith("unix://"):
+            path = Path(address.removeprefix("unix://"))
+            if path.exists():
+                path.unlink()
+            self._server = await asyncio.start_unix_server(self._serve, path=str(path))
+            os.chmod(path, 0o600)
+        elif address.startswith("tcp://"):
+            host, _, port = address.removeprefix("tcp://").rpartition(":")
+            self._server = await asyncio.start_server(self._serve, host=host, port=int(port))
+        else:
+            raise ValueError(f"ABCI address {address!r} must start with unix:// or tcp://")
+        log.info("ABCI server listening on %s", address)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        self._consensus.shutdown(wait=True)
+        self._queries.shutdown(wait=True)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                body = await read_frame(reader)
+                if body is None:
+                    return
+                request = abci.Request()
+                try:
+                    request.ParseFromString(body)
+                except DecodeError as error:
+                    raise FrameError(f"frame is not an ABCI Request ({error})") from None
+                kind = request.WhichOneof("value")
+                if kind == "flush":
+                    writer.write(encode_frame(abci.Response(flush=abci.ResponseFlush())))
+                    await writer.drain()
+                    continue
+                if kind == "echo":
+                    response = abci.Response(echo=abci.ResponseEcho(message=request.echo.message))
+                elif kind in self._handlers:
+                    handler, field, executor = self._handlers[kind]
+                    argument = getattr(request, kind)
+                    try:
+                        if executor is None:
+                            result = handler(argument)
+                        else:
+                            result = await loop.run_in_executor(executor, handler, argument)
+                    except Exception as error:
+                        # CometBFT halts on an exception response: the right outcome for a
+                        # broken invariant or unreadable genesis, never silent divergence.
+                        log.exception("ABCI %s failed", kind)
+                        result = None
+                        response = abci.Response(exception=abci.ResponseException(error=str(error)))
+                    if result is not None:
+                        response = abci.Response(**{field: result})
+                else:
+                    raise FrameError(f"unsupported ABCI request {kind!r}")
+                writer.write(encode_frame(response))
+        except FrameError as error:
+            self.connection_failures += 1
+            log.error("closing ABCI connection: %s", error)
+        except (ConnectionResetError, BrokenPipeError):
+            log.info("ABCI connection closed by peer")
+        finally:
+            writer.close()

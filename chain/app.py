@@ -1,0 +1,445 @@
+"""The state machine: ABCI 2.0 requests in, deterministic results and app hashes out.
+
+This file holds no sockets (abci_server.py translates the wire) and no module logic
+(modules plug in through chain.module). Read it top to bottom as a block's life:
+init_chain → check_tx → prepare/process_proposal → finalize_block → commit → query.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
+
+from chain import metrics
+from chain.coins import DecPrice
+from chain.context import (
+    Context,
+    Event,
+    ExecMode,
+    GasMeter,
+    GasMeteredStore,
+    GasSchedule,
+    infinite_gas,
+)
+from chain.errors import INTERNAL, INVALID_REQUEST, TX_DECODE, UNKNOWN_REQUEST, AppError
+from chain.merkle import verify_proof
+from chain.module import Invariant, Module, MsgRoute, QueryRoute, section
+from chain.pb.cosmos.base.abci.v1beta1 import abci_pb2 as cosmos_abci_pb2
+from chain.pb.tendermint.abci import types_pb2 as abci
+from chain.pb.tendermint.crypto import proof_pb2
+from chain.store import CommitStore, KVStore, Overlay
+from chain.tx import DecodedTx, decode_tx
+
+log = logging.getLogger("gpuchain.app")
+
+APP_VERSION = 1
+APP_PREFIX = b"\x00"
+CHAIN_ID_KEY = APP_PREFIX + b"\x01"
+PROOF_OP_TYPE = "gpuchain:smt"
+STORE_QUERY_PATH = "/store/key"
+
+
+class Ante(Protocol):
+    """The checks every tx passes before its messages (x/auth provides them)."""
+
+    def max_tx_bytes(self, store: KVStore) -> int: ...
+
+    def run(
+        self,
+        ctx: Context,
+        tx: DecodedTx,
+        signers: Sequence[str],
+        node_min_gas_price: DecPrice | None,
+    ) -> object: ...
+
+
+class InvariantBroken(Exception):
+    """State violates an invariant: the node halts rather than commit it."""
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Node-local settings: they may differ between validators without forking the chain."""
+
+    min_gas_price: DecPrice | None = None
+    invariant_check_period: int = 0
+    version: str = "0.1.0"
+
+
+@dataclass
+class TxOutcome:
+    code: int = 0
+    codespace: str = ""
+    log: str = ""
+    data: bytes = b""
+    gas_wanted: int = 0
+    gas_used: int = 0
+    events: list[Event] = field(default_factory=list)
+
+
+def _abci_events(events: Sequence[Event]) -> list[abci.Event]:
+    return [
+        abci.Event(
+            type=event.type,
+            attributes=[
+                abci.EventAttribute(key=k, value=v, index=True) for k, v in event.attributes
+            ],
+        )
+        for event in events
+    ]
+
+
+def _time_ns(timestamp: Any) -> int:
+    return int(timestamp.seconds) * 1_000_000_000 + int(timestamp.nanos)
+
+
+class Application:
+    """One instance per node; CometBFT drives it through the ABCI methods below."""
+
+    def __init__(
+        self, store: CommitStore, modules: Sequence[Module], ante: Ante, config: AppConfig
+    ) -> None:
+        self.store = store
+        self.modules = list(modules)
+        self.config = config
+        self.schedule = GasSchedule()
+        self.routes: dict[str, MsgRoute] = {}
+        self.queries: dict[str, QueryRoute] = {}
+        for module in self.modules:
+            for route in module.msg_routes():
+                self.routes[route.type_url] = route
+            for query in module.query_routes():
+                self.queries[query.path] = query
+        self.registry = {url: route.message_class for url, route in self.routes.items()}
+        self.invariants: list[Invariant] = [i for m in self.modules for i in m.invariants()]
+        self.ante = ante
+        self.chain_id = (store.committed().get(CHAIN_ID_KEY) or b"").decode()
+        self._check_state = Overlay(store.committed())
+        self._finalized_height = 0
+
+    # --- connection handshake -------------------------------------------------------
+
+    def info(self, request: abci.RequestInfo) -> abci.ResponseInfo:
+        """Where the app stands, so CometBFT replays exactly the blocks it lacks."""
+        last = self.store.last
+        return abci.ResponseInfo(
+            data="gpuchain",
+            version=self.config.version,
+            app_version=APP_VERSION,
+            last_block_height=last.height,
+            last_block_app_hash=last.app_hash,
+        )
+
+    def init_chain(self, request: abci.RequestInitChain) -> abci.ResponseInitChain:
+        """Load genesis into a pending layer; it is committed with the first block."""
+        self.store.discard_pending()
+        try:
+            app_state = json.loads(request.app_state_bytes or b"{}")
+        except json.JSONDecodeError as error:
+            raise ValueError(f"genesis app_state is not valid JSON: {error}") from None
+        self.chain_id = request.chain_id
+        genesis = self.store.begin_block()
+        genesis.set(CHAIN_ID_KEY, request.chain_id.encode())
+        ctx = Context(
+            genesis,
+            request.chain_id,
+            request.initial_height,
+            _time_ns(request.time),
+            ExecMode.GENESIS,
+            infinite_gas(),
+        )
+        for module in self.modules:
+            state = section(app_state, module.name) or module.default_genesis()
+            module.validate_genesis(state)
+            module.init_genesis(ctx, state)
+        self._assert_invariants(genesis)
+        app_hash = self.store.finalize(genesis)
+        return abci.ResponseInitChain(app_hash=app_hash)
+
+    # --- mempool ---------------------------------------------------------------------
+
+    def check_tx(self, request: abci.RequestCheckTx) -> abci.ResponseCheckTx:
+        """Admit a tx to the mempool if it would pass the ante checks on current state."""
+        mode = ExecMode.RECHECK if request.type == abci.CHECK_TX_TYPE_RECHECK else ExecMode.CHECK
+        outcome = self._run_tx(
+            self._check_state, request.tx, mode, self.store.last.height + 1, 0, messages=False
+        )
+        metrics.CHECK_TXS.labels("ok" if outcome.code == 0 else "rejected").inc()
+        return abci.ResponseCheckTx(
+            code=outcome.code,
+            codespace=outcome.codespace,
+            log=outcome.log,
+            gas_wanted=outcome.gas_wanted,
+            gas_used=outcome.gas_used,
+        )
+
+    # --- proposals -------------------------------------------------------------------
+
+    def _stateless_ok(self, raw: bytes) -> bool:
+        try:
+            self._decode(raw, self.ante.max_tx_bytes(self.store.committed()))
+        except AppError:
+            return False
+        return True
+
+    def prepare_proposal(
+        self, request: abci.RequestPrepareProposal
+    ) -> abci.ResponsePrepareProposal:
+        """Keep the mempool's order, drop undecodable txs, stay within the byte limit."""
+        chosen, size = [], 0
+        for raw in request.txs:
+            if size + len(raw) > request.max_tx_bytes:
+                break
+            if self._stateless_ok(raw):
+                chosen.append(raw)
+                size += len(raw)
+        return abci.ResponsePrepareProposal(txs=chosen)
+
+    def process_proposal(
+        self, request: abci.RequestProcessProposal
+    ) -> abci.ResponseProcessProposal:
+        """Reject a proposal carrying a tx no honest proposer would include."""
+        accept = all(self._stateless_ok(raw) for raw in request.txs)
+        status = (
+            abci.ResponseProcessProposal.ACCEPT if accept else abci.ResponseProcessProposal.REJECT
+        )
+        return abci.ResponseProcessProposal(status=status)
+
+    # --- block execution -------------------------------------------------------------
+
+    def finalize_block(self, request: abci.RequestFinalizeBlock) -> abci.ResponseFinalizeBlock:
+        """Execute a decided block: hooks, every tx in order, hooks, then the new app hash."""
+        started = time.perf_counter()  # nondeterminism-ok: metrics only
+        if request.height <= self.store.last.height:
+            raise ValueError(f"block {request.height} is already committed")
+        block = self.store.begin_block()
+        block_time = _time_ns(request.time)
+        block_events: list[Event] = []
+        ctx = Context(
+            block,
+            self.chain_id,
+            request.height,
+            block_time,
+            ExecMode.FINALIZE,
+            infinite_gas(),
+            block_events,
+        )
+        for module in self.modules:
+            module.begin_block(ctx)
+        results = []
+        for raw in request.txs:
+            outcome = self._run_tx(block, raw, ExecMode.FINALIZE, request.height, block_time)
+            metrics.TXS.labels("ok" if outcome.code == 0 else "failed").inc()
+            results.append(
+                abci.ExecTxResult(
+                    code=outcome.code,
+                    codespace=outcome.codespace,
+                    log=outcome.log,
+                    data=outcome.data,
+                    gas_wanted=outcome.gas_wanted,
+                    gas_used=outcome.gas_used,
+                    events=_abci_events(outcome.events),
+                )
+            )
+        for module in self.modules:
+            module.end_block(ctx)
+        period = self.config.invariant_check_period
+        if period and request.height % period == 0:
+            self._assert_invariants(block)
+        app_hash = self.store.finalize(block)
+        self._finalized_height = request.height
+        metrics.FINALIZE_SECONDS.observe(time.perf_counter() - started)  # nondeterminism-ok
+        return abci.ResponseFinalizeBlock(
+            events=_abci_events(block_events), tx_results=results, app_hash=app_hash
+        )
+
+    def commit(self) -> abci.ResponseCommit:
+        """Persist the finalized block atomically; mempool checks restart from it."""
+        started = time.perf_counter()  # nondeterminism-ok: metrics only
+        info = self.store.commit(self._finalized_height)
+        self._check_state = Overlay(self.store.committed())
+        metrics.HEIGHT.set(info.height)
+        metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)  # nondeterminism-ok
+        return abci.ResponseCommit()
+
+    # --- transactions ----------------------------------------------------------------
+
+    def _decode(self, raw: bytes, max_tx_bytes: int) -> tuple[DecodedTx, list[MsgRoute]]:
+        tx = decode_tx(raw, self.registry, max_tx_bytes)
+        routes = [self.routes[url] for url in tx.type_urls]
+        for index, (route, message) in enumerate(zip(routes, tx.messages, strict=True)):
+            try:
+                route.validate_basic(message)
+            except AppError as error:
+                raise AppError(error.kind, f"message {index}: {error.detail}") from None
+        return tx, routes
+
+    def _run_tx(
+        self,
+        base: KVStore,
+        raw: bytes,
+        mode: ExecMode,
+        height: int,
+        block_time_ns: int,
+        messages: bool = True,
+    ) -> TxOutcome:
+        """Ante checks, then (unless only checking) the messages in a layer of their own.
+
+        The ante layer (fee, sequence) is kept even when a message fails or runs out of
+        gas; the message layer is kept only if every message succeeds.
+        """
+        outcome = TxOutcome()
+        meter = GasMeter(0)
+        try:
+            tx, routes = self._decode(raw, self.ante.max_tx_bytes(base))
+            outcome.gas_wanted = tx.gas_limit
+            meter = GasMeter(tx.gas_limit)
+            ante_layer = Overlay(base)
+            ctx = Context(
+                GasMeteredStore(ante_layer, meter, self.schedule),
+                self.chain_id,
+                height,
+                block_time_ns,
+                mode,
+                meter,
+            )
+            signers = [
+                route.signer(message) for route, message in zip(routes, tx.messages, strict=True)
+            ]
+            self.ante.run(ctx, tx, signers, self.config.min_gas_price)
+            outcome.events = list(ctx.events)
+            if messages:
+                self._run_messages(ctx, ante_layer, tx, routes, signers, outcome)
+            ante_layer.write()
+        except AppError as error:
+            self._fail(outcome, error)
+        except Exception:
+            log.exception("internal error executing tx at height %d", height)
+            self._fail(outcome, INTERNAL())
+        outcome.gas_used = min(meter.consumed, meter.limit)
+        return outcome
+
+    def _run_messages(
+        self,
+        ctx: Context,
+        ante_layer: Overlay,
+        tx: DecodedTx,
+        routes: list[MsgRoute],
+        signers: list[str],
+        outcome: TxOutcome,
+    ) -> None:
+        message_layer = Overlay(ante_layer)
+        message_ctx = ctx.with_store(
+            GasMeteredStore(message_layer, ctx.gas, self.schedule)
+        ).with_events([])
+        responses = []
+        try:
+            for route, message, signer in zip(routes, tx.messages, signers, strict=True):
+                message_ctx.emit(
+                    "message",
+                    ("action", route.type_url),
+                    ("sender", signer),
+                    ("module", route.module),
+                )
+                response = route.handler(message_ctx, message)
+                responses.append(
+                    any_pb2.Any(
+                        type_url="/" + response.DESCRIPTOR.full_name,
+                        value=response.SerializeToString(),
+                    )
+                )
+        except AppError as error:
+            self._fail(outcome, error)
+            return
+        except Exception:
+            log.exception("internal error in %s at height %d", routes[0].type_url, ctx.height)
+            self._fail(outcome, INTERNAL())
+            return
+        message_layer.write()
+        outcome.events.extend(message_ctx.events)
+        outcome.data = cosmos_abci_pb2.TxMsgData(msg_responses=responses).SerializeToString()
+
+    @staticmethod
+    def _fail(outcome: TxOutcome, error: AppError) -> None:
+        outcome.code = error.kind.code
+        outcome.codespace = error.kind.codespace
+        outcome.log = error.log
+
+    def _assert_invariants(self, store: KVStore) -> None:
+        for invariant in self.invariants:
+            problem = invariant.check(store)
+            if problem is not None:
+                raise InvariantBroken(f"invariant {invariant.name} broken: {problem}")
+
+    # --- queries ---------------------------------------------------------------------
+
+    def query(self, request: abci.RequestQuery) -> abci.ResponseQuery:
+        """Answer from the last commit's snapshot; never blocks on block execution."""
+        reader, tree, info = self.store.query_view()
+        if request.height not in (0, info.height):
+            return self._query_error(
+                INVALID_REQUEST(
+                    f"height {request.height} is not kept; only the latest ({info.height})"
+                ),
+                info.height,
+            )
+        try:
+            if request.path == STORE_QUERY_PATH:
+                value = reader.get(request.data)
+                response = abci.ResponseQuery(
+                    key=request.data, value=value or b"", height=info.height
+                )
+                if request.prove:
+                    proof = tree.prove(request.data)
+                    response.proof_ops.ops.append(
+                        proof_pb2.ProofOp(
+                            type=PROOF_OP_TYPE, key=request.data, data=proof.to_bytes()
+                        )
+                    )
+                return response
+            route = self.queries.get(request.path)
+            if route is None:
+                raise UNKNOWN_REQUEST(f"no query path {request.path!r}")
+            message = route.request_class()
+            try:
+                message.ParseFromString(request.data)
+            except DecodeError as error:
+                raise TX_DECODE(
+                    f"query data for {request.path} is not valid protobuf ({error})"
+                ) from None
+            result = route.handler(reader, message)
+            return abci.ResponseQuery(value=result.SerializeToString(), height=info.height)
+        except AppError as error:
+            return self._query_error(error, info.height)
+        except Exception:
+            log.exception("internal error answering query %s", request.path)
+            return self._query_error(INTERNAL(), info.height)
+
+    @staticmethod
+    def _query_error(error: AppError, height: int) -> abci.ResponseQuery:
+        return abci.ResponseQuery(
+            code=error.kind.code, codespace=error.kind.codespace, log=error.log, height=height
+        )
+
+    def export_genesis(self) -> dict[str, Any]:
+        """The committed state as a genesis app_state; init_chain of it gives the same state."""
+        reader, _, _ = self.store.query_view()
+        return {module.name: module.export_genesis(reader) for module in self.modules}
+
+
+def verify_store_proof(app_hash: bytes, key: bytes, value: bytes | None, proof_data: bytes) -> bool:
+    """Check a `/store/key` proof against the app hash of the block after the query height."""
+    from chain.merkle import Proof, ProofError
+
+    try:
+        proof = Proof.from_bytes(proof_data)
+    except ProofError:
+        return False
+    return verify_proof(app_hash, key, value, proof)

@@ -1,0 +1,60 @@
+"""The `gpuchain` command line, in Cosmos SDK conventions (`-o json`, `--home`, `--node`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from chain.cli import output
+
+DEFAULT_HOME = Path.home() / ".gpuchain"
+DEFAULT_NODE = "tcp://127.0.0.1:26657"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command group registers itself on one parser; flags shared by all live here."""
+    from chain.cli import genesis, keys, node_commands, query, tx
+    from sdl import cli as sdl_cli
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", type=Path, default=argparse.SUPPRESS, help="node/client home")
+    common.add_argument("-o", "--output", choices=("text", "json"), default=argparse.SUPPRESS)
+    common.add_argument("--node", default=argparse.SUPPRESS, help="CometBFT RPC address")
+    common.add_argument("--chain-id", default=argparse.SUPPRESS)
+    common.add_argument("--keyring-backend", choices=("file", "test"), default=argparse.SUPPRESS)
+
+    parser = argparse.ArgumentParser(prog="gpuchain", parents=[common], description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in (node_commands, keys, genesis, tx, query):
+        group.register(commands, common)
+    sdl_parser = commands.add_parser("sdl", parents=[common], help="validate and hash SDL files")
+    sdl_cli.register(sdl_parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name, default in (
+        ("home", DEFAULT_HOME),
+        ("output", "text"),
+        ("node", DEFAULT_NODE),
+        ("chain_id", ""),
+        ("keyring_backend", "file"),
+    ):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    try:
+        code: int = args.func(args)
+    except output.CommandError as error:
+        output.fail(args, str(error))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Token amounts as exact integers: a coin is (denom, amount), coins are sorted by denom.
+
+Amounts are non-negative integers below 2**256, as in Cosmos SDK's Int; there are no
+fractions anywhere in balances. Gas prices, which may be fractional, are exact decimals
+scaled to integers (`DecPrice`), and fees round up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from chain.errors import INVALID_COINS
+
+MAX_AMOUNT = 2**256 - 1
+DENOM_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$")
+_COIN_PATTERN = re.compile(r"^\s*([0-9]+)\s*([a-zA-Z][a-zA-Z0-9/:._-]{2,127})\s*$")
+_DEC_COIN_PATTERN = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z][a-zA-Z0-9/:._-]{2,127})\s*$")
+PRICE_DECIMALS = 18
+PRICE_SCALE = 10**PRICE_DECIMALS
+
+
+def validate_denom(denom: str) -> None:
+    if not DENOM_PATTERN.match(denom):
+        raise INVALID_COINS(f"invalid denom {denom!r}")
+
+
+def parse_amount(text: str, what: str = "amount") -> int:
+    """A base-10 integer string as Cosmos encodes amounts; raises INVALID_COINS naming it."""
+    if not text or not text.isascii() or not text.isdigit():
+        raise INVALID_COINS(f"{what} {text!r} is not a non-negative integer")
+    value = int(text)
+    if value > MAX_AMOUNT:
+        raise INVALID_COINS(f"{what} {text} exceeds 2^256-1")
+    return value
+
+
+@dataclass(frozen=True, order=True)
+class Coin:
+    denom: str
+    amount: int
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.denom}"
+
+
+@dataclass(frozen=True)
+class Coins:
+    """A canonical set of coins: sorted by denom, no duplicates, no zero amounts."""
+
+    items: tuple[Coin, ...] = ()
+
+    @classmethod
+    def of(cls, coins: Iterable[Coin]) -> Coins:
+        """Validate and sort; raises INVALID_COINS for a zero amount or a repeated denom."""
+        ordered = sorted(coins)
+        for index, coin in enumerate(ordered):
+            validate_denom(coin.denom)
+            if coin.amount <= 0:
+                raise INVALID_COINS(f"amount of {coin.denom} must be positive, got {coin.amount}")
+            if coin.amount > MAX_AMOUNT:
+                raise INVALID_COINS(f"amount of {coin.denom} exceeds 2^256-1")
+            if index and ordered[index - 1].denom == coin.denom:
+                raise INVALID_COINS(f"duplicate denom {coin.denom}")
+        return cls(tuple(ordered))
+
+    @classmethod
+    def parse(cls, text: str) -> Coins:
+        """Parse "10ugpc,5uatom" as the CLI takes amounts."""
+        if not text.strip():
+            return cls()
+        coins = []
+        for part in text.split(","):
+            match = _COIN_PATTERN.match(part)
+            if not match:
+                raise INVALID_COINS(f"cannot parse {part.strip()!r} as an amount like 1000ugpc")
+            coins.append(Coin(match.group(2), parse_amount(match.group(1))))
+        return cls.of(coins)
+
+    def amount_of(self, denom: str) -> int:
+        for coin in self.items:
+            if coin.denom == denom:
+                return coin.amount
+        return 0
+
+    def __add__(self, other: Coins) -> Coins:
+        totals: dict[str, int] = {}
+        for coin in (*self.items, *other.items):
+            totals[coin.denom] = totals.get(coin.denom, 0) + coin.amount
+        return Coins.of(Coin(denom, amount) for denom, amount in totals.items())
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.items)
+
+    def __str__(self) -> str:
+        return ",".join(str(c) for c in self.items)
+
+    def to_json(self) -> list[dict[str, str]]:
+        return [{"denom": c.denom, "amount": str(c.amount)} for c in self.items]
+
+
+@dataclass(frozen=True)
+class DecPrice:
+    """A price per unit of gas, exact: `scaled` / 10**18 of `denom`."""
+
+    denom: str
+    scaled: int
+
+    @classmethod
+    def parse(cls, text: str) -> DecPrice:
+        """Parse "0.025ugpc"; raises INVALID_COINS for a malformed price."""
+        match = _DEC_COIN_PATTERN.match(text)
+        if not match:
+            raise INVALID_COINS(f"cannot parse gas price {text!r}, expected e.g. 0.025ugpc")
+        whole, _, fraction = match.group(1).partition(".")
+        if len(fraction) > PRICE_DECIMALS:
+            raise INVALID_COINS(f"gas price {text!r} has more than {PRICE_DECIMALS} decimals")
+        scaled = int(whole) * PRICE_SCALE + int(fraction.ljust(PRICE_DECIMALS, "0") or "0")
+        return cls(match.group(2), scaled)
+
+    def fee_for(self, gas: int) -> int:
+        """The smallest whole fee that pays `gas` at this price (rounded up)."""
+        return -(-gas * self.scaled // PRICE_SCALE)
+
+    def __str__(self) -> str:
+        whole, fraction = divmod(self.scaled, PRICE_SCALE)
+        digits = str(fraction).rjust(PRICE_DECIMALS, "0").rstrip("0")
+        return f"{whole}.{digits}{self.denom}" if digits else f"{whole}{self.denom}"

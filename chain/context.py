@@ -1,0 +1,127 @@
+"""The frozen context a message handler sees: store, block facts, gas and events.
+
+There is deliberately no wall clock here: `block_time_ns` is the proposer's block time,
+the only time all validators agree on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+
+from chain.errors import OUT_OF_GAS
+from chain.store import KVStore
+
+
+class ExecMode(Enum):
+    CHECK = "check"
+    RECHECK = "recheck"
+    FINALIZE = "finalize"
+    GENESIS = "genesis"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A typed state-transition event; attributes keep their order (ABCI shows them so)."""
+
+    type: str
+    attributes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class GasSchedule:
+    """What each store access costs, as in Cosmos SDK's KV gas config."""
+
+    read_flat: int = 1000
+    read_per_byte: int = 3
+    write_flat: int = 2000
+    write_per_byte: int = 30
+    delete: int = 1000
+    iterate_next: int = 30
+    tx_byte: int = 10
+    signature_ed25519: int = 590
+
+
+class GasMeter:
+    """Counts gas against a limit; passing the limit raises OUT_OF_GAS at once."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.consumed = 0
+
+    def consume(self, amount: int, reason: str) -> None:
+        self.consumed += amount
+        if self.consumed > self.limit:
+            raise OUT_OF_GAS(f"{reason}: gas wanted {self.limit}, used {self.consumed}")
+
+
+class GasMeteredStore:
+    """Charges the gas schedule for every access before passing it to the store below."""
+
+    def __init__(self, parent: KVStore, meter: GasMeter, schedule: GasSchedule) -> None:
+        self._parent = parent
+        self._meter = meter
+        self._schedule = schedule
+
+    def get(self, key: bytes) -> bytes | None:
+        value = self._parent.get(key)
+        size = len(key) + (len(value) if value else 0)
+        self._meter.consume(
+            self._schedule.read_flat + self._schedule.read_per_byte * size, "store read"
+        )
+        return value
+
+    def set(self, key: bytes, value: bytes) -> None:
+        size = len(key) + len(value)
+        self._meter.consume(
+            self._schedule.write_flat + self._schedule.write_per_byte * size, "store write"
+        )
+        self._parent.set(key, value)
+
+    def delete(self, key: bytes) -> None:
+        self._meter.consume(self._schedule.delete, "store delete")
+        self._parent.delete(key)
+
+    def iterate(
+        self, start: bytes = b"", end: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        for key, value in self._parent.iterate(start, end, reverse):
+            self._meter.consume(
+                self._schedule.iterate_next
+                + self._schedule.read_per_byte * (len(key) + len(value)),
+                "store iterate",
+            )
+            yield key, value
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a handler may depend on; two validators given equal contexts agree."""
+
+    store: KVStore
+    chain_id: str
+    height: int
+    block_time_ns: int
+    mode: ExecMode
+    gas: GasMeter
+    events: list[Event] = field(default_factory=list)
+
+    def emit(self, event_type: str, *attributes: tuple[str, str]) -> None:
+        self.events.append(Event(event_type, attributes))
+
+    def with_store(self, store: KVStore) -> Context:
+        """The same context over another store layer (a nested overlay), sharing gas."""
+        return Context(
+            store, self.chain_id, self.height, self.block_time_ns, self.mode, self.gas, self.events
+        )
+
+    def with_events(self, events: list[Event]) -> Context:
+        return Context(
+            self.store, self.chain_id, self.height, self.block_time_ns, self.mode, self.gas, events
+        )
+
+
+def infinite_gas() -> GasMeter:
+    """For block hooks and genesis, which no user pays for."""
+    return GasMeter(limit=2**63 - 1)

@@ -1,0 +1,90 @@
+"""The interface every application module implements, and how the app finds its parts.
+
+A module contributes message routes (type URL → stateless check, signer, handler),
+query routes (gRPC method path → handler over committed state), genesis import/export,
+invariants and optional block hooks. The app calls block hooks in module order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf.message import Message
+
+from chain.context import Context
+from chain.store import KVStore
+
+JsonDict = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MsgRoute:
+    """How the app treats one message type."""
+
+    message_class: type[Message]
+    validate_basic: Callable[[Any], None]
+    signer: Callable[[Any], str]
+    handler: Callable[[Context, Any], Message]
+    module: str
+
+    @property
+    def type_url(self) -> str:
+        return "/" + self.message_class.DESCRIPTOR.full_name
+
+
+@dataclass(frozen=True)
+class QueryRoute:
+    """A gRPC-style query: method path, request/response classes and the handler."""
+
+    path: str
+    request_class: type[Message]
+    response_class: type[Message]
+    handler: Callable[[KVStore, Any], Message]
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """A property of state that must hold after every block; check returns a problem or None."""
+
+    name: str
+    check: Callable[[KVStore], str | None]
+
+
+class Module:
+    """Base with no-op defaults; a module overrides what it has."""
+
+    name: str = ""
+
+    def msg_routes(self) -> list[MsgRoute]:
+        return []
+
+    def query_routes(self) -> list[QueryRoute]:
+        return []
+
+    def default_genesis(self) -> JsonDict:
+        return {}
+
+    def validate_genesis(self, state: JsonDict) -> None:
+        """Raise AppError naming the first problem in this module's genesis section."""
+
+    def init_genesis(self, ctx: Context, state: JsonDict) -> None:
+        pass
+
+    def export_genesis(self, store: KVStore) -> JsonDict:
+        return {}
+
+    def begin_block(self, ctx: Context) -> None:
+        pass
+
+    def end_block(self, ctx: Context) -> None:
+        pass
+
+    def invariants(self) -> list[Invariant]:
+        return []
+
+
+def section(state: Mapping[str, Any], name: str) -> JsonDict:
+    value = state.get(name, {})
+    return dict(value) if isinstance(value, Mapping) else {}

@@ -1,0 +1,277 @@
+"""One key-value interface for all state, and the stack of layers behind it.
+
+Reads and writes go through `KVStore`. Layers stack on one another like py-evm's
+journals: a `LevelDBReader` over committed data (or a snapshot of it), a block
+`Overlay` that collects everything a block writes, a transaction `Overlay` on top of
+that which is merged down only if the transaction succeeds. `CommitStore` owns the
+LevelDB database and the authenticated tree, and writes a whole block — state, tree
+nodes, height and app hash — in one atomic write batch.
+
+Database layout (one-byte namespaces):
+
+| prefix | contents |
+|---|---|
+| `s` | application state: module key → value |
+| `n` | authenticated tree nodes (chain.merkle) |
+| `m` | metadata: `m/height` (8-byte big-endian), `m/app_hash` |
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import plyvel
+
+from chain.merkle import EMPTY_ROOT, MerkleTree
+
+STATE_PREFIX = b"s"
+NODE_PREFIX = b"n"
+HEIGHT_KEY = b"m/height"
+APP_HASH_KEY = b"m/app_hash"
+
+
+class KVStore(Protocol):
+    """Byte keys to byte values, iterated in ascending byte order of keys."""
+
+    def get(self, key: bytes) -> bytes | None: ...
+
+    def set(self, key: bytes, value: bytes) -> None: ...
+
+    def delete(self, key: bytes) -> None: ...
+
+    def iterate(
+        self, start: bytes = b"", end: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """Pairs with start <= key < end (end None: no upper bound)."""
+        ...
+
+
+def prefix_end(prefix: bytes) -> bytes | None:
+    """The smallest key greater than every key that starts with prefix."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return None
+    return stripped[:-1] + bytes([stripped[-1] + 1])
+
+
+def iterate_prefix(store: KVStore, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+    return store.iterate(prefix, prefix_end(prefix))
+
+
+class ReadOnlyError(Exception):
+    """A write was attempted through a read-only view of committed state."""
+
+
+class MemoryStore:
+    """A plain in-memory store: the reference backend for tests and genesis tooling."""
+
+    def __init__(self, items: Mapping[bytes, bytes] | None = None) -> None:
+        self._items: dict[bytes, bytes] = dict(items or {})
+
+    def get(self, key: bytes) -> bytes | None:
+        return self._items.get(key)
+
+    def set(self, key: bytes, value: bytes) -> None:
+        self._items[key] = value
+
+    def delete(self, key: bytes) -> None:
+        self._items.pop(key, None)
+
+    def iterate(
+        self, start: bytes = b"", end: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        keys = sorted(k for k in self._items if k >= start and (end is None or k < end))
+        for key in reversed(keys) if reverse else keys:
+            yield key, self._items[key]
+
+
+class LevelDBReader:
+    """Read-only view of committed state, on the live database or a snapshot of it."""
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+
+    def get(self, key: bytes) -> bytes | None:
+        value: bytes | None = self._source.get(STATE_PREFIX + key)
+        return value
+
+    def set(self, key: bytes, value: bytes) -> None:
+        raise ReadOnlyError("committed state is read-only")
+
+    def delete(self, key: bytes) -> None:
+        raise ReadOnlyError("committed state is read-only")
+
+    def iterate(
+        self, start: bytes = b"", end: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        stop = STATE_PREFIX + end if end is not None else prefix_end(STATE_PREFIX)
+        skip = len(STATE_PREFIX)
+        for key, value in self._source.iterator(
+            start=STATE_PREFIX + start, stop=stop, reverse=reverse
+        ):
+            yield key[skip:], value
+
+
+_DELETED = None
+
+
+class Overlay:
+    """Buffers writes over a parent store; `write()` pushes them down, dropping them discards.
+
+    Deletions are kept as None so they hide the parent's value until written down.
+    """
+
+    def __init__(self, parent: KVStore) -> None:
+        self.parent = parent
+        self._changes: dict[bytes, bytes | None] = {}
+
+    def get(self, key: bytes) -> bytes | None:
+        if key in self._changes:
+            return self._changes[key]
+        return self.parent.get(key)
+
+    def set(self, key: bytes, value: bytes) -> None:
+        self._changes[key] = value
+
+    def delete(self, key: bytes) -> None:
+        self._changes[key] = _DELETED
+
+    def changes(self) -> dict[bytes, bytes | None]:
+        """Every key written since creation: its new value, or None when deleted."""
+        return self._changes
+
+    def write(self) -> None:
+        """Apply the buffered changes to the parent and start empty again."""
+        for key, value in self._changes.items():
+            if value is None:
+                self.parent.delete(key)
+            else:
+                self.parent.set(key, value)
+        self._changes = {}
+
+    def iterate(
+        self, start: bytes = b"", end: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        keys = sorted(k for k in self._changes if k >= start and (end is None or k < end))
+        if reverse:
+            keys.reverse()
+        own = ((k, self._changes[k]) for k in keys)
+        inherited = ((k, v) for k, v in self.parent.iterate(start, end, reverse))
+        merged = heapq.merge(
+            ((k, 0, v) for k, v in own),
+            ((k, 1, v) for k, v in inherited),
+            key=lambda item: item[0],
+            reverse=reverse,
+        )
+        previous: bytes | None = None
+        for key, _, value in merged:
+            if key == previous:
+                continue  # own change sorts first and shadows the parent's value
+            previous = key
+            if value is not None:
+                yield key, value
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    height: int
+    app_hash: bytes
+
+
+class CommitStore:
+    """Committed state in LevelDB plus the authenticated tree over it.
+
+    A block's life: `begin_block()` returns an Overlay; the app writes into it;
+    `finalize(overlay)` folds its changes into the tree, moves them into the pending
+    layer and returns the new app hash; `commit(height)` writes the pending layer, the
+    tree nodes and the metadata in one LevelDB write batch. Until then nothing of the
+    block is on disk, so a crash loses only uncommitted work, which CometBFT replays.
+    InitChain's genesis writes are finalized the same way and committed with block 1.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self._db = plyvel.DB(str(path), create_if_missing=True)
+        height_bytes = self._db.get(HEIGHT_KEY)
+        self.last = CommitInfo(
+            height=int.from_bytes(height_bytes, "big") if height_bytes else 0,
+            app_hash=self._db.get(APP_HASH_KEY) or b"",
+        )
+        self._query = (self._db.snapshot(), self.last)
+        self._reset_pending()
+
+    def _reset_pending(self) -> None:
+        self.tree = MerkleTree(_Nodes(self._db), self.root_of(self.last))
+        self._pending = Overlay(LevelDBReader(self._db))
+        self._pending_nodes: dict[bytes, bytes | None] = {}
+
+    @staticmethod
+    def root_of(info: CommitInfo) -> bytes:
+        return info.app_hash or EMPTY_ROOT
+
+    def committed(self) -> LevelDBReader:
+        """Live read-only view of committed state (CheckTx reads it)."""
+        return LevelDBReader(self._db)
+
+    def query_view(self) -> tuple[LevelDBReader, MerkleTree, CommitInfo]:
+        """A consistent snapshot of the last commit, safe to read while a block executes."""
+        snapshot, info = self._query  # one attribute: swapped atomically by commit()
+        return LevelDBReader(snapshot), MerkleTree(_Nodes(snapshot), self.root_of(info)), info
+
+    def begin_block(self) -> Overlay:
+        """A fresh layer over committed state plus anything finalized but not committed."""
+        return Overlay(self._pending)
+
+    def finalize(self, block: Overlay) -> bytes:
+        """Fold a block's changes into the tree; returns the app hash it will commit."""
+        update = self.tree.apply(block.changes())
+        block.write()
+        self._pending_nodes.update(update.node_writes)
+        return update.root_hash
+
+    def commit(self, height: int) -> CommitInfo:
+        """Write everything finalized atomically and move the query snapshot forward."""
+        app_hash = self.tree.root_hash
+        with self._db.write_batch(transaction=True) as batch:
+            for key, value in self._pending.changes().items():
+                if value is None:
+                    batch.delete(STATE_PREFIX + key)
+                else:
+                    batch.put(STATE_PREFIX + key, value)
+            for key, value in self._pending_nodes.items():
+                if value is None:
+                    batch.delete(NODE_PREFIX + key)
+                else:
+                    batch.put(NODE_PREFIX + key, value)
+            batch.put(HEIGHT_KEY, height.to_bytes(8, "big"))
+            batch.put(APP_HASH_KEY, app_hash)
+        self.tree.committed()
+        self._pending = Overlay(LevelDBReader(self._db))
+        self._pending_nodes = {}
+        self.last = CommitInfo(height, app_hash)
+        # A query may still hold the old snapshot; it is released when the last user drops it.
+        self._query = (self._db.snapshot(), self.last)
+        return self.last
+
+    def discard_pending(self) -> None:
+        """Forget finalized but uncommitted work (a block CometBFT will execute again)."""
+        self._reset_pending()
+
+    def close(self) -> None:
+        self._query[0].close()
+        self._db.close()
+
+
+class _Nodes:
+    """Tree nodes, read from the live database or a snapshot of it."""
+
+    def __init__(self, snapshot: Any) -> None:
+        self._snapshot = snapshot
+
+    def get(self, key: bytes) -> bytes | None:
+        value: bytes | None = self._snapshot.get(NODE_PREFIX + key)
+        return value

@@ -1,0 +1,216 @@
+"""The transaction envelope, wire-compatible with Cosmos SDK (TxRaw, SIGN_MODE_DIRECT).
+
+A transaction is a `TxRaw`: body bytes, auth-info bytes and one ed25519 signature over
+`SignDoc{body_bytes, auth_info_bytes, chain_id, account_number}`. Binding the chain id
+and account number stops a signature from being replayed on another chain or account;
+the sequence in the signer info stops it from being replayed on this one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError, Message
+
+from chain.coins import Coin, Coins, parse_amount
+from chain.crypto import PUBKEY_LENGTH, PUBKEY_TYPE_URL, PrivateKey
+from chain.errors import (
+    INVALID_PUBKEY,
+    NO_SIGNATURES,
+    TOO_MANY_SIGNATURES,
+    TX_DECODE,
+    TX_TOO_LARGE,
+    UNKNOWN_REQUEST,
+    AppError,
+)
+from chain.pb.cosmos.base.v1beta1 import coin_pb2
+from chain.pb.cosmos.crypto.ed25519 import keys_pb2
+from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
+from chain.pb.cosmos.tx.v1beta1 import tx_pb2
+
+MessageRegistry = Mapping[str, type[Message]]
+
+
+@dataclass(frozen=True)
+class DecodedTx:
+    """A transaction after stateless decoding: every field a later check needs, typed."""
+
+    raw: bytes
+    body_bytes: bytes
+    auth_info_bytes: bytes
+    signature: bytes
+    messages: tuple[Message, ...]
+    type_urls: tuple[str, ...]
+    public_key: bytes
+    sequence: int
+    fee: Coins
+    gas_limit: int
+    memo: str
+    timeout_height: int
+
+
+def tx_hash(raw: bytes) -> str:
+    """The hash CometBFT indexes a transaction under (upper-case hex sha256)."""
+    return hashlib.sha256(raw).hexdigest().upper()
+
+
+def sign_bytes(
+    body_bytes: bytes, auth_info_bytes: bytes, chain_id: str, account_number: int
+) -> bytes:
+    return tx_pb2.SignDoc(
+        body_bytes=body_bytes,
+        auth_info_bytes=auth_info_bytes,
+        chain_id=chain_id,
+        account_number=account_number,
+    ).SerializeToString()
+
+
+def _parse(message: Message, data: bytes, what: str) -> None:
+    try:
+        message.ParseFromString(data)
+    except DecodeError as error:
+        raise TX_DECODE(f"{what} is not valid protobuf ({error})") from None
+
+
+def decode_tx(raw: bytes, registry: MessageRegistry, max_tx_bytes: int) -> DecodedTx:
+    """Decode and check the envelope's shape; raises AppError naming what is malformed."""
+    if len(raw) > max_tx_bytes:
+        raise TX_TOO_LARGE(f"tx is {len(raw)} bytes, limit {max_tx_bytes}")
+    envelope = tx_pb2.TxRaw()
+    _parse(envelope, raw, "tx")
+    body = tx_pb2.TxBody()
+    _parse(body, envelope.body_bytes, "tx body")
+    auth_info = tx_pb2.AuthInfo()
+    _parse(auth_info, envelope.auth_info_bytes, "tx auth info")
+    if not body.messages:
+        raise TX_DECODE("tx contains no messages")
+    if body.extension_options or body.non_critical_extension_options:
+        raise UNKNOWN_REQUEST("tx extension options are not supported")
+    if not envelope.signatures:
+        raise NO_SIGNATURES("tx has no signature")
+    if len(envelope.signatures) > 1 or len(auth_info.signer_infos) != 1:
+        raise TOO_MANY_SIGNATURES(
+            f"tx has {len(envelope.signatures)} signatures and "
+            f"{len(auth_info.signer_infos)} signer infos; exactly one of each is supported"
+        )
+    signer = auth_info.signer_infos[0]
+    if signer.mode_info.single.mode != signing_pb2.SIGN_MODE_DIRECT:
+        raise UNKNOWN_REQUEST("only SIGN_MODE_DIRECT signatures are supported")
+    if signer.public_key.type_url != PUBKEY_TYPE_URL:
+        raise INVALID_PUBKEY(f"public key type {signer.public_key.type_url!r} is not ed25519")
+    pubkey = keys_pb2.PubKey()
+    _parse(pubkey, signer.public_key.value, "public key")
+    if len(pubkey.key) != PUBKEY_LENGTH:
+        raise INVALID_PUBKEY(f"ed25519 public key is {len(pubkey.key)} bytes, expected 32")
+    messages = []
+    for index, packed in enumerate(body.messages):
+        message_class = registry.get(packed.type_url)
+        if message_class is None:
+            raise UNKNOWN_REQUEST(f"message {index} has unknown type {packed.type_url!r}")
+        message = message_class()
+        _parse(message, packed.value, f"message {index} ({packed.type_url})")
+        messages.append(message)
+    fee = Coins.of(
+        Coin(coin.denom, parse_amount(coin.amount, "fee amount")) for coin in auth_info.fee.amount
+    )
+    return DecodedTx(
+        raw=raw,
+        body_bytes=envelope.body_bytes,
+        auth_info_bytes=envelope.auth_info_bytes,
+        signature=envelope.signatures[0],
+        messages=tuple(messages),
+        type_urls=tuple(packed.type_url for packed in body.messages),
+        public_key=pubkey.key,
+        sequence=signer.sequence,
+        fee=fee,
+        gas_limit=auth_info.fee.gas_limit,
+        memo=body.memo,
+        timeout_height=body.timeout_height,
+    )
+
+
+def type_url_of(message: Message) -> str:
+    return "/" + message.DESCRIPTOR.full_name
+
+
+def build_unsigned(
+    public_key: bytes,
+    messages: Sequence[Message],
+    *,
+    sequence: int,
+    fee: Coins,
+    gas_limit: int,
+    memo: str = "",
+    timeout_height: int = 0,
+) -> tx_pb2.TxRaw:
+    """A TxRaw with everything but the signature, as `--generate-only` writes it."""
+    body = tx_pb2.TxBody(
+        messages=[
+            any_pb2.Any(type_url=type_url_of(m), value=m.SerializeToString()) for m in messages
+        ],
+        memo=memo,
+        timeout_height=timeout_height,
+    )
+    auth_info = tx_pb2.AuthInfo(
+        signer_infos=[
+            tx_pb2.SignerInfo(
+                public_key=any_pb2.Any(
+                    type_url=PUBKEY_TYPE_URL,
+                    value=keys_pb2.PubKey(key=public_key).SerializeToString(),
+                ),
+                mode_info=tx_pb2.ModeInfo(
+                    single=tx_pb2.ModeInfo.Single(mode=signing_pb2.SIGN_MODE_DIRECT)
+                ),
+                sequence=sequence,
+            )
+        ],
+        fee=tx_pb2.Fee(
+            amount=[coin_pb2.Coin(denom=c.denom, amount=str(c.amount)) for c in fee],
+            gas_limit=gas_limit,
+        ),
+    )
+    return tx_pb2.TxRaw(
+        body_bytes=body.SerializeToString(), auth_info_bytes=auth_info.SerializeToString()
+    )
+
+
+def sign_tx(unsigned: tx_pb2.TxRaw, key: PrivateKey, chain_id: str, account_number: int) -> bytes:
+    """Sign a TxRaw in SIGN_MODE_DIRECT and return the bytes to broadcast."""
+    signature = key.sign(
+        sign_bytes(unsigned.body_bytes, unsigned.auth_info_bytes, chain_id, account_number)
+    )
+    return tx_pb2.TxRaw(
+        body_bytes=unsigned.body_bytes,
+        auth_info_bytes=unsigned.auth_info_bytes,
+        signatures=[signature],
+    ).SerializeToString()
+
+
+def build_and_sign(
+    key: PrivateKey,
+    messages: Sequence[Message],
+    *,
+    chain_id: str,
+    account_number: int,
+    sequence: int,
+    fee: Coins,
+    gas_limit: int,
+    memo: str = "",
+    timeout_height: int = 0,
+) -> bytes:
+    unsigned = build_unsigned(
+        key.public_key,
+        messages,
+        sequence=sequence,
+        fee=fee,
+        gas_limit=gas_limit,
+        memo=memo,
+        timeout_height=timeout_height,
+    )
+    return sign_tx(unsigned, key, chain_id, account_number)
+
+
+__all__ = ["AppError", "DecodedTx", "build_and_sign", "decode_tx", "sign_bytes", "tx_hash"]

@@ -1,0 +1,1 @@
+"""Local multi-process networks for development."""

@@ -1,0 +1,1 @@
+"""Application modules (bank, auth, ...), each under its own store prefix."""

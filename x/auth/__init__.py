@@ -1,0 +1,1 @@
+"""auth: accounts (numbers, public keys, sequences) and the ante checks every tx passes."""

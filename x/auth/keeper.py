@@ -1,0 +1,81 @@
+"""Account state: reads first, then writes. Other modules reach it through expected.py."""
+
+from __future__ import annotations
+
+import json
+
+from google.protobuf import any_pb2
+
+from chain.crypto import PUBKEY_TYPE_URL, encode_address
+from chain.pb.cosmos.auth.v1beta1 import auth_pb2
+from chain.pb.cosmos.crypto.ed25519 import keys_pb2
+from chain.store import KVStore, iterate_prefix
+from x.auth import keys
+from x.auth.types import Account, Params
+
+
+def encode_account(account: Account) -> bytes:
+    message = auth_pb2.BaseAccount(
+        address=encode_address(account.address),
+        account_number=account.account_number,
+        sequence=account.sequence,
+    )
+    if account.public_key is not None:
+        message.pub_key.CopyFrom(
+            any_pb2.Any(
+                type_url=PUBKEY_TYPE_URL,
+                value=keys_pb2.PubKey(key=account.public_key).SerializeToString(),
+            )
+        )
+    return message.SerializeToString()
+
+
+def decode_account(address: bytes, data: bytes) -> Account:
+    message = auth_pb2.BaseAccount.FromString(data)
+    public_key = None
+    if message.HasField("pub_key"):
+        public_key = keys_pb2.PubKey.FromString(message.pub_key.value).key
+    return Account(address, message.account_number, message.sequence, public_key)
+
+
+class AccountKeeper:
+    """Numbers accounts on first receipt and tracks their keys and sequences."""
+
+    def params(self, store: KVStore) -> Params:
+        raw = store.get(keys.PARAMS_KEY)
+        return Params.from_json(json.loads(raw)) if raw else Params()
+
+    def account(self, store: KVStore, address: bytes) -> Account | None:
+        raw = store.get(keys.account_key(address))
+        return decode_account(address, raw) if raw is not None else None
+
+    def accounts(self, store: KVStore) -> list[Account]:
+        skip = len(keys.ACCOUNT_PREFIX)
+        return [
+            decode_account(key[skip:], value)
+            for key, value in iterate_prefix(store, keys.ACCOUNT_PREFIX)
+        ]
+
+    def next_account_number(self, store: KVStore) -> int:
+        raw = store.get(keys.NEXT_ACCOUNT_NUMBER_KEY)
+        return int.from_bytes(raw, "big") if raw else 0
+
+    def set_params(self, store: KVStore, params: Params) -> None:
+        store.set(keys.PARAMS_KEY, json.dumps(params.to_json(), sort_keys=True).encode())
+
+    def set_account(self, store: KVStore, account: Account) -> None:
+        store.set(keys.account_key(account.address), encode_account(account))
+
+    def ensure_account(self, store: KVStore, address: bytes) -> Account:
+        """The account at address, numbered now if this is its first appearance."""
+        existing = self.account(store, address)
+        if existing is not None:
+            return existing
+        number = self.next_account_number(store)
+        store.set(keys.NEXT_ACCOUNT_NUMBER_KEY, (number + 1).to_bytes(8, "big"))
+        account = Account(address, number)
+        self.set_account(store, account)
+        return account
+
+    def set_next_account_number(self, store: KVStore, number: int) -> None:
+        store.set(keys.NEXT_ACCOUNT_NUMBER_KEY, number.to_bytes(8, "big"))

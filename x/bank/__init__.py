@@ -1,0 +1,1 @@
+"""bank: balances, total supply, MsgSend and MsgMultiSend, module accounts."""

@@ -1,0 +1,86 @@
+"""Balances and supply. Views take a store; writes take a context (they emit events)."""
+
+from __future__ import annotations
+
+from chain.coins import Coin, Coins
+from chain.context import Context
+from chain.crypto import encode_address
+from chain.errors import INSUFFICIENT_FUNDS
+from chain.store import KVStore, iterate_prefix
+from x.bank import keys
+from x.bank.events import emit_transfer
+from x.bank.expected import AccountCreator
+from x.bank.types import FEE_COLLECTOR, module_address
+
+
+class BankKeeper:
+    def __init__(self, accounts: AccountCreator) -> None:
+        self._accounts = accounts
+
+    def balance(self, store: KVStore, address: bytes, denom: str) -> int:
+        return keys.decode_amount(store.get(keys.balance_key(address, denom)))
+
+    def balances(self, store: KVStore, address: bytes) -> Coins:
+        prefix = keys.BALANCE_PREFIX + address
+        return Coins.of(
+            Coin(key[len(prefix) :].decode(), keys.decode_amount(value))
+            for key, value in iterate_prefix(store, prefix)
+        )
+
+    def supply_of(self, store: KVStore, denom: str) -> int:
+        return keys.decode_amount(store.get(keys.supply_key(denom)))
+
+    def total_supply(self, store: KVStore) -> Coins:
+        skip = len(keys.SUPPLY_PREFIX)
+        return Coins.of(
+            Coin(key[skip:].decode(), keys.decode_amount(value))
+            for key, value in iterate_prefix(store, keys.SUPPLY_PREFIX)
+        )
+
+    def all_balances(self, store: KVStore) -> list[tuple[bytes, Coin]]:
+        """Every (address, coin) in key order; for genesis export and invariants."""
+        skip = len(keys.BALANCE_PREFIX)
+        return [
+            (key[skip : skip + 20], Coin(key[skip + 20 :].decode(), keys.decode_amount(value)))
+            for key, value in iterate_prefix(store, keys.BALANCE_PREFIX)
+        ]
+
+    def _set_balance(self, store: KVStore, address: bytes, denom: str, amount: int) -> None:
+        key = keys.balance_key(address, denom)
+        if amount:
+            store.set(key, keys.encode_amount(amount))
+        else:
+            store.delete(key)
+
+    def subtract(self, store: KVStore, address: bytes, amount: Coins) -> None:
+        """Raises INSUFFICIENT_FUNDS naming the account, what it has and what was asked."""
+        for coin in amount:
+            have = self.balance(store, address, coin.denom)
+            if have < coin.amount:
+                raise INSUFFICIENT_FUNDS(
+                    f"{encode_address(address)} has {have}{coin.denom}, needs {coin}"
+                )
+            self._set_balance(store, address, coin.denom, have - coin.amount)
+
+    def add(self, store: KVStore, address: bytes, amount: Coins) -> None:
+        self._accounts.ensure_account(store, address)
+        for coin in amount:
+            have = self.balance(store, address, coin.denom)
+            self._set_balance(store, address, coin.denom, have + coin.amount)
+
+    def send(self, ctx: Context, sender: bytes, recipient: bytes, amount: Coins) -> None:
+        self.subtract(ctx.store, sender, amount)
+        self.add(ctx.store, recipient, amount)
+        emit_transfer(ctx, sender, recipient, amount)
+
+    def pay_fee(self, ctx: Context, payer: bytes, fee: Coins) -> None:
+        self.send(ctx, payer, module_address(FEE_COLLECTOR), fee)
+
+    def mint(self, store: KVStore, address: bytes, amount: Coins) -> None:
+        """Create new tokens at address (genesis and inflation); supply grows with them."""
+        self.add(store, address, amount)
+        for coin in amount:
+            store.set(
+                keys.supply_key(coin.denom),
+                keys.encode_amount(self.supply_of(store, coin.denom) + coin.amount),
+            )

@@ -1,0 +1,55 @@
+"""Stateless checks of bank messages: well-formed addresses and amounts, balanced multi-sends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chain.coins import Coin, Coins, parse_amount
+from chain.crypto import AddressError, decode_address
+from chain.errors import INVALID_ADDRESS, INVALID_COINS, INVALID_REQUEST
+from chain.pb.cosmos.bank.v1beta1 import tx_pb2
+from chain.pb.cosmos.base.v1beta1 import coin_pb2
+
+
+def parse_address(text: str, field: str) -> bytes:
+    try:
+        return decode_address(text)
+    except AddressError as error:
+        raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
+
+
+def parse_coins(coins: Iterable[coin_pb2.Coin], field: str) -> Coins:
+    """Raises INVALID_COINS naming the field when an amount is missing, zero or malformed."""
+    parsed = Coins.of(Coin(c.denom, parse_amount(c.amount, f"{field} amount")) for c in coins)
+    if not parsed:
+        raise INVALID_COINS(f"{field} is empty")
+    return parsed
+
+
+def validate_send(msg: tx_pb2.MsgSend) -> None:
+    parse_address(msg.from_address, "from_address")
+    parse_address(msg.to_address, "to_address")
+    parse_coins(msg.amount, "amount")
+
+
+def validate_multi_send(msg: tx_pb2.MsgMultiSend) -> None:
+    if len(msg.inputs) != 1:
+        raise INVALID_REQUEST(f"multi-send takes exactly one input, got {len(msg.inputs)}")
+    if not msg.outputs:
+        raise INVALID_REQUEST("multi-send has no outputs")
+    parse_address(msg.inputs[0].address, "inputs[0].address")
+    total_in = parse_coins(msg.inputs[0].coins, "inputs[0].coins")
+    total_out = Coins()
+    for index, output in enumerate(msg.outputs):
+        parse_address(output.address, f"outputs[{index}].address")
+        total_out = total_out + parse_coins(output.coins, f"outputs[{index}].coins")
+    if total_in != total_out:
+        raise INVALID_COINS(f"inputs ({total_in}) do not equal outputs ({total_out})")
+
+
+def send_signer(msg: tx_pb2.MsgSend) -> str:
+    return msg.from_address
+
+
+def multi_send_signer(msg: tx_pb2.MsgMultiSend) -> str:
+    return msg.inputs[0].address if msg.inputs else ""
