@@ -1,0 +1,474 @@
+"""The parsed SDL as plain frozen dataclasses.
+
+All quantities are integers: CPU in millicores, memory, storage and GPU RAM in bytes, prices in
+10^-18 units of their denom (see `units.PRICE_SCALE`). Mappings are kept sorted by key, so
+two files that differ only in key order, quoting or layout parse to equal objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sdl.units import format_price_amount
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A key/value pair as the chain stores it (placement, cpu, storage and gpu attributes)."""
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class HttpOptions:
+    """`expose[].http_options` as written; 0 or None means "use the default"."""
+
+    max_body_size: int = 0
+    read_timeout: int = 0
+    send_timeout: int = 0
+    next_tries: int = 0
+    next_timeout: int = 0
+    next_cases: tuple[str, ...] | None = None
+    proxy_buffer_size: int = 0
+
+
+@dataclass(frozen=True)
+class ExposeTo:
+    """One `expose[].to[]` entry: another service, or the world (`global`), maybe on an IP."""
+
+    service: str = ""
+    global_: bool = False
+    ip: str = ""
+
+
+@dataclass(frozen=True)
+class Expose:
+    """One `services.<name>.expose[]` entry. `proto` is the raw text ("" when absent)."""
+
+    port: int
+    as_: int = 0
+    proto: str = ""
+    to: tuple[ExposeTo, ...] = ()
+    accept: tuple[str, ...] = ()
+    http_options: HttpOptions = HttpOptions()
+
+    @property
+    def protocol(self) -> str:
+        """ "TCP" or "UDP" (the proto is checked when the SDL is validated)."""
+        return "UDP" if self.proto.upper() == "UDP" else "TCP"
+
+
+@dataclass(frozen=True)
+class StorageMount:
+    """`services.<name>.params.storage.<volume>`: where a compute volume is mounted."""
+
+    volume: str
+    mount: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class ServiceParams:
+    """`services.<name>.params`."""
+
+    storage: tuple[StorageMount, ...] = ()
+    permissions_read: tuple[str, ...] | None = None
+    tee: str | None = None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Private registry login for a service's image."""
+
+    host: str = ""
+    username: str = ""
+    password: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Service:
+    """`services.<name>`."""
+
+    name: str
+    image: str = ""
+    command: tuple[str, ...] | None = None
+    args: tuple[str, ...] | None = None
+    env: tuple[str, ...] | None = None
+    expose: tuple[Expose, ...] = ()
+    params: ServiceParams | None = None
+    credentials: Credentials | None = None
+
+
+STORAGE_CLASSES = ("default", "beta1", "beta2", "beta3", "ram")
+_STORAGE_BOOLS = {"true": "true", "yes": "true", "on": "true", "false": "false", "no": "false"}
+_STORAGE_BOOLS["off"] = "false"
+
+
+def storage_attribute_problems(raw: Mapping[str, str]) -> list[tuple[str, str]]:
+    """What Akash refuses in a volume's attributes, as (attribute, message) pairs."""
+    problems: list[tuple[str, str]] = []
+    persistent = raw.get("persistent", "false")
+    storage_class = raw.get("class", "")
+    # Akash compares the raw text here, before normalising the boolean.
+    if storage_class == "ram" and persistent != "false":
+        problems.append(("persistent", 'storage class "ram" cannot be persistent'))
+    elif storage_class not in ("", "ram") and persistent == "false":
+        problems.append(
+            (
+                "class",
+                f'ephemeral storage must not set a class ("{storage_class}" needs '
+                "persistent: true)",
+            )
+        )
+    if persistent not in _STORAGE_BOOLS:
+        problems.append(
+            ("persistent", f'invalid value "{persistent}" for persistent: expected true or false')
+        )
+    if "class" in raw and storage_class not in STORAGE_CLASSES:
+        problems.append(
+            (
+                "class",
+                f'unknown storage class "{storage_class}" (allowed: {", ".join(STORAGE_CLASSES)})',
+            )
+        )
+    return problems
+
+
+def storage_attributes(raw: Mapping[str, str]) -> tuple[Attribute, ...]:
+    """Akash's normalised volume attributes (persistent always set, default class), sorted."""
+    values = dict(raw)
+    persistent = values.setdefault("persistent", "false")
+    if not values.get("class") and persistent == "true":
+        values["class"] = "default"
+    values["persistent"] = _STORAGE_BOOLS.get(persistent, persistent)
+    return tuple(Attribute(key, values[key]) for key in sorted(values))
+
+
+@dataclass(frozen=True)
+class StorageVolume:
+    """One storage volume of a compute profile, in file order.
+
+    `attributes` holds the attributes as written (sorted by key), or None when the file gives
+    none; `chain_attributes` is Akash's normalised form that goes on chain.
+    """
+
+    name: str
+    size: int
+    attributes: tuple[Attribute, ...] | None = None
+
+    @property
+    def chain_attributes(self) -> tuple[Attribute, ...]:
+        if self.attributes is None:
+            return ()
+        return storage_attributes({a.key: a.value for a in self.attributes})
+
+    @property
+    def persistent(self) -> bool:
+        return any(a.key == "persistent" and a.value == "true" for a in self.chain_attributes)
+
+    @property
+    def storage_class(self) -> str | None:
+        for attribute in self.chain_attributes:
+            if attribute.key == "class":
+                return attribute.value
+        return None
+
+
+@dataclass(frozen=True)
+class GpuModel:
+    """One `vendor.nvidia[]` entry; `ram` in bytes."""
+
+    model: str
+    ram: int | None = None
+    interface: str | None = None
+
+    @property
+    def attribute_key(self) -> str:
+        key = f"vendor/nvidia/model/{self.model}"
+        if self.ram is not None:
+            key += f"/ram/{self.ram // 2**30}Gi"
+        if self.interface is not None:
+            key += f"/interface/{self.interface}"
+        return key
+
+
+@dataclass(frozen=True)
+class Gpu:
+    """GPU request. `nvidia` is None when no attributes are given; () means any NVIDIA model."""
+
+    units: int = 0
+    nvidia: tuple[GpuModel, ...] | None = None
+
+    @property
+    def attributes(self) -> tuple[Attribute, ...]:
+        """The on-chain attributes: one `vendor/nvidia/model/...` key per model, sorted."""
+        if self.nvidia is None:
+            return ()
+        keys = [model.attribute_key for model in self.nvidia] or ["vendor/nvidia/model/*"]
+        return tuple(Attribute(key, "true") for key in sorted(keys))
+
+
+@dataclass(frozen=True)
+class ComputeProfile:
+    """`profiles.compute.<name>.resources`."""
+
+    name: str
+    cpu_millicores: int
+    memory_bytes: int
+    storage: tuple[StorageVolume, ...]
+    gpu: Gpu = Gpu()
+    cpu_attributes: tuple[Attribute, ...] = ()
+
+
+@dataclass(frozen=True)
+class Price:
+    """A maximum price per block for one instance: `amount` in 10^-18 `denom`."""
+
+    denom: str
+    amount: int
+
+    @property
+    def amount_text(self) -> str:
+        return format_price_amount(self.amount)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """`profiles.placement.<name>`: provider requirements and the price per compute profile."""
+
+    name: str
+    attributes: tuple[Attribute, ...] | None = None
+    signed_by_all_of: tuple[str, ...] | None = None
+    signed_by_any_of: tuple[str, ...] | None = None
+    pricing: Mapping[str, Price] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeploymentEntry:
+    """`deployment.<service>.<placement>`: run `count` instances of a service on a profile."""
+
+    service: str
+    placement: str
+    profile: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """`endpoints.<name>`: a leased IP endpoint."""
+
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Reclamation:
+    """`reclamation.min_window` as written and in nanoseconds."""
+
+    min_window: str
+    min_window_ns: int
+
+
+@dataclass(frozen=True)
+class Sdl:
+    """A parsed SDL file. Build the on-chain groups with `groups()` and the manifest with
+    `manifest()` (both are valid: `parse_sdl` refuses any file whose groups would be refused)."""
+
+    version: str
+    services: Mapping[str, Service]
+    compute: Mapping[str, ComputeProfile]
+    placements: Mapping[str, Placement]
+    deployment: tuple[DeploymentEntry, ...]
+    endpoints: Mapping[str, Endpoint] = field(default_factory=dict)
+    reclamation: Reclamation | None = None
+    positions: Mapping[str, tuple[int, int]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def groups(self) -> list[Group]:
+        """The deployment groups for MsgCreateDeployment, one per placement, sorted by name."""
+        from sdl.build import build_groups
+
+        return build_groups(self)
+
+    def manifest(self) -> Manifest:
+        """What the provider needs to run the services, grouped like `groups()`."""
+        from sdl.build import build_manifest
+
+        return build_manifest(self)
+
+    def manifest_hash(self) -> str:
+        """The hex sha256 of the canonical manifest JSON (the deployment `hash` on chain)."""
+        return self.manifest().hash()
+
+    def to_yaml(self) -> str:
+        """SDL text that parses back to an equal object."""
+        from sdl.dump import dump
+
+        return dump(self)
+
+
+# Output types (on-chain groups and the manifest) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResourceEndpoint:
+    """An endpoint a resource unit needs: kind 0 shared HTTP, 1 random port, 2 leased IP."""
+
+    kind: int
+    sequence_number: int = 0
+
+
+SHARED_HTTP = 0
+RANDOM_PORT = 1
+LEASED_IP = 2
+
+
+@dataclass(frozen=True)
+class StorageResource:
+    name: str
+    size: int
+    attributes: tuple[Attribute, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The resources of one instance, identified by `id` within its group."""
+
+    id: int
+    cpu_millicores: int
+    memory_bytes: int
+    storage: tuple[StorageResource, ...]
+    gpu_units: int
+    endpoints: tuple[ResourceEndpoint, ...]
+    cpu_attributes: tuple[Attribute, ...] = ()
+    gpu_attributes: tuple[Attribute, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResourceUnit:
+    """`count` instances of `resources`, each priced at most `price` per block."""
+
+    resources: Resources
+    count: int
+    price: Price
+
+
+@dataclass(frozen=True)
+class Requirements:
+    attributes: tuple[Attribute, ...] | None = None
+    signed_by_all_of: tuple[str, ...] | None = None
+    signed_by_any_of: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """An on-chain group spec: what one placement must provide, and at what price."""
+
+    name: str
+    requirements: Requirements
+    resources: tuple[ResourceUnit, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """Akash's GroupSpec JSON (quantities as integer strings, prices with 18 decimals)."""
+        from sdl.encode import group_to_dict
+
+        return group_to_dict(self)
+
+    @property
+    def max_price_per_block(self) -> dict[str, int]:
+        """Sum over resource units of price times count, per denom, in 10^-18 units."""
+        totals: dict[str, int] = {}
+        for unit in self.resources:
+            totals[unit.price.denom] = (
+                totals.get(unit.price.denom, 0) + unit.price.amount * unit.count
+            )
+        return totals
+
+
+@dataclass(frozen=True)
+class ManifestHttpOptions:
+    max_body_size: int
+    read_timeout: int
+    send_timeout: int
+    next_tries: int
+    next_timeout: int
+    next_cases: tuple[str, ...]
+    proxy_buffer_size: int = 0
+
+
+@dataclass(frozen=True)
+class ManifestExpose:
+    port: int
+    external_port: int
+    proto: str
+    service: str
+    global_: bool
+    hosts: tuple[str, ...] | None
+    http_options: ManifestHttpOptions
+    ip: str = ""
+    endpoint_sequence_number: int = 0
+
+
+@dataclass(frozen=True)
+class ManifestStorageParams:
+    name: str
+    mount: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class ManifestParams:
+    storage: tuple[ManifestStorageParams, ...] | None = None
+    permissions_read: tuple[str, ...] | None = None
+    has_permissions: bool = False
+    tee_type: str | None = None
+
+
+@dataclass(frozen=True)
+class ManifestService:
+    name: str
+    image: str
+    command: tuple[str, ...] | None
+    args: tuple[str, ...] | None
+    env: tuple[str, ...] | None
+    resources: Resources
+    count: int
+    expose: tuple[ManifestExpose, ...]
+    params: ManifestParams | None = None
+    credentials: Credentials | None = None
+
+
+@dataclass(frozen=True)
+class ManifestGroup:
+    name: str
+    services: tuple[ManifestService, ...]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The manifest the tenant sends to the provider after the lease is created."""
+
+    groups: tuple[ManifestGroup, ...]
+    version: str = "2.0"
+
+    def to_dict(self) -> list[object]:
+        """Akash's manifest JSON (a list of groups)."""
+        from sdl.encode import manifest_to_list
+
+        return manifest_to_list(self)
+
+    def canonical_json(self) -> bytes:
+        """The bytes that are hashed: sorted keys, no spaces, Go's HTML escaping."""
+        from sdl.encode import canonical_json
+
+        return canonical_json(self.to_dict())
+
+    def hash(self) -> str:
+        """Hex sha256 of `canonical_json()`; equals Akash's manifest version hash."""
+        import hashlib
+
+        return hashlib.sha256(self.canonical_json()).hexdigest()
