@@ -77,6 +77,7 @@ class AbciServer:
         self._queries = ThreadPoolExecutor(1, thread_name_prefix="abci-query")
         self._server: asyncio.AbstractServer | None = None
         self.connection_failures = 0
+        self._connections: set[asyncio.Task[None]] = set()
         self._handlers: dict[str, tuple[Callable[[Any], Any], str, ThreadPoolExecutor | None]] = {
             "info": (app.info, "info", None),
             "init_chain": (app.init_chain, "init_chain", self._consensus),
@@ -130,13 +131,24 @@ class AbciServer:
         log.info("ABCI server listening on %s", address)
 
     async def close(self) -> None:
+        """Stop listening, give open connections a moment to end, then drop them."""
         if self._server is not None:
             self._server.close()
+        if self._connections:
+            _, still_open = await asyncio.wait(self._connections, timeout=5)
+            for task in still_open:
+                task.cancel()
+            await asyncio.gather(*still_open, return_exceptions=True)
+        if self._server is not None:
             await self._server.wait_closed()
         self._consensus.shutdown(wait=True)
         self._queries.shutdown(wait=True)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+            task.add_done_callback(self._connections.discard)
         loop = asyncio.get_running_loop()
         try:
             while True:
@@ -179,5 +191,7 @@ class AbciServer:
             log.error("closing ABCI connection: %s", error)
         except (ConnectionResetError, BrokenPipeError):
             log.info("ABCI connection closed by peer")
+        except asyncio.CancelledError:
+            log.info("ABCI connection dropped at shutdown")
         finally:
             writer.close()

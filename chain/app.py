@@ -167,7 +167,7 @@ class Application:
 
     def check_tx(self, request: abci.RequestCheckTx) -> abci.ResponseCheckTx:
         """Admit a tx to the mempool if it would pass the ante checks on current state."""
-        mode = ExecMode.RECHECK if request.type == abci.CHECK_TX_TYPE_RECHECK else ExecMode.CHECK
+        mode = ExecMode.RECHECK if request.type == abci.RECHECK else ExecMode.CHECK
         outcome = self._run_tx(
             self._check_state, request.tx, mode, self.store.last.height + 1, 0, messages=False
         )

@@ -180,9 +180,8 @@ class MerkleTree:
         its current value changes nothing. Raises MissingNodeError when the reader lacks
         a node of the current tree.
         """
-        writes: dict[bytes, bytes | None] = {}
         if not changes:
-            return TreeUpdate(self._root, writes)
+            return TreeUpdate(self._root, {})
         entries = sorted(
             (sha256(key).digest(), None if value is None else sha256(value).digest())
             for key, value in changes.items()
@@ -190,30 +189,30 @@ class MerkleTree:
         paths = [entry[0] for entry in entries]
         value_hashes = [entry[1] for entry in entries]
         ints = [int.from_bytes(path, "big") for path in paths]
-        pending = self._pending
+        # Nodes made by this call, and old nodes it replaced (deleted unless made again).
+        created: dict[bytes, bytes] = {}
+        pruned: list[bytes] = []
+        prune = pruned.append
+        cache_get = self._cache.get
         load = self._load
         zero = _ZERO
+        internal_prefix = _INTERNAL_PREFIX
+        leaf_prefix = _LEAF_PREFIX
 
         def store(encoded: bytes) -> bytes:
             node_hash = sha256(encoded).digest()
-            pending[node_hash] = encoded
-            writes[node_hash] = encoded
+            created[node_hash] = encoded
             return node_hash
 
-        def prune(node_hash: bytes) -> None:
-            if node_hash in writes:
-                return
-            writes[node_hash] = None
-            pending.pop(node_hash, None)
-
-        def join(left: bytes, right: bytes) -> bytes:
-            # A subtree left with a single leaf collapses to that leaf.
-            if right == zero:
-                if left == zero or load(left)[0] == LEAF_TAG:
-                    return left
-            elif left == zero and load(right)[0] == LEAF_TAG:
-                return right
-            return store(_INTERNAL_PREFIX + left + right)
+        def collapse(left: bytes, right: bytes) -> bytes:
+            # At least one child is empty: a subtree left with a single leaf is that leaf.
+            only = right if left == zero else left
+            if only == zero:
+                return zero
+            encoded = created.get(only) or cache_get(only) or load(only)
+            if encoded[0] == LEAF_TAG:
+                return only
+            return store(internal_prefix + left + right)
 
         def build(depth: int, items: list[tuple[int, bytes, bytes, bytes | None]]) -> bytes:
             # Build a fresh subtree at `depth` from sorted (int path, path, value hash,
@@ -226,88 +225,109 @@ class MerkleTree:
                 existing = item[3]
                 if existing is not None:
                     return existing
-                return store(_LEAF_PREFIX + item[1] + item[2])
+                return store(leaf_prefix + item[1] + item[2])
             first = items[0][0]
             split_depth = _MAX_DEPTH - (first ^ items[-1][0]).bit_length()
             shift = 255 - split_depth
             split = bisect_left(items, (((first >> shift) | 1) << shift,))
             node = store(
-                _INTERNAL_PREFIX
+                internal_prefix
                 + build(split_depth + 1, items[:split])
                 + build(split_depth + 1, items[split:])
             )
+            # The levels above the split hold a single non-empty child each.
             for level in range(split_depth - 1, depth - 1, -1):
                 if (first >> (255 - level)) & 1:
-                    node = store(_INTERNAL_PREFIX + zero + node)
+                    node = store(internal_prefix + zero + node)
                 else:
-                    node = store(_INTERNAL_PREFIX + node + zero)
+                    node = store(internal_prefix + node + zero)
             return node
 
         def insert_items(lo: int, hi: int) -> list[tuple[int, bytes, bytes, bytes | None]]:
             return [
-                (ints[i], paths[i], vh, None)
+                (ints[i], paths[i], value_hash, None)
                 for i in range(lo, hi)
-                if (vh := value_hashes[i]) is not None
+                if (value_hash := value_hashes[i]) is not None
             ]
 
         def merge_leaf(node_hash: bytes, encoded: bytes, depth: int, lo: int, hi: int) -> bytes:
+            # An existing leaf meets several changes: rebuild the subtree from both.
             leaf_path = encoded[1:33]
             leaf_int = int.from_bytes(leaf_path, "big")
             at = bisect_left(ints, leaf_int, lo, hi)
             if at < hi and ints[at] == leaf_int:
                 new_value_hash = value_hashes[at]
-                if hi - lo == 1:
-                    if new_value_hash is None:
-                        prune(node_hash)
-                        return zero
-                    if new_value_hash == encoded[33:]:
-                        return node_hash
-                    prune(node_hash)
-                    return store(_LEAF_PREFIX + leaf_path + new_value_hash)
                 if new_value_hash != encoded[33:]:
                     prune(node_hash)
-                elif new_value_hash is not None:
-                    items = insert_items(lo, at)
-                    items.append((leaf_int, leaf_path, new_value_hash, node_hash))
-                    items.extend(insert_items(at + 1, hi))
-                    return build(depth, items)
-                return build(depth, insert_items(lo, hi))
+                    return build(depth, insert_items(lo, hi))
+                items = insert_items(lo, at)
+                items.append((leaf_int, leaf_path, encoded[33:], node_hash))
+                items.extend(insert_items(at + 1, hi))
+                return build(depth, items)
             items = insert_items(lo, at)
             items.append((leaf_int, leaf_path, encoded[33:], node_hash))
             items.extend(insert_items(at, hi))
             return build(depth, items)
 
         def update(node_hash: bytes, depth: int, lo: int, hi: int) -> bytes:
+            # The new hash of the subtree `node_hash` at `depth` after changes lo..hi.
             if node_hash == zero:
                 if hi - lo == 1:
                     value_hash = value_hashes[lo]
                     if value_hash is None:
                         return zero
-                    return store(_LEAF_PREFIX + paths[lo] + value_hash)
+                    return store(leaf_prefix + paths[lo] + value_hash)
                 return build(depth, insert_items(lo, hi))
-            encoded = load(node_hash)
+            encoded = cache_get(node_hash) or load(node_hash)
             if encoded[0] == LEAF_TAG:
+                if hi - lo == 1 and encoded[1:33] == paths[lo]:
+                    value_hash = value_hashes[lo]
+                    if value_hash == encoded[33:]:
+                        return node_hash
+                    prune(node_hash)
+                    if value_hash is None:
+                        return zero
+                    return store(leaf_prefix + paths[lo] + value_hash)
                 return merge_leaf(node_hash, encoded, depth, lo, hi)
-            left = encoded[1:33]
-            right = encoded[33:]
             shift = 255 - depth
             first = ints[lo]
             if (first >> shift) & 1:
-                new_left = left
+                right = encoded[33:]
                 new_right = update(right, depth + 1, lo, hi)
+                if new_right == right:
+                    return node_hash
+                new_left = encoded[1:33]
             elif not (ints[hi - 1] >> shift) & 1:
+                left = encoded[1:33]
                 new_left = update(left, depth + 1, lo, hi)
-                new_right = right
+                if new_left == left:
+                    return node_hash
+                new_right = encoded[33:]
             else:
                 mid = bisect_left(ints, ((first >> shift) | 1) << shift, lo, hi)
+                left = encoded[1:33]
+                right = encoded[33:]
                 new_left = update(left, depth + 1, lo, mid)
                 new_right = update(right, depth + 1, mid, hi)
-            if new_left == left and new_right == right:
-                return node_hash
+                if new_left == left and new_right == right:
+                    return node_hash
             prune(node_hash)
-            return join(new_left, new_right)
+            if new_left == zero or new_right == zero:
+                return collapse(new_left, new_right)
+            encoded = internal_prefix + new_left + new_right
+            new_hash = sha256(encoded).digest()
+            created[new_hash] = encoded
+            return new_hash
 
         self._root = update(self._root, 0, 0, len(entries))
+        # Deletions first, so a node both replaced and made again (a leaf that moved) stays.
+        writes: dict[bytes, bytes | None] = {node_hash: None for node_hash in pruned}
+        writes.update(created)
+        pending = self._pending
+        if pending:
+            for node_hash in pruned:
+                pending.pop(node_hash, None)
+        pending.update(created)
         return TreeUpdate(self._root, writes)
 
     def get_value_hash(self, key: bytes) -> bytes | None:

@@ -1,0 +1,98 @@
+"""`gpuchain genesis …`: build and check the genesis file before a chain starts."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from chain.cli.output import CommandError, emit
+from chain.coins import Coins
+from chain.config import Home, NodeConfig
+from chain.crypto import AddressError, decode_address
+from chain.errors import AppError
+from chain.genesis import GenesisError, load_genesis, validate_genesis, write_genesis
+from chain.wiring import build_modules
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    genesis = commands.add_parser("genesis", parents=[common], help="build and check genesis")
+    sub = genesis.add_subparsers(dest="genesis_command", required=True, metavar="COMMAND")
+
+    add = sub.add_parser("add-account", parents=[common], help="fund an account in genesis")
+    add.add_argument("address_or_key", help="gpu1… address or keyring key name")
+    add.add_argument("amount", help="coins, e.g. 1000000000ugpc")
+    add.set_defaults(func=run_add_account)
+
+    validate = sub.add_parser("validate", parents=[common], help="check a genesis file")
+    validate.add_argument("file", nargs="?", type=Path, help="default: HOME/config/genesis.json")
+    validate.set_defaults(func=run_validate)
+
+    export = sub.add_parser("export", parents=[common], help="print committed state as app_state")
+    export.set_defaults(func=run_export)
+
+
+def _resolve_address(args: argparse.Namespace, text: str) -> str:
+    try:
+        decode_address(text)
+        return text
+    except AddressError:
+        pass
+    from chain.keyring import Keyring, KeyringError
+
+    try:
+        return Keyring(args.home, args.keyring_backend).show(text).address
+    except KeyringError as error:
+        raise CommandError(f"{text!r} is neither a gpu1… address nor a key: {error}") from None
+
+
+def run_add_account(args: argparse.Namespace) -> int:
+    home = Home(args.home)
+    address = _resolve_address(args, args.address_or_key)
+    try:
+        coins = Coins.parse(args.amount)
+    except AppError as error:
+        raise CommandError(f"amount {args.amount!r}: {error.detail}") from None
+    if not coins:
+        raise CommandError("amount must not be empty")
+    try:
+        genesis = load_genesis(home.genesis)
+    except GenesisError as error:
+        raise CommandError(str(error)) from None
+    bank = genesis.setdefault("app_state", {}).setdefault("bank", {"balances": [], "supply": []})
+    balances = bank.setdefault("balances", [])
+    if any(entry["address"] == address for entry in balances):
+        raise CommandError(f"{address} already has a genesis balance")
+    balances.append({"address": address, "coins": coins.to_json()})
+    balances.sort(key=lambda entry: entry["address"])
+    total = Coins.of([])
+    for entry in balances:
+        total = total + Coins.parse(",".join(f"{c['amount']}{c['denom']}" for c in entry["coins"]))
+    bank["supply"] = total.to_json()
+    write_genesis(home.genesis, genesis)
+    emit(args, {"address": address, "coins": coins.to_json()}, f"added {coins} to {address}")
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    path = args.file or Home(args.home).genesis
+    try:
+        validate_genesis(load_genesis(path), build_modules())
+    except GenesisError as error:
+        raise CommandError(f"{path}: {error}") from None
+    emit(args, {"file": str(path), "valid": True}, f"{path} is a valid genesis file")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from chain.node import open_app
+
+    home = Home(args.home)
+    genesis = load_genesis(home.genesis)
+    app = open_app(home, NodeConfig.load(home.app_config))
+    try:
+        genesis["app_state"] = app.export_genesis()
+        genesis["initial_height"] = str(app.store.last.height + 1)
+    finally:
+        app.store.close()
+    emit(args, genesis, None)
+    return 0

@@ -1,0 +1,120 @@
+"""`gpuchain init`, `start` and `status`: making and running a node."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+from pathlib import Path
+
+from chain.cli.output import CommandError, emit
+from chain.config import ConfigError, Home, NodeConfig, cometbft_binary, set_toml_values
+from chain.rpc import CometRpc, RpcError
+from chain.wiring import default_app_state
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    init = commands.add_parser("init", parents=[common], help="create a node home and genesis")
+    init.add_argument("moniker")
+    init.add_argument("--overwrite", action="store_true", help="replace an existing genesis")
+    init.set_defaults(func=run_init)
+
+    start = commands.add_parser("start", parents=[common], help="run the node")
+    start.add_argument(
+        "--with-comet",
+        default="true",
+        choices=("true", "false"),
+        help="also run CometBFT as a child process (false: serve ABCI alone)",
+    )
+    start.add_argument("--address", help="ABCI listen address (unix:///PATH or tcp://HOST:PORT)")
+    start.set_defaults(func=run_start)
+
+    status = commands.add_parser("status", parents=[common], help="the node's sync status")
+    status.set_defaults(func=run_status)
+
+
+def init_home(
+    root: Path,
+    moniker: str,
+    chain_id: str,
+    overwrite: bool = False,
+    node_config: NodeConfig | None = None,
+) -> Home:
+    """CometBFT's own `init` makes the keys and config; we set the chain id and app state."""
+    home = Home(root)
+    if home.genesis.exists() and not overwrite:
+        raise CommandError(f"{home.genesis} already exists; pass --overwrite to replace it")
+    result = subprocess.run(
+        [cometbft_binary(), "init", "--home", str(root)], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise CommandError(f"cometbft init failed: {result.stderr.strip()}")
+    genesis = json.loads(home.genesis.read_text())
+    genesis["chain_id"] = chain_id
+    genesis["app_state"] = default_app_state()
+    genesis["consensus_params"]["abci"] = {"vote_extensions_enable_height": "0"}
+    home.genesis.write_text(json.dumps(genesis, indent=2) + "\n")
+    set_toml_values(
+        home.comet_config,
+        {
+            ("", "moniker"): moniker,
+            ("", "proxy_app"): f"unix://{home.abci_socket}",
+            ("rpc", "laddr"): "tcp://127.0.0.1:26657",
+            ("p2p", "laddr"): "tcp://0.0.0.0:26656",
+            ("p2p", "allow_duplicate_ip"): True,
+            ("p2p", "addr_book_strict"): False,
+            ("consensus", "timeout_commit"): "1s",
+            ("tx_index", "indexer"): "kv",
+        },
+    )
+    home.app_config.write_text((node_config or NodeConfig()).to_toml())
+    return home
+
+
+def run_init(args: argparse.Namespace) -> int:
+    if not args.chain_id:
+        raise CommandError("--chain-id is required, e.g. --chain-id gpuchain-local")
+    try:
+        home = init_home(args.home, args.moniker, args.chain_id, args.overwrite)
+    except ConfigError as error:
+        raise CommandError(str(error)) from None
+    node_id = subprocess.run(
+        [cometbft_binary(), "show-node-id", "--home", str(home.root)],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    emit(
+        args,
+        {
+            "moniker": args.moniker,
+            "chain_id": args.chain_id,
+            "node_id": node_id,
+            "home": str(home.root),
+        },
+        f"initialized {args.moniker} ({node_id}) for chain {args.chain_id} in {home.root}",
+    )
+    return 0
+
+
+def run_start(args: argparse.Namespace) -> int:
+    from chain.node import start
+
+    try:
+        return start(args.home, with_comet=args.with_comet == "true", abci_address=args.address)
+    except ConfigError as error:
+        raise CommandError(str(error)) from None
+
+
+def run_status(args: argparse.Namespace) -> int:
+    try:
+        status = CometRpc(args.node).status()
+    except RpcError as error:
+        raise CommandError(str(error)) from None
+    sync = status["sync_info"]
+    emit(
+        args,
+        status,
+        f"network {status['node_info']['network']}  height {sync['latest_block_height']}  "
+        f"app hash {sync['latest_app_hash']}  catching up {sync['catching_up']}",
+    )
+    return 0

@@ -1,0 +1,146 @@
+"""Node home layout and configuration files.
+
+`HOME/config/` holds CometBFT's `config.toml`, `genesis.json` and keys, plus our
+`app.toml`; `HOME/data/` holds CometBFT's data and our `application.db` (LevelDB).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chain.coins import DecPrice
+
+REPO_TOOLS = Path(__file__).resolve().parent.parent / ".tools" / "bin"
+
+
+class ConfigError(Exception):
+    """A configuration file is missing or holds a value the node cannot use."""
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    @property
+    def config_dir(self) -> Path:
+        return self.root / "config"
+
+    @property
+    def comet_config(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def app_config(self) -> Path:
+        return self.config_dir / "app.toml"
+
+    @property
+    def genesis(self) -> Path:
+        return self.config_dir / "genesis.json"
+
+    @property
+    def app_db(self) -> Path:
+        return self.root / "data" / "application.db"
+
+    @property
+    def abci_socket(self) -> Path:
+        return self.root / "abci.sock"
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """Our app.toml: node-local settings, free to differ between validators."""
+
+    minimum_gas_prices: str = "0.001ugpc"
+    abci_address: str = ""
+    grpc_address: str = "127.0.0.1:9090"
+    metrics_address: str = "127.0.0.1:26660"
+    invariant_check_period: int = 0
+
+    def min_gas_price(self) -> DecPrice | None:
+        return DecPrice.parse(self.minimum_gas_prices) if self.minimum_gas_prices else None
+
+    def to_toml(self) -> str:
+        return (
+            "# gpuchain node settings (node-local; validators may differ here).\n"
+            "# Smallest fee per unit of gas this node admits to its mempool.\n"
+            f'minimum-gas-prices = "{self.minimum_gas_prices}"\n'
+            "# Where the ABCI server listens; empty means unix://HOME/abci.sock.\n"
+            f'abci-address = "{self.abci_address}"\n'
+            "# gRPC query server (cosmos.bank.v1beta1.Query, ...); empty disables it.\n"
+            f'grpc-address = "{self.grpc_address}"\n'
+            "# Prometheus /metrics endpoint; empty disables it.\n"
+            f'metrics-address = "{self.metrics_address}"\n'
+            "# Check every invariant each N blocks and halt if one breaks (0 = never).\n"
+            f"invariant-check-period = {self.invariant_check_period}\n"
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> NodeConfig:
+        if not path.exists():
+            return cls()
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: {error}") from None
+        defaults = cls()
+        config = cls(
+            minimum_gas_prices=str(data.get("minimum-gas-prices", defaults.minimum_gas_prices)),
+            abci_address=str(data.get("abci-address", defaults.abci_address)),
+            grpc_address=str(data.get("grpc-address", defaults.grpc_address)),
+            metrics_address=str(data.get("metrics-address", defaults.metrics_address)),
+            invariant_check_period=int(
+                data.get("invariant-check-period", defaults.invariant_check_period)
+            ),
+        )
+        try:
+            config.min_gas_price()
+        except Exception as error:
+            raise ConfigError(f"{path}: minimum-gas-prices: {error}") from None
+        return config
+
+
+def set_toml_values(path: Path, values: dict[tuple[str, str], Any]) -> None:
+    """Rewrite `key = value` lines of CometBFT's config.toml in place, keeping its comments.
+
+    values maps (section, key) to a Python value; section "" is the top level.
+    """
+    lines = path.read_text().splitlines()
+    section = ""
+    pending = dict(values)
+    for index, line in enumerate(lines):
+        header = re.match(r"^\[([^\]]+)\]\s*$", line)
+        if header:
+            section = header.group(1)
+            continue
+        assignment = re.match(r"^([A-Za-z0-9_\-]+)\s*=", line)
+        if assignment and (section, assignment.group(1)) in pending:
+            value = pending.pop((section, assignment.group(1)))
+            lines[index] = f"{assignment.group(1)} = {_toml_value(value)}"
+    if pending:
+        missing = ", ".join(f"[{s}] {k}" for s, k in pending)
+        raise ConfigError(f"{path} has no setting {missing}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def cometbft_binary() -> str:
+    """The pinned CometBFT that `make setup` installed, else one on PATH."""
+    local = REPO_TOOLS / "cometbft"
+    if local.exists():
+        return str(local)
+    found = shutil.which("cometbft")
+    if found is None:
+        raise ConfigError("cometbft not found: run `make setup` (it installs the pinned version)")
+    return found

@@ -1,0 +1,109 @@
+"""`gpuchain start`: the ABCI app and its child CometBFT process, living and dying together."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from prometheus_client import start_http_server
+
+from chain.abci_server import AbciServer
+from chain.app import AppConfig, Application
+from chain.config import ConfigError, Home, NodeConfig, cometbft_binary
+from chain.grpc_server import start_grpc_server
+from chain.metrics import REGISTRY
+from chain.wiring import build_app
+
+log = logging.getLogger("gpuchain.node")
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the CometBFT child: the kernel kills it if the app process dies (even kill -9)."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def open_app(home: Home, config: NodeConfig) -> Application:
+    return build_app(
+        home.app_db,
+        AppConfig(
+            min_gas_price=config.min_gas_price(),
+            invariant_check_period=config.invariant_check_period,
+        ),
+    )
+
+
+def _split_host_port(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+async def run_node(home: Home, with_comet: bool, abci_address: str | None) -> int:
+    """Serve until SIGINT/SIGTERM (exit 0) or until CometBFT dies (exit 1)."""
+    config = NodeConfig.load(home.app_config)
+    address = abci_address or config.abci_address or f"unix://{home.abci_socket}"
+    app = open_app(home, config)
+    server = AbciServer(app)
+    await server.start(address)
+    grpc_server = start_grpc_server(app, config.grpc_address) if config.grpc_address else None
+    if config.metrics_address:
+        host, port = _split_host_port(config.metrics_address)
+        start_http_server(port, addr=host, registry=REGISTRY)
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    comet: subprocess.Popen[bytes] | None = None
+    if with_comet:
+        comet = subprocess.Popen(
+            [cometbft_binary(), "node", "--home", str(home.root), "--proxy_app", address],
+            preexec_fn=_die_with_parent,
+        )
+        log.info("started cometbft (pid %d)", comet.pid)
+
+    exit_code = 0
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=0.5)
+        except TimeoutError:
+            pass
+        if comet is not None and comet.poll() is not None:
+            log.error("cometbft exited with code %s; stopping", comet.returncode)
+            exit_code = 1
+            break
+
+    if comet is not None and comet.poll() is None:
+        comet.terminate()
+        try:
+            comet.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            comet.kill()
+            comet.wait()
+    if grpc_server is not None:
+        grpc_server.stop(grace=1)
+    await server.close()
+    app.store.close()
+    return exit_code
+
+
+def start(home_path: Path, with_comet: bool = True, abci_address: str | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("GPUCHAIN_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    home = Home(home_path)
+    if not home.genesis.exists():
+        raise ConfigError(
+            f"{home.genesis} not found: run `gpuchain init MONIKER --home {home_path}`"
+        )
+    return asyncio.run(run_node(home, with_comet, abci_address))
