@@ -1,4 +1,4 @@
-"""An in-process node for tests: the real Application and LevelDB, driven by a mock consensus.
+"""Test nodes: in-process with a mock consensus, or real processes on free loopback ports.
 
 It calls the ABCI methods in the order CometBFT does (InitChain, then per block
 PrepareProposal → ProcessProposal → FinalizeBlock → Commit), so state-machine tests run
@@ -7,7 +7,14 @@ in milliseconds; tests that need real consensus start real CometBFT processes in
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +25,10 @@ from google.protobuf.message import Message
 
 from chain.app import AppConfig, Application
 from chain.coins import Coins
+from chain.config import set_toml_values
 from chain.crypto import PrivateKey
 from chain.pb.tendermint.abci import types_pb2 as abci
+from chain.rpc import CometRpc, RpcError
 from chain.tx import build_and_sign
 from chain.wiring import build_app, default_app_state
 
@@ -123,3 +132,144 @@ class TestNode:
 
     def close(self) -> None:
         self.app.store.close()
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on now, so suites can run side by side."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class LocalNode:
+    """A real node (`gpuchain start`: the app plus a child CometBFT) on free loopback ports.
+
+    Keys live in the home's test keyring; `funded` names keys created and funded at genesis.
+    """
+
+    home: Path
+    chain_id: str = "gpuchain-test"
+    rpc_port: int = field(default_factory=free_port)
+    p2p_port: int = field(default_factory=free_port)
+    grpc_port: int = field(default_factory=free_port)
+    metrics_port: int = field(default_factory=free_port)
+    block_time: str = "200ms"
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def rpc_address(self) -> str:
+        return f"tcp://127.0.0.1:{self.rpc_port}"
+
+    @property
+    def rpc(self) -> CometRpc:
+        return CometRpc(self.rpc_address)
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / "node.log"
+
+    def init(
+        self, funded: dict[str, str], extra_env: dict[str, str] | None = None
+    ) -> dict[str, str]:
+        """Create the home, keys and genesis; returns key name → address."""
+        from chain.cli.node_commands import init_home
+        from chain.config import NodeConfig
+        from chain.keyring import Keyring
+
+        node_config = NodeConfig(
+            minimum_gas_prices="0.001ugpc",
+            grpc_address=f"127.0.0.1:{self.grpc_port}",
+            metrics_address=f"127.0.0.1:{self.metrics_port}",
+            invariant_check_period=1,
+        )
+        home = init_home(self.home, "test-node", self.chain_id, node_config=node_config)
+        set_toml_values(
+            home.comet_config,
+            {
+                ("rpc", "laddr"): self.rpc_address,
+                ("p2p", "laddr"): f"tcp://127.0.0.1:{self.p2p_port}",
+                ("consensus", "timeout_commit"): self.block_time,
+                ("consensus", "timeout_propose"): "1s",
+            },
+        )
+        keyring = Keyring(self.home, "test")
+        addresses = {name: keyring.add(name).address for name in sorted(funded)}
+        genesis = json.loads(home.genesis.read_text())
+        genesis["app_state"] = genesis_state({addresses[n]: a for n, a in funded.items()})
+        home.genesis.write_text(json.dumps(genesis, indent=2))
+        return addresses
+
+    def start(self, env: dict[str, str] | None = None, wait: bool = True) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "chain.cli.main", "start", "--home", str(self.home)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+        if wait:
+            self.wait_for_height(self.last_height() + 1 if self._rpc_up() else 1, timeout=60)
+
+    def _rpc_up(self) -> bool:
+        try:
+            self.rpc.status()
+        except RpcError:
+            return False
+        return True
+
+    def last_height(self) -> int:
+        return self.rpc.latest_height()
+
+    def wait_for_height(self, height: int, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(
+                    f"node exited with {self.process.returncode}; see {self.log_path}"
+                )
+            try:
+                if self.rpc.latest_height() >= height:
+                    return
+            except RpcError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"height {height} not reached in {timeout}s; see {self.log_path}"
+                )
+            time.sleep(0.1)
+
+    def stop(self) -> int:
+        """SIGTERM and wait; returns the exit code."""
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        code = self.process.returncode
+        self.process = None
+        return code
+
+    def kill(self) -> None:
+        """kill -9 the app and CometBFT together (its whole process group)."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.process = None
+        self._wait_for_port_free(self.rpc_port)
+
+    @staticmethod
+    def _wait_for_port_free(port: int) -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) != 0:
+                    return
+            time.sleep(0.1)
