@@ -259,7 +259,10 @@ class _Checker:
             if f"{expose_path}.port" not in self.sdl.positions:
                 self.fail(expose_path, "port is required")
             elif not 0 < expose.port <= 65535:
-                self.fail(f"{expose_path}.port", "port must be between 1 and 65535")
+                self.fail(
+                    f"{expose_path}.port",
+                    f"port must be between 1 and 65535 (found {expose.port or 'no value'})",
+                )
             if expose.proto.upper() not in ("", "TCP", "UDP"):
                 self.fail(
                     f"{expose_path}.proto",
