@@ -10,11 +10,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict, dataclass
 from typing import TextIO
 
 from sdl import Group, Sdl, SdlError, SdlIssue, parse_sdl_file
 from sdl.encode import group_to_dict
 from sdl.units import format_price_amount, format_price_short, format_size
+
+
+@dataclass(frozen=True)
+class GpuSummary:
+    """GPUs requested by a deployment: in total, and per model attribute."""
+
+    total: int
+    models: dict[str, int]
+
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
@@ -111,7 +121,7 @@ def run_validate(args: argparse.Namespace) -> int:
             "valid": True,
             "version": sdl.version,
             "groups": [group_to_dict(group) for group in groups],
-            "gpu": gpus,
+            "gpu": asdict(gpus),
             "max_price_per_block": {
                 denom: format_price_amount(amount) for denom, amount in totals.items()
             },
@@ -122,8 +132,8 @@ def run_validate(args: argparse.Namespace) -> int:
     print(f"{args.file}: valid SDL {sdl.version}", file=out)
     for group in groups:
         print(_describe_group(group), file=out)
-    models = ", ".join(f"{name} x{count}" for name, count in gpus["models"].items())
-    gpu_line = f"GPUs: {gpus['total']}" + (f" ({models})" if models else "")
+    models = ", ".join(f"{name} x{count}" for name, count in gpus.models.items())
+    gpu_line = f"GPUs: {gpus.total}" + (f" ({models})" if models else "")
     print(gpu_line, file=out)
     price_text = " + ".join(f"{format_price_short(a)} {d}" for d, a in totals.items())
     print(f"Total max price per block: {price_text}", file=out)
@@ -176,7 +186,7 @@ def _describe_group(group: Group) -> str:
     return "\n".join(lines)
 
 
-def gpu_summary(groups: list[Group]) -> dict[str, object]:
+def gpu_summary(groups: list[Group]) -> GpuSummary:
     """Total GPUs over all instances, and per model attribute (`a100`, `*` for any model)."""
     total = 0
     models: dict[str, int] = {}
@@ -187,7 +197,7 @@ def gpu_summary(groups: list[Group]) -> dict[str, object]:
             for attribute in unit.resources.gpu_attributes:
                 name = attribute.key.removeprefix("vendor/")
                 models[name] = models.get(name, 0) + count
-    return {"total": total, "models": dict(sorted(models.items()))}
+    return GpuSummary(total, dict(sorted(models.items())))
 
 
 def total_price(groups: list[Group]) -> dict[str, int]:

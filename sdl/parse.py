@@ -80,8 +80,16 @@ class _Decoder:
     # -- recording ---------------------------------------------------------------------------
 
     def fail(self, path: str, node: YNode | None, message: str) -> None:
-        if node is None:
-            line, column = self.position(path)
+        # A scalar is shown where its value is; a mapping or list where its key is.
+        if node is None or node.kind != SCALAR:
+            line, column = (
+                self.position(path)
+                if path in self.positions or node is None
+                else (
+                    node.line,
+                    node.column,
+                )
+            )
         else:
             line, column = node.line, node.column
         self.issues.append(SdlIssue(line, column, path, message))
@@ -95,7 +103,11 @@ class _Decoder:
         return self.positions.get("", (0, 0))
 
     def at(self, path: str, node: YNode) -> YNode:
-        self.positions[path] = (node.line, node.column)
+        """Record where `path` is: its value for a scalar, its key (if any) otherwise."""
+        if node.kind == SCALAR:
+            self.positions[path] = (node.line, node.column)
+        else:
+            self.positions.setdefault(path, (node.line, node.column))
         return node
 
     # -- typed readers (Go yaml.v3 rules) ----------------------------------------------------

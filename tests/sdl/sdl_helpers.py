@@ -53,9 +53,12 @@ def issues_of(text: str) -> list[SdlIssue]:
     return caught.value.issues
 
 
-def line_of(text: str, needle: str) -> int:
-    """1-based number of the first line of `text` containing `needle`."""
+def line_of(text: str, needle: str, occurrence: int = 0) -> int:
+    """1-based number of the line of `text` holding the `occurrence`-th (from 0) `needle`."""
+    seen = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if needle in line:
-            return number
+            if seen == occurrence:
+                return number
+            seen += 1
     raise AssertionError(f"{needle!r} not in the text")
