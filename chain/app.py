@@ -51,6 +51,8 @@ class Ante(Protocol):
 
     def max_tx_bytes(self, store: KVStore) -> int: ...
 
+    def check_limits(self, store: KVStore, tx: DecodedTx, height: int) -> None: ...
+
     def run(
         self,
         ctx: Context,
@@ -300,6 +302,7 @@ class Application:
         try:
             tx, routes = self._decode(raw, self.ante.max_tx_bytes(base))
             outcome.gas_wanted = tx.gas_limit
+            self.ante.check_limits(base, tx, height)
             meter = GasMeter(tx.gas_limit)
             ante_layer = Overlay(base)
             ctx = Context(

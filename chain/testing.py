@@ -64,10 +64,12 @@ class TestNode:
         self.app = build_app(self.home, self.config)
         self.height = self.app.store.last.height
 
-    def init_chain(self, app_state: dict[str, Any]) -> bytes:
+    def init_chain(self, app_state: dict[str, Any], time_ns: int | None = None) -> bytes:
+        if time_ns is None:
+            time_ns = GENESIS_TIME_SECONDS * 1_000_000_000
         response = self.app.init_chain(
             abci.RequestInitChain(
-                time=timestamp_pb2.Timestamp(seconds=GENESIS_TIME_SECONDS),
+                time=timestamp_pb2.Timestamp(seconds=time_ns // 10**9, nanos=time_ns % 10**9),
                 chain_id=self.chain_id,
                 app_state_bytes=json.dumps(app_state).encode(),
                 initial_height=1,
@@ -78,10 +80,14 @@ class TestNode:
     def check(self, raw: bytes) -> abci.ResponseCheckTx:
         return self.app.check_tx(abci.RequestCheckTx(tx=raw, type=abci.NEW))
 
-    def block(self, txs: Sequence[bytes] = ()) -> abci.ResponseFinalizeBlock:
+    def block(
+        self, txs: Sequence[bytes] = (), time_ns: int | None = None
+    ) -> abci.ResponseFinalizeBlock:
         """Propose, accept, execute and commit one block holding txs."""
         height = self.height + 1
-        stamp = timestamp_pb2.Timestamp(seconds=GENESIS_TIME_SECONDS + height * BLOCK_SECONDS)
+        if time_ns is None:
+            time_ns = (GENESIS_TIME_SECONDS + height * BLOCK_SECONDS) * 1_000_000_000
+        stamp = timestamp_pb2.Timestamp(seconds=time_ns // 10**9, nanos=time_ns % 10**9)
         proposal = self.app.prepare_proposal(
             abci.RequestPrepareProposal(
                 max_tx_bytes=22_020_096, txs=list(txs), height=height, time=stamp

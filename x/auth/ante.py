@@ -48,6 +48,21 @@ class AnteHandler:
     def max_tx_bytes(self, store: KVStore) -> int:
         return self._accounts.params(store).max_tx_bytes
 
+    def check_limits(self, store: KVStore, tx: DecodedTx, height: int) -> None:
+        """Limits checked before gas metering starts (a zero gas limit must not read as out of gas).
+
+        Raises TX_TIMEOUT_HEIGHT, MEMO_TOO_LARGE, INVALID_GAS_LIMIT.
+        """
+        params = self._accounts.params(store)
+        if tx.timeout_height and height > tx.timeout_height:
+            raise TX_TIMEOUT_HEIGHT(f"block height {height} is past the tx's {tx.timeout_height}")
+        if len(tx.memo) > params.max_memo_characters:
+            raise MEMO_TOO_LARGE(
+                f"memo has {len(tx.memo)} characters, limit {params.max_memo_characters}"
+            )
+        if not 0 < tx.gas_limit <= params.max_tx_gas:
+            raise INVALID_GAS_LIMIT(f"gas limit {tx.gas_limit} outside 1..{params.max_tx_gas}")
+
     def run(
         self,
         ctx: Context,
@@ -55,23 +70,12 @@ class AnteHandler:
         signers: Sequence[str],
         node_min_gas_price: DecPrice | None,
     ) -> Account:
-        """Check and charge tx; returns the signer's updated account.
+        """Check and charge tx (after check_limits); returns the signer's updated account.
 
-        Raises TX_TIMEOUT_HEIGHT, MEMO_TOO_LARGE, INVALID_GAS_LIMIT, INSUFFICIENT_FEE,
-        UNAUTHORIZED (wrong signer or bad signature), UNKNOWN_ADDRESS, INVALID_PUBKEY,
-        INVALID_SEQUENCE, INSUFFICIENT_FUNDS, OUT_OF_GAS.
+        Raises INSUFFICIENT_FEE, UNAUTHORIZED (wrong signer or bad signature),
+        UNKNOWN_ADDRESS, INVALID_PUBKEY, INVALID_SEQUENCE, INSUFFICIENT_FUNDS, OUT_OF_GAS.
         """
         params = self._accounts.params(ctx.store)
-        if tx.timeout_height and ctx.height > tx.timeout_height:
-            raise TX_TIMEOUT_HEIGHT(
-                f"block height {ctx.height} is past the tx's {tx.timeout_height}"
-            )
-        if len(tx.memo) > params.max_memo_characters:
-            raise MEMO_TOO_LARGE(
-                f"memo has {len(tx.memo)} characters, limit {params.max_memo_characters}"
-            )
-        if not 0 < tx.gas_limit <= params.max_tx_gas:
-            raise INVALID_GAS_LIMIT(f"gas limit {tx.gas_limit} outside 1..{params.max_tx_gas}")
         ctx.gas.consume(self._schedule.tx_byte * len(tx.raw), "tx size")
         self._check_fee(ctx, tx, params.min_gas_price, node_min_gas_price)
 
