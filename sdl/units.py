@@ -159,7 +159,7 @@ def parse_sdl_version(text: str) -> tuple[int, int, int, bool]:
     cleaned = text.strip()
     cleaned = cleaned.removeprefix("v")
     parts = cleaned.split(".", 2)
-    parts = [p.lstrip("0") or "0" if len(p) > 1 and p[:1] == "0" else p for p in parts]
+    parts = [_strip_leading_zeros(part) for part in parts]
     if len(parts) < 3:
         if any(ch in parts[-1] for ch in "+-"):
             raise ValueError(f'invalid version "{text}"')
@@ -169,6 +169,15 @@ def parse_sdl_version(text: str) -> tuple[int, int, int, bool]:
         raise ValueError(f'invalid version "{text}"')
     major, minor, patch, pre = match.groups()
     return int(major), int(minor), int(patch), pre is not None
+
+
+def _strip_leading_zeros(part: str) -> str:
+    if len(part) <= 1:
+        return part
+    stripped = part.lstrip("0")
+    if not stripped or not stripped[0].isdigit():
+        stripped = "0" + stripped
+    return stripped
 
 
 def format_size(size: int, *, binary_only: bool = False) -> str:
