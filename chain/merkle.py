@@ -76,40 +76,49 @@ class TreeUpdate:
 class NodeCache:
     """A bounded cache of node encodings by node hash, safe to share between threads.
 
-    Entries are content-addressed, so a hit is always the right node for whoever asks;
-    eviction drops the oldest inserted quarter when the bound is passed.
+    Entries are content-addressed, so a hit is always the right node for whoever asks,
+    whichever root they read. When the bound is passed, the oldest inserted quarter is
+    dropped; nodes rewritten by each block are re-inserted, so the hot upper levels of
+    the tree stay in.
     """
 
     def __init__(self, capacity: int = DEFAULT_CACHE_NODES) -> None:
         self._capacity = max(1, capacity)
         self._nodes: dict[bytes, bytes] = {}
-        self._lock = threading.Lock()
-        # A plain dict lookup is atomic under the GIL; only mutation takes the lock.
+        self._evicting = threading.Lock()
+        # Single dict operations are atomic under the GIL: lookups and inserts need no lock.
         self.get: Callable[[bytes], bytes | None] = self._nodes.get
 
     def __len__(self) -> int:
         return len(self._nodes)
 
     def put(self, node_hash: bytes, encoded: bytes) -> None:
-        """Remember one node, evicting the oldest entries when over capacity."""
-        with self._lock:
-            nodes = self._nodes
-            nodes[node_hash] = encoded
-            if len(nodes) > self._capacity:
-                self._evict_locked()
-
-    def put_many(self, entries: Mapping[bytes, bytes]) -> None:
-        """Remember many nodes at once (newly committed ones)."""
-        with self._lock:
-            self._nodes.update(entries)
-            if len(self._nodes) > self._capacity:
-                self._evict_locked()
-
-    def _evict_locked(self) -> None:
+        """Remember one node read from the store."""
         nodes = self._nodes
-        excess = len(nodes) - self._capacity + self._capacity // 4
-        for node_hash in list(islice(nodes, excess)):
-            del nodes[node_hash]
+        nodes[node_hash] = encoded
+        if len(nodes) > self._capacity:
+            self._evict()
+
+    def remember(self, writes: Mapping[bytes, bytes | None]) -> None:
+        """Take in one persisted `TreeUpdate`: its new nodes in, its pruned nodes out."""
+        nodes = self._nodes
+        nodes.update(writes)  # type: ignore[arg-type]  # the None entries are popped below
+        for node_hash, encoded in writes.items():
+            if encoded is None:
+                nodes.pop(node_hash, None)
+        if len(nodes) > self._capacity:
+            self._evict()
+
+    def _evict(self) -> None:
+        if not self._evicting.acquire(blocking=False):
+            return
+        try:
+            nodes = self._nodes
+            excess = len(nodes) - self._capacity + self._capacity // 4
+            for node_hash in list(islice(nodes, max(0, excess))):
+                nodes.pop(node_hash, None)
+        finally:
+            self._evicting.release()
 
 
 def _leaf_encoding(path: bytes, value_hash: bytes) -> bytes:
@@ -136,8 +145,8 @@ class MerkleTree:
         self._reader = nodes
         self._root = bytes(root_hash)
         self._cache = cache if cache is not None else NodeCache()
-        # Nodes created by apply() and not yet persisted by the caller.
-        self._pending: dict[bytes, bytes] = {}
+        # Node writes of apply() calls that the caller has not yet persisted, oldest first.
+        self._pending: list[dict[bytes, bytes | None]] = []
 
     @classmethod
     def at(cls, nodes: NodeReader, root_hash: bytes, cache: NodeCache | None = None) -> MerkleTree:
@@ -156,21 +165,25 @@ class MerkleTree:
 
     def committed(self) -> None:
         """Forget the pending nodes: the caller has persisted every `TreeUpdate` so far."""
-        if self._pending:
-            self._cache.put_many(self._pending)
-            self._pending = {}
+        for writes in self._pending:
+            self._cache.remember(writes)
+        self._pending = []
 
     def _load(self, node_hash: bytes) -> bytes:
-        encoded = self._pending.get(node_hash)
+        """A node's encoding: from the cache, the pending writes, or the store."""
+        encoded = self._cache.get(node_hash)
+        if encoded is not None:
+            return encoded
+        for writes in reversed(self._pending):
+            encoded = writes.get(node_hash)
+            if encoded is not None:
+                return encoded
+        encoded = self._reader.get(node_hash)
         if encoded is None:
-            encoded = self._cache.get(node_hash)
-            if encoded is None:
-                encoded = self._reader.get(node_hash)
-                if encoded is None:
-                    raise MissingNodeError(node_hash.hex())
-                if len(encoded) != NODE_SIZE:
-                    raise MissingNodeError(f"node {node_hash.hex()} has a malformed encoding")
-                self._cache.put(node_hash, encoded)
+            raise MissingNodeError(node_hash.hex())
+        if len(encoded) != NODE_SIZE:
+            raise MissingNodeError(f"node {node_hash.hex()} has a malformed encoding")
+        self._cache.put(node_hash, encoded)
         return encoded
 
     def apply(self, changes: Mapping[bytes, bytes | None]) -> TreeUpdate:
@@ -190,7 +203,7 @@ class MerkleTree:
         value_hashes = [entry[1] for entry in entries]
         ints = [int.from_bytes(path, "big") for path in paths]
         # Nodes made by this call, and old nodes it replaced (deleted unless made again).
-        created: dict[bytes, bytes] = {}
+        writes: dict[bytes, bytes | None] = {}
         pruned: list[bytes] = []
         prune = pruned.append
         cache_get = self._cache.get
@@ -201,7 +214,7 @@ class MerkleTree:
 
         def store(encoded: bytes) -> bytes:
             node_hash = sha256(encoded).digest()
-            created[node_hash] = encoded
+            writes[node_hash] = encoded
             return node_hash
 
         def collapse(left: bytes, right: bytes) -> bytes:
@@ -209,7 +222,7 @@ class MerkleTree:
             only = right if left == zero else left
             if only == zero:
                 return zero
-            encoded = created.get(only) or cache_get(only) or load(only)
+            encoded = writes.get(only) or load(only)
             if encoded[0] == LEAF_TAG:
                 return only
             return store(internal_prefix + left + right)
@@ -269,25 +282,65 @@ class MerkleTree:
             items.extend(insert_items(at, hi))
             return build(depth, items)
 
+        def update_one(node_hash: bytes, depth: int, index: int) -> bytes:
+            # update() for a single change, as a loop: down to the leaf, then back up.
+            path = paths[index]
+            path_int = ints[index]
+            value_hash = value_hashes[index]
+            pruned_before = len(pruned)
+            trail: list[bytes] = []  # encodings of the internal nodes passed, top first
+            shift = 255 - depth
+            node = node_hash
+            while node != zero:
+                encoded = cache_get(node) or load(node)
+                if encoded[0] == LEAF_TAG:
+                    if encoded[1:33] == path:
+                        if value_hash == encoded[33:]:
+                            del pruned[pruned_before:]
+                            return node_hash
+                        prune(node)
+                        new = zero if value_hash is None else store(leaf_prefix + path + value_hash)
+                    else:
+                        new = merge_leaf(node, encoded, 255 - shift, index, index + 1)
+                        if new == node:
+                            del pruned[pruned_before:]
+                            return node_hash
+                    break
+                prune(node)
+                trail.append(encoded)
+                node = encoded[33:] if (path_int >> shift) & 1 else encoded[1:33]
+                shift -= 1
+            else:
+                if value_hash is None:
+                    del pruned[pruned_before:]
+                    return node_hash
+                new = store(leaf_prefix + path + value_hash)
+            for encoded in reversed(trail):
+                shift += 1
+                if (path_int >> shift) & 1:
+                    sibling = encoded[1:33]
+                    if new == zero or sibling == zero:
+                        new = collapse(sibling, new)
+                        continue
+                    encoded = internal_prefix + sibling + new
+                else:
+                    sibling = encoded[33:]
+                    if new == zero or sibling == zero:
+                        new = collapse(new, sibling)
+                        continue
+                    encoded = internal_prefix + new + sibling
+                new = sha256(encoded).digest()
+                writes[new] = encoded
+            return new
+
         def update(node_hash: bytes, depth: int, lo: int, hi: int) -> bytes:
             # The new hash of the subtree `node_hash` at `depth` after changes lo..hi.
+            if hi - lo == 1:
+                return update_one(node_hash, depth, lo)
             if node_hash == zero:
-                if hi - lo == 1:
-                    value_hash = value_hashes[lo]
-                    if value_hash is None:
-                        return zero
-                    return store(leaf_prefix + paths[lo] + value_hash)
                 return build(depth, insert_items(lo, hi))
             encoded = cache_get(node_hash) or load(node_hash)
             if encoded[0] == LEAF_TAG:
-                if hi - lo == 1 and encoded[1:33] == paths[lo]:
-                    value_hash = value_hashes[lo]
-                    if value_hash == encoded[33:]:
-                        return node_hash
-                    prune(node_hash)
-                    if value_hash is None:
-                        return zero
-                    return store(leaf_prefix + paths[lo] + value_hash)
                 return merge_leaf(node_hash, encoded, depth, lo, hi)
             shift = 255 - depth
             first = ints[lo]
@@ -316,18 +369,14 @@ class MerkleTree:
                 return collapse(new_left, new_right)
             encoded = internal_prefix + new_left + new_right
             new_hash = sha256(encoded).digest()
-            created[new_hash] = encoded
+            writes[new_hash] = encoded
             return new_hash
 
         self._root = update(self._root, 0, 0, len(entries))
-        # Deletions first, so a node both replaced and made again (a leaf that moved) stays.
-        writes: dict[bytes, bytes | None] = {node_hash: None for node_hash in pruned}
-        writes.update(created)
-        pending = self._pending
-        if pending:
-            for node_hash in pruned:
-                pending.pop(node_hash, None)
-        pending.update(created)
+        # A node both replaced and made again (a leaf that moved) is kept.
+        for node_hash in pruned:
+            writes.setdefault(node_hash, None)
+        self._pending.append(writes.copy())
         return TreeUpdate(self._root, writes)
 
     def get_value_hash(self, key: bytes) -> bytes | None:
