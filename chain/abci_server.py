@@ -33,7 +33,7 @@ class FrameError(Exception):
 
 
 def encode_frame(message: Any) -> bytes:
-    body = message.SerializeToString()
+    body: bytes = message.SerializeToString()
     length = len(body)
     prefix = bytearray()
     while True:

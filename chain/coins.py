@@ -18,7 +18,7 @@ DENOM_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$")
 _COIN_PATTERN = re.compile(r"^\s*([0-9]+)\s*([a-zA-Z][a-zA-Z0-9/:._-]{2,127})\s*$")
 _DEC_COIN_PATTERN = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z][a-zA-Z0-9/:._-]{2,127})\s*$")
 PRICE_DECIMALS = 18
-PRICE_SCALE = 10**PRICE_DECIMALS
+PRICE_SCALE: int = 10**PRICE_DECIMALS
 
 
 def validate_denom(denom: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import os
@@ -72,10 +73,8 @@ async def run_node(home: Home, with_comet: bool, abci_address: str | None) -> in
 
     exit_code = 0
     while not stop.is_set():
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=0.5)
-        except TimeoutError:
-            pass
         if comet is not None and comet.poll() is not None:
             log.error("cometbft exited with code %s; stopping", comet.returncode)
             exit_code = 1

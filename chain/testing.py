@@ -53,6 +53,8 @@ def genesis_state(balances: dict[str, str]) -> dict[str, Any]:
 class TestNode:
     """A single-validator chain in one process."""
 
+    __test__ = False  # a helper, not a pytest test class
+
     home: Path
     chain_id: str = "gpuchain-test"
     config: AppConfig = field(default_factory=lambda: AppConfig(invariant_check_period=1))

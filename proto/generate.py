@@ -36,7 +36,8 @@ def go_module_dir(module: str) -> Path:
 
 def compile_protos(include_dirs: list[Path], files: list[Path], with_grpc: bool) -> None:
     wkt = Path(grpc_tools.__file__).parent / "_proto"
-    args = ["protoc", f"-I{wkt}", *(f"-I{d}" for d in include_dirs), f"--python_out={OUT}"]
+    args = ["protoc", f"-I{wkt}", *(f"-I{d}" for d in include_dirs)]
+    args += [f"--python_out={OUT}", f"--pyi_out={OUT}"]
     if with_grpc:
         args.append(f"--grpc_python_out={OUT}")
     args += [str(f) for f in files]
@@ -45,7 +46,7 @@ def compile_protos(include_dirs: list[Path], files: list[Path], with_grpc: bool)
 
 
 def rewrite_imports() -> None:
-    for path in OUT.rglob("*.py"):
+    for path in [*OUT.rglob("*.py"), *OUT.rglob("*.pyi")]:
         text = path.read_text()
         rewritten = IMPORT_PATTERN.sub(r"\1 chain.pb.\2\3", text)
         if rewritten != text:

@@ -1,0 +1,138 @@
+"""One conformance suite for every store backend: the layers must behave like a sorted map."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chain.store import (
+    CommitStore,
+    KVStore,
+    MemoryStore,
+    Overlay,
+    iterate_prefix,
+    prefix_end,
+)
+
+
+def _memory(tmp: Path) -> KVStore:
+    return MemoryStore()
+
+
+def _overlay_on_memory(tmp: Path) -> KVStore:
+    return Overlay(MemoryStore({b"zz-parent": b"p"}))
+
+
+def _block_overlay_on_leveldb(tmp: Path) -> KVStore:
+    store = CommitStore(tmp / "db")
+    return store.begin_block()
+
+
+BACKENDS: dict[str, Callable[[Path], KVStore]] = {
+    "memory": _memory,
+    "overlay": _overlay_on_memory,
+    "leveldb-block": _block_overlay_on_leveldb,
+}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KVStore]:
+    yield BACKENDS[request.param](tmp_path)
+
+
+def test_get_set_delete(store: KVStore) -> None:
+    assert store.get(b"a") is None
+    store.set(b"a", b"1")
+    assert store.get(b"a") == b"1"
+    store.set(b"a", b"2")
+    assert store.get(b"a") == b"2"
+    store.delete(b"a")
+    assert store.get(b"a") is None
+    store.delete(b"never")
+
+
+def test_iteration_is_in_byte_order_with_half_open_bounds(store: KVStore) -> None:
+    for key in (b"b", b"a", b"\x00", b"ab", b"c", b"\xff"):
+        store.set(key, key)
+    keys = [k for k, _ in store.iterate(b"a", b"c")]
+    assert keys == [b"a", b"ab", b"b"]
+    assert [k for k, _ in store.iterate(b"a", b"c", reverse=True)] == [b"b", b"ab", b"a"]
+    assert [k for k, _ in iterate_prefix(store, b"a")] == [b"a", b"ab"]
+
+
+def test_prefix_end() -> None:
+    assert prefix_end(b"a") == b"b"
+    assert prefix_end(b"a\xff") == b"b"
+    assert prefix_end(b"\xff\xff") is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.binary(min_size=1, max_size=3), st.one_of(st.none(), st.binary(max_size=3))),
+        max_size=40,
+    ),
+    st.lists(
+        st.tuples(st.binary(min_size=1, max_size=3), st.one_of(st.none(), st.binary(max_size=3))),
+        max_size=40,
+    ),
+)
+def test_overlay_over_leveldb_matches_a_plain_dict(
+    tmp_path_factory: pytest.TempPathFactory,
+    committed_ops: list[tuple[bytes, bytes | None]],
+    block_ops: list[tuple[bytes, bytes | None]],
+) -> None:
+    store = CommitStore(tmp_path_factory.mktemp("db"))
+    model: dict[bytes, bytes] = {}
+    for ops in (committed_ops, block_ops):
+        block = store.begin_block()
+        for key, value in ops:
+            if value is None:
+                block.delete(key)
+                model.pop(key, None)
+            else:
+                block.set(key, value)
+                model[key] = value
+        store.finalize(block)
+        store.commit(store.last.height + 1)
+    reader = store.query_view()[0]
+    assert list(reader.iterate()) == sorted(model.items())
+    assert list(reader.iterate(reverse=True)) == sorted(model.items(), reverse=True)
+    tx = Overlay(store.begin_block())
+    tx.set(b"\x01new", b"n")
+    tx.delete(next(iter(sorted(model)), b"\x00"))
+    expected = dict(model)
+    expected[b"\x01new"] = b"n"
+    expected.pop(next(iter(sorted(model)), b"\x00"), None)
+    assert list(tx.iterate()) == sorted(expected.items())
+    store.close()
+
+
+def test_commit_is_atomic_and_survives_reopening(tmp_path: Path) -> None:
+    store = CommitStore(tmp_path / "db")
+    block = store.begin_block()
+    block.set(b"k", b"v")
+    app_hash = store.finalize(block)
+    store.commit(1)
+    store.close()
+    reopened = CommitStore(tmp_path / "db")
+    assert reopened.last.height == 1
+    assert reopened.last.app_hash == app_hash
+    assert reopened.committed().get(b"k") == b"v"
+    reopened.close()
+
+
+def test_finalized_but_uncommitted_work_is_not_on_disk(tmp_path: Path) -> None:
+    store = CommitStore(tmp_path / "db")
+    block = store.begin_block()
+    block.set(b"k", b"v")
+    store.finalize(block)
+    store.close()  # a crash between FinalizeBlock and Commit
+    reopened = CommitStore(tmp_path / "db")
+    assert reopened.last.height == 0
+    assert reopened.committed().get(b"k") is None
+    reopened.close()

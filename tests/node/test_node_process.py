@@ -1,0 +1,142 @@
+"""The node process: blocks, signals, a dying CometBFT, a separate CometBFT, bad frames,
+gRPC and metrics — all against real processes on loopback."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from chain.config import cometbft_binary
+from chain.keyring import Keyring
+from chain.pb.cosmos.bank.v1beta1 import query_pb2, query_pb2_grpc
+from chain.testing import LocalNode, free_port
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNode]:
+    running = LocalNode(tmp_path_factory.mktemp("node") / "home")
+    running.init({"alice": "1000000ugpc"})
+    running.start()
+    yield running
+    running.stop()
+
+
+def test_a_tx_that_is_not_protobuf_is_refused_and_the_node_goes_on(node: LocalNode) -> None:
+    result = node.rpc.broadcast_tx_sync(b"\x0a\xff garbage")
+    assert result["code"] == 2
+    assert "not valid protobuf" in result["log"]
+    height = node.last_height()
+    node.wait_for_height(height + 2)
+
+
+def test_a_malformed_abci_frame_closes_only_that_connection(node: LocalNode) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.connect(str(node.home / "abci.sock"))
+        client.sendall(b"\x05\xff\xff\xff\xff\xff")  # a 5-byte frame that is not a Request
+        client.settimeout(5)
+        assert client.recv(1) == b"", "the server should close the connection"
+    node.wait_for_height(node.last_height() + 2)
+    log = node.log_path.read_text()
+    assert log.count("closing ABCI connection: frame is not an ABCI Request") == 1
+
+
+def test_grpc_answers_bank_queries_from_committed_state(node: LocalNode) -> None:
+    alice = Keyring(node.home, "test").show("alice").address
+    with grpc.insecure_channel(f"127.0.0.1:{node.grpc_port}") as channel:
+        stub = query_pb2_grpc.QueryStub(channel)
+        answer = stub.Balance(
+            query_pb2.QueryBalanceRequest(address=alice, denom="ugpc"), timeout=10
+        )
+        assert answer.balance.amount == "1000000"
+        with pytest.raises(grpc.RpcError) as refused:
+            stub.Balance(query_pb2.QueryBalanceRequest(address="gpu1bad", denom="ugpc"), timeout=10)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "invalid address" in (refused.value.details() or "")
+
+
+def test_metrics_report_height_and_block_timings(node: LocalNode) -> None:
+    node.wait_for_height(3)
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{node.metrics_port}/metrics", timeout=10
+    ) as reply:
+        text = reply.read().decode()
+    height_line = next(line for line in text.splitlines() if line.startswith("gpuchain_height "))
+    assert float(height_line.split()[1]) >= 3
+    assert "gpuchain_finalize_block_seconds_count" in text
+    assert "gpuchain_commit_seconds_bucket" in text
+
+
+def test_sigterm_stops_app_and_cometbft_with_exit_code_zero(tmp_path: Path) -> None:
+    local = LocalNode(tmp_path / "home")
+    local.init({"alice": "10ugpc"})
+    local.start()
+    assert local.stop() == 0
+    assert subprocess.run(["pgrep", "-f", f"cometbft node --home {local.home}"]).returncode == 1
+
+
+def test_the_node_exits_non_zero_when_cometbft_dies(tmp_path: Path) -> None:
+    local = LocalNode(tmp_path / "home")
+    local.init({"alice": "10ugpc"})
+    local.start()
+    assert local.process is not None
+    comet_pid = int(
+        subprocess.run(
+            ["pgrep", "-f", f"cometbft node --home {local.home}"], capture_output=True, text=True
+        ).stdout.split()[0]
+    )
+    os.kill(comet_pid, signal.SIGKILL)
+    assert local.process.wait(timeout=30) == 1
+
+
+def test_abci_only_mode_serves_a_separately_started_cometbft(tmp_path: Path) -> None:
+    local = LocalNode(tmp_path / "home")
+    local.init({"alice": "10ugpc"})
+    abci_address = f"tcp://127.0.0.1:{free_port()}"
+    app = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chain.cli.main",
+            "start",
+            "--home",
+            str(local.home),
+            "--with-comet=false",
+            "--address",
+            abci_address,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    comet = subprocess.Popen(
+        [cometbft_binary(), "node", "--home", str(local.home), "--proxy_app", abci_address],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if local.last_height() >= 3:
+                    break
+            except Exception:
+                pass
+            assert time.monotonic() < deadline, "no blocks from the separate CometBFT"
+            time.sleep(0.2)
+        answer = local.rpc.abci_query("/store/key", b"\x00\x01")
+        assert base64.b64decode(answer["value"]) == b"gpuchain-test"
+    finally:
+        comet.terminate()
+        comet.wait(timeout=30)
+        app.send_signal(signal.SIGINT)
+        assert app.wait(timeout=30) == 0
