@@ -1,9 +1,453 @@
-"""`gpuchain tx …` (placeholder until the transaction commands land)."""
+"""`gpuchain tx`: build, sign and broadcast transactions, online or fully offline.
+
+As in the Cosmos SDK: `tx bank send FROM TO AMOUNT` signs with the FROM key and broadcasts;
+with `--generate-only` it prints the unsigned tx as JSON instead (only FROM's public key
+is needed, and with `--offline --sequence S` no node either). `tx sign FILE --from KEY`
+signs such a file (`--offline --account-number N --sequence S --chain-id ID` without a
+node), `tx broadcast FILE` sends a signed one, and `tx encode` / `tx decode` convert
+between the JSON and the base64 of the wire bytes.
+
+Broadcast modes: `sync` returns the CheckTx result; `commit` (the default) also waits
+until the tx is in a block and reports its result. The exit code is non-zero whenever
+CheckTx or the block rejected the tx.
+"""
 
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from google.protobuf.message import DecodeError, Message
+
+from chain.cli.client import (
+    check_tx_response,
+    dumps,
+    failure_text,
+    node_chain_id,
+    node_errors,
+    open_keyring,
+    parse_coins_argument,
+    raw_from_tx,
+    read_tx_file,
+    require_account,
+    resolve_address,
+    rpc_client,
+    show_key,
+    tx_from_raw,
+    tx_hash_of,
+    tx_json,
+    tx_response,
+    tx_response_text,
+    wait_for_tx,
+)
+from chain.cli.output import CommandError, emit
+from chain.coins import Coins
+from chain.crypto import PUBKEY_TYPE_URL, PrivateKey
+from chain.keyring import KeyInfo, KeyringError
+from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
+from chain.pb.cosmos.base.v1beta1 import coin_pb2
+from chain.pb.cosmos.crypto.ed25519 import keys_pb2
+from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
+from chain.pb.cosmos.tx.v1beta1 import tx_pb2
+from chain.rpc import CometRpc
+from chain.tx import build_unsigned, sign_tx
+
+DEFAULT_GAS = 200_000
+BROADCAST_MODES = ("sync", "commit")
+INCLUSION_TIMEOUT_SECONDS = 30.0
 
 
-def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    commands.add_parser("tx", parents=[common], help="sign and broadcast transactions")
+def register(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """Add the `tx` command group."""
+    tx_parser = commands.add_parser(
+        "tx",
+        parents=[common],
+        help="sign and broadcast transactions",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    tx_commands = tx_parser.add_subparsers(dest="tx_command", required=True, metavar="CMD")
+
+    bank = tx_commands.add_parser("bank", parents=[common], help="bank transactions")
+    bank_commands = bank.add_subparsers(dest="bank_command", required=True, metavar="CMD")
+
+    send = bank_commands.add_parser(
+        "send",
+        parents=[common],
+        help="send tokens from a keyring key to an address",
+        description="Send AMOUNT (e.g. 1000ugpc) from the keyring key FROM (name or address) "
+        "to the address TO.",
+    )
+    send.add_argument("from_key", metavar="FROM", help="keyring key name or address")
+    send.add_argument("to", metavar="TO", help="recipient address")
+    send.add_argument("amount", metavar="AMOUNT", help="coins, e.g. 1000ugpc")
+    _add_build_flags(send)
+    send.set_defaults(func=bank_send)
+
+    multi_send = bank_commands.add_parser(
+        "multi-send",
+        parents=[common],
+        help="send the same amount to several addresses in one message",
+        description="Send AMOUNT from FROM to each of TO1 [TO2 ...] (each recipient gets "
+        "AMOUNT) in one MsgMultiSend.",
+    )
+    multi_send.add_argument("from_key", metavar="FROM", help="keyring key name or address")
+    multi_send.add_argument(
+        "recipients_and_amount", metavar="TO1 [TO2 ...] AMOUNT", nargs="+", help=argparse.SUPPRESS
+    )
+    _add_build_flags(multi_send)
+    multi_send.set_defaults(func=bank_multi_send)
+
+    sign = tx_commands.add_parser(
+        "sign",
+        parents=[common],
+        help="sign a JSON transaction made with --generate-only",
+        description="Sign the JSON tx in FILE ('-' for stdin) with the keyring key --from and "
+        "print the signed tx. The account number and sequence come from the node unless "
+        "--offline gives them (with --chain-id).",
+    )
+    sign.add_argument("file", metavar="FILE")
+    sign.add_argument("--from", dest="from_key", required=True, metavar="KEY")
+    _add_account_flags(sign)
+    sign.set_defaults(func=sign_file)
+
+    broadcast = tx_commands.add_parser(
+        "broadcast",
+        parents=[common],
+        help="broadcast a signed JSON transaction",
+        description="Broadcast the signed JSON tx in FILE ('-' for stdin).",
+    )
+    broadcast.add_argument("file", metavar="FILE")
+    _add_broadcast_mode_flag(broadcast)
+    broadcast.set_defaults(func=broadcast_file)
+
+    encode = tx_commands.add_parser(
+        "encode",
+        parents=[common],
+        help="print the base64 wire bytes of a JSON transaction",
+    )
+    encode.add_argument("file", metavar="FILE")
+    encode.set_defaults(func=encode_file)
+
+    decode = tx_commands.add_parser(
+        "decode", parents=[common], help="print a base64 transaction as JSON"
+    )
+    decode.add_argument("encoded", metavar="BASE64")
+    decode.set_defaults(func=decode_base64)
+
+
+def _add_account_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="use no node: give --account-number and --sequence (and --chain-id to sign)",
+    )
+    parser.add_argument("--account-number", type=_non_negative, metavar="N")
+    parser.add_argument("--sequence", type=_non_negative, metavar="S")
+
+
+def _add_broadcast_mode_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--broadcast-mode",
+        "-b",
+        choices=BROADCAST_MODES,
+        default="commit",
+        help="sync: return after CheckTx; commit: wait for the block (default)",
+    )
+
+
+def _add_build_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fees", default="", help="fee coins, e.g. 200ugpc")
+    parser.add_argument("--gas", type=_positive, default=DEFAULT_GAS, help="gas limit")
+    parser.add_argument("--memo", default="")
+    parser.add_argument("--timeout-height", type=_non_negative, default=0, metavar="H")
+    parser.add_argument("-y", "--yes", action="store_true", help="skip the confirmation")
+    parser.add_argument(
+        "--generate-only", action="store_true", help="print the unsigned tx as JSON and stop"
+    )
+    _add_account_flags(parser)
+    _add_broadcast_mode_flag(parser)
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+# --- bank -------------------------------------------------------------------------------
+
+
+def _coins_pb(coins: Coins) -> list[coin_pb2.Coin]:
+    return [coin_pb2.Coin(denom=coin.denom, amount=str(coin.amount)) for coin in coins]
+
+
+def _positive_amount(text: str) -> Coins:
+    amount = parse_coins_argument(text, "amount")
+    if not amount:
+        raise CommandError(f"invalid amount {text!r}: nothing to send")
+    return amount
+
+
+def bank_send(args: argparse.Namespace) -> int:
+    """`tx bank send FROM TO AMOUNT`."""
+    sender = show_key(args, args.from_key)
+    recipient = resolve_address(args, args.to, "recipient")
+    amount = _positive_amount(args.amount)
+    message = bank_tx_pb2.MsgSend(
+        from_address=sender.address, to_address=recipient, amount=_coins_pb(amount)
+    )
+    return deliver(args, sender, [message])
+
+
+def bank_multi_send(args: argparse.Namespace) -> int:
+    """`tx bank multi-send FROM TO1 [TO2 ...] AMOUNT`: every recipient gets AMOUNT."""
+    *recipient_texts, amount_text = args.recipients_and_amount
+    if not recipient_texts:
+        raise CommandError("multi-send needs at least one recipient before AMOUNT")
+    sender = show_key(args, args.from_key)
+    recipients = [resolve_address(args, text, "recipient") for text in recipient_texts]
+    amount = _positive_amount(amount_text)
+    total = Coins()
+    for _ in recipients:
+        total = total + amount
+    message = bank_tx_pb2.MsgMultiSend(
+        inputs=[bank_tx_pb2.Input(address=sender.address, coins=_coins_pb(total))],
+        outputs=[
+            bank_tx_pb2.Output(address=address, coins=_coins_pb(amount)) for address in recipients
+        ],
+    )
+    return deliver(args, sender, [message])
+
+
+# --- building, signing, broadcasting -------------------------------------------------
+
+
+def deliver(args: argparse.Namespace, sender: KeyInfo, messages: Sequence[Message]) -> int:
+    """Build a tx of messages from sender, then print it unsigned or sign and broadcast it."""
+    fee = parse_coins_argument(args.fees, "fees")
+    if args.offline and not args.generate_only:
+        raise CommandError(
+            "--offline cannot broadcast: add --generate-only to print the unsigned tx, "
+            "then `tx sign --offline` and `tx broadcast` it"
+        )
+
+    def unsigned(sequence: int) -> tx_pb2.TxRaw:
+        raw: tx_pb2.TxRaw = build_unsigned(
+            sender.public_key,
+            messages,
+            sequence=sequence,
+            fee=fee,
+            gas_limit=args.gas,
+            memo=args.memo,
+            timeout_height=args.timeout_height,
+        )
+        return raw
+
+    if args.generate_only:
+        if args.offline:
+            if args.sequence is None:
+                raise CommandError("--offline --generate-only needs --sequence")
+            sequence = args.sequence
+        else:
+            account = require_account(rpc_client(args), sender.address)
+            sequence = account.sequence if args.sequence is None else args.sequence
+        tx = tx_from_raw(unsigned(sequence).SerializeToString())
+        emit(args, tx_json(tx))
+        return 0
+
+    rpc = rpc_client(args)
+    chain_id = _chain_id(args, rpc)
+    account = require_account(rpc, sender.address)
+    account_number = account.account_number if args.account_number is None else args.account_number
+    sequence = account.sequence if args.sequence is None else args.sequence
+    envelope = unsigned(sequence)
+    if not args.yes:
+        _confirm(tx_json(tx_from_raw(envelope.SerializeToString())))
+    raw = sign_tx(envelope, _private_key(args, sender.name), chain_id, account_number)
+    return broadcast(args, rpc, raw)
+
+
+def _chain_id(args: argparse.Namespace, rpc: CometRpc) -> str:
+    """--chain-id, checked against the node's, or the node's when none is given."""
+    network = node_chain_id(rpc)
+    if args.chain_id and args.chain_id != network:
+        raise CommandError(
+            f"--chain-id {args.chain_id!r} does not match the node's chain {network!r}"
+        )
+    return network
+
+
+def _confirm(tx: dict[str, Any]) -> None:
+    if not sys.stdin.isatty():
+        raise CommandError(
+            "refusing to sign and broadcast without confirmation: stdin is not a terminal, "
+            "pass --yes"
+        )
+    print(dumps(tx), file=sys.stderr)
+    print("confirm transaction before signing and broadcasting [y/N]: ", end="", file=sys.stderr)
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise CommandError("transaction not broadcast: not confirmed")
+
+
+def _private_key(args: argparse.Namespace, name_or_address: str) -> PrivateKey:
+    try:
+        return open_keyring(args).private_key(name_or_address)
+    except KeyringError as error:
+        raise CommandError(str(error)) from None
+
+
+def broadcast(args: argparse.Namespace, rpc: CometRpc, raw: bytes) -> int:
+    """Broadcast signed tx bytes in --broadcast-mode and print the result.
+
+    Returns 1 when CheckTx or the block rejected the tx (after printing why); raises
+    CommandError when the node cannot be reached or the tx is not included in time.
+    """
+    tx_hash = tx_hash_of(raw)
+    with node_errors():
+        checked = check_tx_response(rpc.broadcast_tx_sync(raw), tx_hash)
+    if checked["code"] != 0:
+        return _report_failure(
+            args, checked, f"transaction {tx_hash} rejected by CheckTx: {failure_text(checked)}"
+        )
+    if args.broadcast_mode == "sync":
+        emit(args, checked, tx_response_text(checked))
+        return 0
+    found = wait_for_tx(rpc, tx_hash, INCLUSION_TIMEOUT_SECONDS)
+    if found is None:
+        raise CommandError(
+            f"transaction {tx_hash} passed CheckTx but is not in a block after "
+            f"{INCLUSION_TIMEOUT_SECONDS:.0f}s; look for it later with "
+            f"`gpuchain query tx {tx_hash}`"
+        )
+    included = tx_response(found)
+    if included["code"] != 0:
+        return _report_failure(
+            args,
+            included,
+            f"transaction {tx_hash} failed in block {included['height']}: {failure_text(included)}",
+        )
+    emit(args, included, tx_response_text(included))
+    return 0
+
+
+def _report_failure(args: argparse.Namespace, response: dict[str, Any], message: str) -> int:
+    emit(args, response, tx_response_text(response))
+    print(f"Error: {message}", file=sys.stderr)
+    return 1
+
+
+# --- offline workflow -------------------------------------------------------------------
+
+
+def sign_file(args: argparse.Namespace) -> int:
+    """`tx sign FILE --from KEY [--offline --account-number N --sequence S] [--chain-id]`."""
+    tx = read_tx_file(args.file)
+    key_info = show_key(args, args.from_key)
+    if len(tx.auth_info.signer_infos) != 1:
+        raise CommandError(
+            f"{args.file} has {len(tx.auth_info.signer_infos)} signer infos; "
+            "gpuchain transactions have exactly one signer"
+        )
+    signer = tx.auth_info.signer_infos[0]
+    _check_signer_key(signer, key_info, args.file)
+
+    if args.offline:
+        missing = [
+            flag
+            for flag, value in (
+                ("--chain-id", args.chain_id),
+                ("--account-number", args.account_number),
+                ("--sequence", args.sequence),
+            )
+            if value is None or value == ""
+        ]
+        if missing:
+            raise CommandError(f"--offline signing needs {', '.join(missing)}")
+        chain_id, account_number, sequence = args.chain_id, args.account_number, args.sequence
+    else:
+        rpc = rpc_client(args)
+        chain_id = _chain_id(args, rpc)
+        account = require_account(rpc, key_info.address)
+        account_number = (
+            account.account_number if args.account_number is None else args.account_number
+        )
+        sequence = account.sequence if args.sequence is None else args.sequence
+
+    signer.sequence = sequence
+    signer.mode_info.single.mode = signing_pb2.SIGN_MODE_DIRECT
+    envelope = tx_pb2.TxRaw(
+        body_bytes=tx.body.SerializeToString(), auth_info_bytes=tx.auth_info.SerializeToString()
+    )
+    raw = sign_tx(envelope, _private_key(args, key_info.name), chain_id, account_number)
+    emit(args, tx_json(tx_from_raw(raw)))
+    return 0
+
+
+def _check_signer_key(signer: tx_pb2.SignerInfo, key_info: KeyInfo, source: str) -> None:
+    """Fill in the signer's public key, or refuse a tx made for another key."""
+    if not signer.HasField("public_key"):
+        signer.public_key.type_url = PUBKEY_TYPE_URL
+        signer.public_key.value = keys_pb2.PubKey(key=key_info.public_key).SerializeToString()
+        return
+    if signer.public_key.type_url != PUBKEY_TYPE_URL:
+        raise CommandError(
+            f"{source} is to be signed by a {signer.public_key.type_url} key; "
+            "gpuchain keys are ed25519"
+        )
+    try:
+        public_key = keys_pb2.PubKey.FromString(signer.public_key.value).key
+    except DecodeError:
+        raise CommandError(f"{source}: the signer's public key is not valid protobuf") from None
+    if public_key != key_info.public_key:
+        raise CommandError(
+            f"{source} is to be signed by another key than {key_info.name!r} "
+            f"({key_info.address}): its signer info holds a different public key"
+        )
+
+
+def broadcast_file(args: argparse.Namespace) -> int:
+    """`tx broadcast FILE [--broadcast-mode sync|commit]`."""
+    tx = read_tx_file(args.file)
+    if not tx.signatures:
+        raise CommandError(
+            f"{args.file} is not signed: sign it first with "
+            f"`gpuchain tx sign {args.file} --from KEY`"
+        )
+    return broadcast(args, rpc_client(args), raw_from_tx(tx))
+
+
+def encode_file(args: argparse.Namespace) -> int:
+    """`tx encode FILE`: the base64 of the TxRaw bytes."""
+    encoded = base64.b64encode(raw_from_tx(read_tx_file(args.file))).decode("ascii")
+    emit(args, {"tx": encoded}, encoded)
+    return 0
+
+
+def decode_base64(args: argparse.Namespace) -> int:
+    """`tx decode BASE64`: the tx as JSON."""
+    try:
+        raw = base64.b64decode(args.encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise CommandError("not base64: `tx decode` takes the base64 of a tx's bytes") from None
+    emit(args, tx_json(tx_from_raw(raw)))
+    return 0
