@@ -65,12 +65,17 @@ def main() -> None:
     comet_protos = comet_dir / "proto"
     compile_protos(
         [comet_protos, gogo_dir],
-        sorted((comet_protos / "tendermint").rglob("*.proto")) + [gogo_dir / "gogoproto" / "gogo.proto"],
+        [
+            *sorted((comet_protos / "tendermint").rglob("*.proto")),
+            gogo_dir / "gogoproto" / "gogo.proto",
+        ],
         with_grpc=False,
     )
     compile_protos([OUR_PROTOS], sorted(OUR_PROTOS.rglob("*.proto")), with_grpc=True)
     rewrite_imports()
-    print(f"generated {sum(1 for _ in OUT.rglob('*_pb2*.py'))} modules into {OUT.relative_to(ROOT)}")
+    print(
+        f"generated {sum(1 for _ in OUT.rglob('*_pb2*.py'))} modules into {OUT.relative_to(ROOT)}"
+    )
 
 
 if __name__ == "__main__":
