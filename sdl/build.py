@@ -87,7 +87,7 @@ class _Checker:
     def fail(self, path: str, message: str) -> None:
         if self._follows_known(path):
             return
-        line, column = _position(self.sdl, path)
+        line, column, _found = self.sdl.locate(path)
         self.issues.append(SdlIssue(line, column, path, message))
 
     def _follows_known(self, path: str) -> bool:
@@ -106,7 +106,7 @@ class _Checker:
 
     def exists(self, path: str) -> bool:
         """Whether the file has something at `path` (it may have failed to decode)."""
-        return path in self.sdl.positions
+        return self.sdl.locate(path)[2]
 
     def run(self) -> list[SdlIssue]:
         sdl = self.sdl
@@ -256,7 +256,7 @@ class _Checker:
         global_found = False
         for index, expose in enumerate(service.expose):
             expose_path = f"{path}.expose[{index}]"
-            if f"{expose_path}.port" not in self.sdl.positions:
+            if expose.port == 0 and not self.exists(f"{expose_path}.port"):
                 self.fail(expose_path, "port is required")
             elif not 0 < expose.port <= 65535:
                 self.fail(
@@ -421,16 +421,6 @@ class _Checker:
             self.fail(f"{path}.gpu.units", f"gpu units must be at most {GPU_UNIT_MAX} per instance")
         if compute.gpu.units == 0 and compute.gpu.nvidia is not None:
             self.fail(f"{path}.gpu.attributes", "gpu attributes cannot be present if units is 0")
-
-
-def _position(sdl: Sdl, path: str) -> tuple[int, int]:
-    positions = sdl.positions
-    while path:
-        if path in positions:
-            return positions[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        path = path[:cut] if cut > 0 else ""
-    return positions.get("", (0, 0))
 
 
 def check(sdl: Sdl, known: list[SdlIssue] | None = None) -> list[SdlIssue]:
@@ -673,8 +663,23 @@ def _manifest_credentials(credentials: Credentials | None, version: str) -> Cred
     )
 
 
+def build(sdl: Sdl) -> tuple[list[Group], Manifest]:
+    """The on-chain group specs (sorted by placement name) and the manifest, built together."""
+    drafts = _build(sdl)
+    return _groups(drafts), _manifest(drafts, sdl.version)
+
+
 def build_groups(sdl: Sdl) -> list[Group]:
     """The on-chain group specs, sorted by placement name."""
+    return _groups(_build(sdl))
+
+
+def build_manifest(sdl: Sdl) -> Manifest:
+    """The manifest: per group, its services sorted by name."""
+    return _manifest(_build(sdl), sdl.version)
+
+
+def _groups(drafts: list[_GroupDraft]) -> list[Group]:
     return [
         Group(
             draft.name,
@@ -685,14 +690,13 @@ def build_groups(sdl: Sdl) -> list[Group]:
             ),
             tuple(draft.units),
         )
-        for draft in _build(sdl)
+        for draft in drafts
     ]
 
 
-def build_manifest(sdl: Sdl) -> Manifest:
-    """The manifest: per group, its services sorted by name."""
+def _manifest(drafts: list[_GroupDraft], version: str) -> Manifest:
     groups = tuple(
         ManifestGroup(draft.name, tuple(sorted(draft.services, key=lambda s: s.name)))
-        for draft in _build(sdl)
+        for draft in drafts
     )
-    return Manifest(groups, sdl.version)
+    return Manifest(groups, version)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sdl.units import format_price_amount
+from sdl.yamlsafe import YNode, locate
 
 
 @dataclass(frozen=True)
@@ -284,25 +285,37 @@ class Sdl:
     deployment: tuple[DeploymentEntry, ...]
     endpoints: Mapping[str, Endpoint] = field(default_factory=dict)
     reclamation: Reclamation | None = None
-    positions: Mapping[str, tuple[int, int]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    source_tree: YNode | None = field(default=None, compare=False, repr=False)
+    _cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+    def locate(self, path: str) -> tuple[int, int, bool]:
+        """(line, column, found) of a YAML path in the parsed file; (0, 0, False) if unknown."""
+        if self.source_tree is None:
+            return 0, 0, False
+        return locate(self.source_tree, path)
 
     def groups(self) -> list[Group]:
         """The deployment groups for MsgCreateDeployment, one per placement, sorted by name."""
-        from sdl.build import build_groups
-
-        return build_groups(self)
+        return list(self._built()[0])
 
     def manifest(self) -> Manifest:
         """What the provider needs to run the services, grouped like `groups()`."""
-        from sdl.build import build_manifest
+        return self._built()[1]
 
-        return build_manifest(self)
+    def _built(self) -> tuple[list[Group], Manifest]:
+        from sdl.build import build
+
+        built = self._cache.get("built")
+        if built is None:
+            built = self._cache["built"] = build(self)
+        return built  # type: ignore[return-value]
 
     def manifest_hash(self) -> str:
         """The hex sha256 of the canonical manifest JSON (the deployment `hash` on chain)."""
-        return self.manifest().hash()
+        digest = self._cache.get("hash")
+        if digest is None:
+            digest = self._cache["hash"] = self.manifest().hash()
+        return str(digest)
 
     def to_yaml(self) -> str:
         """SDL text that parses back to an equal object."""

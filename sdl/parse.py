@@ -42,7 +42,7 @@ from sdl.units import (
     parse_sdl_version,
     parse_size,
 )
-from sdl.yamlsafe import MAPPING, SCALAR, SEQUENCE, YNode
+from sdl.yamlsafe import MAPPING, SCALAR, SEQUENCE, YNode, locate
 
 ROOT_KEYS: Final = frozenset(
     {"version", "include", "services", "profiles", "deployment", "endpoints", "reclamation"}
@@ -73,51 +73,25 @@ def _join(path: str, key: str) -> str:
 class _Decoder:
     """Decodes one document, collecting issues and the position of every decoded path."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: YNode) -> None:
+        self.root = root
         self.issues: list[SdlIssue] = []
-        self.positions: dict[str, tuple[int, int]] = {}
 
     # -- recording ---------------------------------------------------------------------------
 
     def fail(self, path: str, node: YNode | None, message: str) -> None:
         # A scalar is shown where its value is; a mapping or list where its key is.
-        if node is None or node.kind != SCALAR:
-            line, column = (
-                self.position(path)
-                if path in self.positions or node is None
-                else (
-                    node.line,
-                    node.column,
-                )
-            )
-        else:
+        if node is not None and node.kind == SCALAR and node.line:
             line, column = node.line, node.column
-        self.issues.append(SdlIssue(line, column, path, message))
-
-    def position(self, path: str) -> tuple[int, int]:
-        while path:
-            if path in self.positions:
-                return self.positions[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
-        return self.positions.get("", (0, 0))
-
-    def at(self, path: str, node: YNode) -> YNode:
-        """Record where `path` is: its value for a scalar, its key (if any) otherwise."""
-        if node.kind == SCALAR:
-            self.positions[path] = (node.line, node.column)
         else:
-            self.positions.setdefault(path, (node.line, node.column))
-        return node
+            line, column, _found = locate(self.root, path)
+        self.issues.append(SdlIssue(line, column, path, message))
 
     # -- typed readers (Go yaml.v3 rules) ----------------------------------------------------
 
     def mapping(self, path: str, node: YNode) -> dict[str, tuple[YNode, YNode]] | None:
         """A mapping, {} for null, None (after an issue) for anything else."""
-        self.at(path, node)
         if node.kind == MAPPING:
-            for text, (key, _value) in node.mapping.items():
-                self.positions.setdefault(_join(path, text), (key.line, key.column))
             return node.mapping
         if node.is_null:
             return {}
@@ -126,7 +100,6 @@ class _Decoder:
 
     def sequence(self, path: str, node: YNode) -> list[YNode] | None:
         """A list, [] for null, None (after an issue) for anything else."""
-        self.at(path, node)
         if node.kind == SEQUENCE:
             return node.items
         if node.is_null:
@@ -136,7 +109,6 @@ class _Decoder:
 
     def string(self, path: str, node: YNode) -> str:
         """Any scalar as its raw text ("" for null)."""
-        self.at(path, node)
         if node.kind == SCALAR:
             return node.value if isinstance(node.value, str) else ""
         self.fail(path, node, f"expected a single value, found {_KIND_NAMES[node.kind]}")
@@ -144,14 +116,12 @@ class _Decoder:
 
     def optional_string(self, path: str, node: YNode) -> str | None:
         if node.is_null:
-            self.at(path, node)
             return None
         return self.string(path, node)
 
     def string_list(self, path: str, node: YNode) -> tuple[str, ...] | None:
         """A list of scalars as raw text; None for null or absent."""
         if node.is_null:
-            self.at(path, node)
             return None
         items = self.sequence(path, node)
         if items is None:
@@ -160,7 +130,6 @@ class _Decoder:
 
     def uint(self, path: str, node: YNode, maximum: int = UINT32_MAX) -> int:
         """An unsigned integer; YAML floats are truncated, quoted text is refused."""
-        self.at(path, node)
         if node.is_null:
             return 0
         if node.kind != SCALAR:
@@ -198,7 +167,6 @@ class _Decoder:
 
     def boolean(self, path: str, node: YNode) -> bool:
         """true/false and the YAML 1.1 words (yes/no/on/off, ...); quoted text is refused."""
-        self.at(path, node)
         if node.is_null:
             return False
         if node.kind == SCALAR and (node.plain or node.tag == "bool"):
@@ -214,7 +182,6 @@ class _Decoder:
     def string_map(self, path: str, node: YNode) -> dict[str, str] | None:
         """A mapping of scalar values as raw text; None when null."""
         if node.is_null:
-            self.at(path, node)
             return None
         entries = self.mapping(path, node)
         if entries is None:
@@ -224,7 +191,6 @@ class _Decoder:
     # -- document ----------------------------------------------------------------------------
 
     def document(self, root: YNode) -> Sdl | None:
-        self.at("", root)
         if root.kind != MAPPING:
             self.fail(
                 "",
@@ -273,7 +239,7 @@ class _Decoder:
             deployment=deployment,
             endpoints=endpoints,
             reclamation=reclamation,
-            positions=self.positions,
+            source_tree=self.root,
         )
 
     def version(self, entries: dict[str, tuple[YNode, YNode]]) -> str | None:
@@ -387,7 +353,6 @@ class _Decoder:
 
     def params(self, path: str, node: YNode) -> ServiceParams | None:
         if node.is_null:
-            self.at(path, node)
             return None
         fields = self.mapping(path, node) or {}
         mounts: list[StorageMount] = []
@@ -531,7 +496,6 @@ class _Decoder:
             return 0
 
     def storage(self, path: str, node: YNode) -> tuple[StorageVolume, ...]:
-        self.at(path, node)
         volumes: list[StorageVolume] = []
         if node.kind == MAPPING:
             volumes.append(self.volume(path, node, single=True))
@@ -795,6 +759,6 @@ class _Decoder:
 
 def decode(root: YNode) -> tuple[Sdl | None, list[SdlIssue]]:
     """Decode a YAML tree into an `Sdl`; returns it (None if unusable) and every issue found."""
-    decoder = _Decoder()
+    decoder = _Decoder(root)
     sdl = decoder.document(root)
     return sdl, decoder.issues

@@ -18,8 +18,7 @@ no Python object is ever constructed from a tag, and it refuses hostile input cl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import yaml
 from yaml import events as ev
@@ -74,7 +73,7 @@ class YNode:
         column: int,
         plain: bool = False,
         tag: str | None = None,
-    ) -> None:
+    ) -> None:  # keyword-free and flat: called once per node
         self.kind = kind
         self.value = value
         self.line = line
@@ -104,20 +103,6 @@ class YNode:
         return f"YNode({self.kind}, {self.value!r}, {self.line}:{self.column})"
 
 
-@dataclass
-class _OpenMapping:
-    node: YNode
-    anchor: str | None
-    pending_key: YNode | None
-    merges: list[YNode]
-
-
-@dataclass
-class _OpenSequence:
-    node: YNode
-    anchor: str | None
-
-
 _NULL_WORDS: Final = frozenset({"", "~", "null", "Null", "NULL"})
 
 
@@ -127,13 +112,6 @@ def _short_tag(tag: str | None, kind: int, line: int, column: int) -> str | None
     if not tag.startswith(_CORE_TAG_PREFIX) or tag[len(_CORE_TAG_PREFIX) :] not in _KIND_TAGS[kind]:
         raise YamlError(f"unsupported YAML tag {tag!r}", line, column)
     return tag[len(_CORE_TAG_PREFIX) :]
-
-
-def _mark(event: ev.Event) -> tuple[int, int]:
-    mark = event.start_mark
-    if mark is None:  # pragma: no cover - both parsers always set marks
-        return 0, 0
-    return mark.line + 1, mark.column + 1
 
 
 def load(data: str | bytes) -> YNode:
@@ -160,9 +138,15 @@ def load(data: str | bytes) -> YNode:
 
 
 def _build(raw: bytes) -> YNode:
+    """Turn the parser's events into nodes; a hot loop, so written flat and with local names."""
     parser = _Parser(raw)
+    scalar_event, alias_event = ev.ScalarEvent, ev.AliasEvent
+    mapping_start, mapping_end = ev.MappingStartEvent, ev.MappingEndEvent
+    sequence_start, sequence_end = ev.SequenceStartEvent, ev.SequenceEndEvent
+    null_words = _NULL_WORDS
     anchors: dict[str, YNode] = {}
-    stack: list[_OpenMapping | _OpenSequence] = []
+    # A frame is [node, anchor, pending key, merge values]; the pending key is None for lists.
+    stack: list[list[Any]] = []
     alias_nodes = 0
     documents = 0
     root: YNode | None = None
@@ -171,67 +155,67 @@ def _build(raw: bytes) -> YNode:
         while True:
             event = get_event()
             etype = type(event)
-            node: YNode | None = None
-            anchor: str | None = None
-            if etype is ev.ScalarEvent:
-                line, column = _mark(event)
-                tag = _short_tag(event.tag, SCALAR, line, column)
-                plain = not event.style
+            if etype is scalar_event:
+                mark = event.start_mark
+                tag = event.tag
                 value: str | None = event.value
-                if (plain and tag is None and value in _NULL_WORDS) or tag == "null":
+                plain = not event.style
+                if tag is not None:
+                    tag = _short_tag(tag, SCALAR, mark.line + 1, mark.column + 1)
+                    if tag == "null":
+                        value = None
+                elif plain and value in null_words:
                     value = None
-                node = YNode(SCALAR, value, line, column, plain, tag)
+                node = YNode(SCALAR, value, mark.line + 1, mark.column + 1, plain, tag)
                 anchor = event.anchor
-            elif etype is ev.MappingStartEvent or etype is ev.SequenceStartEvent:
+            elif etype is mapping_start or etype is sequence_start:
+                mark = event.start_mark
+                line, column = mark.line + 1, mark.column + 1
                 if len(stack) >= MAX_DEPTH:
-                    line, column = _mark(event)
                     raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", line, column)
-                line, column = _mark(event)
-                if etype is ev.MappingStartEvent:
-                    tag = _short_tag(event.tag, MAPPING, line, column)
-                    opened = YNode(MAPPING, {}, line, column, tag=tag)
-                    stack.append(_OpenMapping(opened, event.anchor, None, []))
-                else:
-                    tag = _short_tag(event.tag, SEQUENCE, line, column)
-                    opened = YNode(SEQUENCE, [], line, column, tag=tag)
-                    stack.append(_OpenSequence(opened, event.anchor))
+                kind = MAPPING if etype is mapping_start else SEQUENCE
+                tag = _short_tag(event.tag, kind, line, column) if event.tag else None
+                opened = YNode(kind, {} if kind == MAPPING else [], line, column, False, tag)
+                stack.append([opened, event.anchor, _NO_KEY if kind == MAPPING else None, None])
                 continue
-            elif etype is ev.MappingEndEvent:
-                frame = stack.pop()
-                assert isinstance(frame, _OpenMapping)
-                node = frame.node
-                anchor = frame.anchor
-                _apply_merges(frame)
-                node.size = 1 + sum(k.size + v.size for k, v in node.mapping.values())
-            elif etype is ev.SequenceEndEvent:
-                frame = stack.pop()
-                node = frame.node
-                anchor = frame.anchor
-                node.size = 1 + sum(item.size for item in node.items)
-            elif etype is ev.AliasEvent:
-                line, column = _mark(event)
+            elif etype is mapping_end or etype is sequence_end:
+                node, anchor, _pending, merges = stack.pop()
+                if merges:
+                    _apply_merges(node, merges)
+            elif etype is alias_event:
                 target = anchors.get(event.anchor)
                 if target is None:
+                    mark = event.start_mark
                     raise YamlError(
-                        f"alias *{event.anchor} refers to no complete anchor", line, column
+                        f"alias *{event.anchor} refers to no complete anchor",
+                        mark.line + 1,
+                        mark.column + 1,
                     )
                 alias_nodes += target.size
                 if alias_nodes > MAX_ALIAS_NODES:
+                    mark = event.start_mark
                     raise YamlError(
-                        f"aliases expand to more than {MAX_ALIAS_NODES} nodes", line, column
+                        f"aliases expand to more than {MAX_ALIAS_NODES} nodes",
+                        mark.line + 1,
+                        mark.column + 1,
                     )
                 node = target
+                anchor = None
             elif etype is ev.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    line, column = _mark(event)
+                    mark = event.start_mark
                     next_event = parser.peek_event()
                     if not (
-                        type(next_event) is ev.ScalarEvent
+                        type(next_event) is scalar_event
                         and not next_event.style
                         and next_event.value == ""
                     ):
-                        raise YamlError("more than one YAML document in the file", line, column)
+                        raise YamlError(
+                            "more than one YAML document in the file",
+                            mark.line + 1,
+                            mark.column + 1,
+                        )
                 continue
             elif etype is ev.StreamEndEvent:
                 break
@@ -244,43 +228,45 @@ def _build(raw: bytes) -> YNode:
                 if root is None:
                     root = node
                 continue
-            top = stack[-1]
-            if isinstance(top, _OpenSequence):
-                top.node.items.append(node)
-            elif top.pending_key is None:
+            frame = stack[-1]
+            parent: YNode = frame[0]
+            parent.size += node.size
+            pending = frame[2]
+            if pending is None:
+                parent.value.append(node)  # type: ignore[attr-defined]
+            elif pending is _NO_KEY:
                 if node.kind != SCALAR:
                     raise YamlError("a mapping key must be a scalar", node.line, node.column)
-                top.pending_key = node
+                frame[2] = node
             else:
-                key = top.pending_key
-                top.pending_key = None
-                _add_entry(top, key, node)
+                frame[2] = _NO_KEY
+                if pending.plain and pending.tag is None and pending.value == "<<":
+                    if frame[3] is None:
+                        frame[3] = []
+                    frame[3].append(node)
+                    continue
+                text = pending.value if pending.value is not None else ""
+                mapping: dict[str, tuple[YNode, YNode]] = parent.value  # type: ignore[assignment]
+                if text in mapping:
+                    first = mapping[text][0]
+                    raise YamlError(
+                        f'mapping key "{text}" already defined at line {first.line}:{first.column}',
+                        pending.line,
+                        pending.column,
+                    )
+                mapping[text] = (pending, node)
     finally:
         parser.dispose()
     return root if root is not None else YNode(SCALAR, None, 1, 1, True)
 
 
-def _add_entry(frame: _OpenMapping, key: YNode, value: YNode) -> None:
-    if key.plain and key.tag is None and key.value == "<<":
-        frame.merges.append(value)
-        return
-    text = key.value if key.value is not None else ""
-    assert isinstance(text, str)
-    mapping = frame.node.mapping
-    if text in mapping:
-        first = mapping[text][0]
-        raise YamlError(
-            f'mapping key "{text}" already defined at line {first.line}:{first.column}',
-            key.line,
-            key.column,
-        )
-    mapping[text] = (key, value)
+_NO_KEY: Final = YNode(SCALAR, None, 0, 0)
 
 
-def _apply_merges(frame: _OpenMapping) -> None:
+def _apply_merges(node: YNode, merges: list[YNode]) -> None:
     """Bring in keys from `<<` merges; explicit keys win, earlier merge sources win."""
-    mapping = frame.node.mapping
-    for merge in frame.merges:
+    mapping = node.mapping
+    for merge in merges:
         sources = merge.items if merge.kind == SEQUENCE else [merge]
         for source in sources:
             if source.kind != MAPPING:
@@ -292,3 +278,41 @@ def _apply_merges(frame: _OpenMapping) -> None:
             for text, entry in source.mapping.items():
                 if text not in mapping:
                     mapping[text] = entry
+
+
+def locate(root: YNode, path: str) -> tuple[int, int, bool]:
+    """Where a YAML path (`services.web.expose[0].port`) is in the document.
+
+    Returns (line, column, found). A scalar is placed at its value, a mapping or list at its
+    key; when the path does not exist, the deepest part of it that does is used.
+    """
+    node = root
+    key: YNode | None = None
+    rest = path
+    while rest:
+        if node.kind == MAPPING:
+            best = ""
+            for text in node.mapping:
+                if len(text) > len(best) and rest.startswith(text):
+                    after = rest[len(text) : len(text) + 1]
+                    if after in ("", ".", "["):
+                        best = text
+            if not best and "" not in node.mapping:
+                break
+            key, node = node.mapping[best]
+            rest = rest[len(best) :]
+            rest = rest[1:] if rest.startswith(".") else rest
+        elif node.kind == SEQUENCE and rest.startswith("["):
+            end = rest.find("]")
+            index_text = rest[1:end]
+            if end < 0 or not index_text.isdigit() or int(index_text) >= len(node.items):
+                break
+            key, node = None, node.items[int(index_text)]
+            rest = rest[end + 1 :]
+            rest = rest[1:] if rest.startswith(".") else rest
+        else:
+            break
+    place = node if node.kind == SCALAR or key is None else key
+    if place.line == 0:  # a synthetic node
+        place = root
+    return place.line, place.column, not rest
