@@ -2,9 +2,9 @@
 
 Every function takes the raw scalar text and returns an integer (or raises ValueError with a
 message meant for a user). CPU and size parsing copy Go's float64 arithmetic on purpose (the
-number part is read as an IEEE-754 double, scaled and truncated), so a value like `1.003` (1002 millicores)
-gives the same millicores as Akash's parser; the result is an integer and the steps are
-deterministic on every platform.
+number part is read as an IEEE-754 double, scaled and truncated), so `1.003` gives 1002
+millicores, as in Akash; the result is an integer and the steps are deterministic on every
+platform.
 """
 
 from __future__ import annotations
