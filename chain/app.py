@@ -8,8 +8,10 @@ init_chain → check_tx → prepare/process_proposal → finalize_block → comm
 from __future__ import annotations
 
 import json
+import threading
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -28,7 +30,14 @@ from chain.context import (
     GasSchedule,
     infinite_gas,
 )
-from chain.errors import INTERNAL, INVALID_REQUEST, TX_DECODE, UNKNOWN_REQUEST, AppError
+from chain.errors import (
+    INTERNAL,
+    INVALID_REQUEST,
+    TX_DECODE,
+    TX_TOO_LARGE,
+    UNKNOWN_REQUEST,
+    AppError,
+)
 from chain.merkle import verify_proof
 from chain.module import Invariant, Module, MsgRoute, QueryRoute, section
 from chain.pb.cosmos.base.abci.v1beta1 import abci_pb2 as cosmos_abci_pb2
@@ -44,6 +53,7 @@ APP_PREFIX = b"\x00"
 CHAIN_ID_KEY = APP_PREFIX + b"\x01"
 PROOF_OP_TYPE = "gpuchain:smt"
 STORE_QUERY_PATH = "/store/key"
+DECODED_CACHE_SIZE = 50_000
 
 
 class Ante(Protocol):
@@ -125,6 +135,8 @@ class Application:
         self.chain_id = (store.committed().get(CHAIN_ID_KEY) or b"").decode()
         self._check_state = Overlay(store.committed())
         self._finalized_height = 0
+        self._decoded: OrderedDict[bytes, tuple[DecodedTx, list[MsgRoute]]] = OrderedDict()
+        self._decoded_lock = threading.Lock()
 
     # --- connection handshake -------------------------------------------------------
 
@@ -274,6 +286,23 @@ class Application:
     # --- transactions ----------------------------------------------------------------
 
     def _decode(self, raw: bytes, max_tx_bytes: int) -> tuple[DecodedTx, list[MsgRoute]]:
+        """Decode and check a tx statelessly; a tx seen before (CheckTx, then the proposal
+        checks, then FinalizeBlock) comes from a bounded cache: the result depends only on
+        the bytes, so reusing it cannot make validators disagree."""
+        if len(raw) > max_tx_bytes:
+            raise TX_TOO_LARGE(f"tx is {len(raw)} bytes, limit {max_tx_bytes}")
+        with self._decoded_lock:
+            cached = self._decoded.get(raw)
+        if cached is not None:
+            return cached
+        decoded = self._decode_uncached(raw, max_tx_bytes)
+        with self._decoded_lock:
+            self._decoded[raw] = decoded
+            if len(self._decoded) > DECODED_CACHE_SIZE:
+                self._decoded.popitem(last=False)
+        return decoded
+
+    def _decode_uncached(self, raw: bytes, max_tx_bytes: int) -> tuple[DecodedTx, list[MsgRoute]]:
         tx = decode_tx(raw, self.registry, max_tx_bytes)
         routes = [self.routes[url] for url in tx.type_urls]
         for index, (route, message) in enumerate(zip(routes, tx.messages, strict=True)):

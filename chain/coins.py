@@ -7,6 +7,7 @@ scaled to integers (`DecPrice`), and fees round up.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ PRICE_DECIMALS = 18
 PRICE_SCALE: int = 10**PRICE_DECIMALS
 
 
+@functools.lru_cache(maxsize=1024)
 def validate_denom(denom: str) -> None:
+    """Raises INVALID_COINS for a malformed denom (valid ones are remembered: few exist)."""
     if not DENOM_PATTERN.match(denom):
         raise INVALID_COINS(f"invalid denom {denom!r}")
 

@@ -6,6 +6,7 @@ ed25519 keys, written in bech32 (BIP-173) with the `gpu` prefix.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ PUBKEY_TYPE_URL = "/cosmos.crypto.ed25519.PubKey"
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _CHARSET_INDEX = {c: i for i, c in enumerate(_CHARSET)}
 _GENERATORS = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+
 _MAX_BECH32_LENGTH = 90
 
 
@@ -28,14 +30,23 @@ class AddressError(ValueError):
     """A string is not a valid bech32 address of the expected prefix and length."""
 
 
+def _generator_mix(top: int) -> int:
+    mixed = 0
+    for bit, generator in enumerate(_GENERATORS):
+        if (top >> bit) & 1:
+            mixed ^= generator
+    return mixed
+
+
+# The XOR of generators each 5-bit value selects: one table lookup per step of the checksum.
+_GENERATOR_TABLE = tuple(_generator_mix(top) for top in range(32))
+
+
 def _polymod(values: list[int]) -> int:
     checksum = 1
+    table = _GENERATOR_TABLE
     for value in values:
-        top = checksum >> 25
-        checksum = (checksum & 0x1FFFFFF) << 5 ^ value
-        for bit, generator in enumerate(_GENERATORS):
-            if (top >> bit) & 1:
-                checksum ^= generator
+        checksum = ((checksum & 0x1FFFFFF) << 5) ^ value ^ table[checksum >> 25]
     return checksum
 
 
@@ -94,10 +105,13 @@ def address_from_pubkey(pubkey: bytes) -> bytes:
     return hashlib.sha256(pubkey).digest()[:ADDRESS_LENGTH]
 
 
+@functools.lru_cache(maxsize=65536)
 def encode_address(address: bytes) -> str:
+    """Cached: the same accounts recur in every check, proposal, block and event."""
     return bech32_encode(ADDRESS_PREFIX, address)
 
 
+@functools.lru_cache(maxsize=65536)
 def decode_address(text: str) -> bytes:
     """Parse a `gpu1…` address; raises AddressError when it is not one."""
     prefix, data = bech32_decode(text)

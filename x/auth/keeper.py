@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from google.protobuf import any_pb2
@@ -38,12 +39,18 @@ def decode_account(address: bytes, data: bytes) -> Account:
     return Account(address, message.account_number, message.sequence, public_key)
 
 
+@functools.lru_cache(maxsize=8)
+def _decode_params(raw: bytes) -> Params:
+    """Params are read by every tx; decoding the same bytes once is enough (Params is frozen)."""
+    return Params.from_json(json.loads(raw))
+
+
 class AccountKeeper:
     """Numbers accounts on first receipt and tracks their keys and sequences."""
 
     def params(self, store: KVStore) -> Params:
         raw = store.get(keys.PARAMS_KEY)
-        return Params.from_json(json.loads(raw)) if raw else Params()
+        return _decode_params(raw) if raw else Params()
 
     def account(self, store: KVStore, address: bytes) -> Account | None:
         raw = store.get(keys.account_key(address))
