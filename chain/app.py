@@ -8,8 +8,8 @@ init_chain → check_tx → prepare/process_proposal → finalize_block → comm
 from __future__ import annotations
 
 import json
-import threading
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence

@@ -204,3 +204,14 @@ def test_unfunded_signer(chain: Chain) -> None:
 def test_zero_gas_limit(chain: Chain) -> None:
     raw = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")], gas=0, fee="")
     _assert_refused(chain, raw, 25, "gas limit 0")
+
+
+def test_recheck_after_commit_evicts_a_tx_whose_sequence_was_used(chain: Chain) -> None:
+    from chain.pb.tendermint.abci import types_pb2 as abci
+
+    first = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")])
+    rival = chain.node.sign(ALICE, [send(ALICE, CAROL.bech32_address, "2")])
+    assert chain.node.check(rival).code == 0  # in the mempool, sequence 0
+    chain.node.block([first])  # another tx with sequence 0 is committed first
+    recheck = chain.node.app.check_tx(abci.RequestCheckTx(tx=rival, type=abci.RECHECK))
+    assert recheck.code == 3 and "expected 1, got 0" in recheck.log
