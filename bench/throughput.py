@@ -1,0 +1,360 @@
+"""Chain throughput: signed bank sends committed per second by one validator (prints figures).
+
+Run: .venv/bin/python bench/throughput.py [--duration 60] [--accounts 2000] [--rate 4000]
+     [--block-time 1s] [--skip-kvstore] [--json] [--profile app.prof]
+
+It funds `--accounts` accounts (deterministic seeds) in a fresh single-validator genesis,
+pre-signs `rate * duration` MsgSends before the clock starts (account i sends 1ugpc to
+account i+1 with sequences 0, 1, 2, ...; fee 200ugpc, gas 100000), starts `gpuchain
+start` on free loopback ports, offers the txs by broadcast_tx_sync at `--rate` for
+`--duration` seconds (bench/load.py) and reports committed tx/s, broadcast-to-commit
+latency and failures. Then, on the same machine and with the same CometBFT settings, it
+runs CometBFT's built-in `kvstore` app under the same load (unique `key=value` txs of
+the same size) and reports the ratio. `--profile` runs the app under cProfile instead
+and prints its hot spots (the figures of a profiled run are not comparable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import pstats
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import nacl.signing  # noqa: E402
+
+from bench.load import LoadResult, machine, run_load  # noqa: E402
+from chain.cli.node_commands import init_home  # noqa: E402
+from chain.coins import Coins  # noqa: E402
+from chain.config import NodeConfig, cometbft_binary, set_toml_values  # noqa: E402
+from chain.crypto import PrivateKey  # noqa: E402
+from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx  # noqa: E402
+from chain.pb.cosmos.base.v1beta1 import coin_pb2  # noqa: E402
+from chain.pb.cosmos.tx.v1beta1 import tx_pb2  # noqa: E402
+from chain.rpc import CometRpc, RpcError  # noqa: E402
+from chain.testing import free_port, genesis_state  # noqa: E402
+from chain.tx import build_unsigned, sign_bytes  # noqa: E402
+
+CHAIN_ID = "gpuchain-bench"
+FEE = "200ugpc"
+GAS_LIMIT = 100_000
+MIN_GAS_PRICE = "0.001ugpc"  # as LocalNode and the default app.toml: 100000 gas needs 100ugpc
+BALANCE = "1000000000ugpc"
+
+
+@dataclass(frozen=True)
+class Settings:
+    duration: float
+    accounts: int
+    rate: float
+    connections: int
+    block_time: str
+    mempool_size: int
+    mempool_cache: int
+    recheck: bool
+    drain: float
+
+    def comet_values(self, rpc_port: int, p2p_port: int) -> dict[tuple[str, str], Any]:
+        """The CometBFT settings both apps run with."""
+        return {
+            ("rpc", "laddr"): f"tcp://127.0.0.1:{rpc_port}",
+            ("p2p", "laddr"): f"tcp://127.0.0.1:{p2p_port}",
+            ("consensus", "timeout_commit"): self.block_time,
+            ("mempool", "size"): self.mempool_size,
+            ("mempool", "cache_size"): self.mempool_cache,
+            ("mempool", "recheck"): self.recheck,
+            ("tx_index", "indexer"): "kv",
+        }
+
+
+def account_key(index: int) -> PrivateKey:
+    return PrivateKey(hashlib.sha256(b"gpuchain-bench-account-%d" % index).digest())
+
+
+def presign_sends(keys: list[PrivateKey], count: int) -> tuple[list[bytes], list[int]]:
+    """count signed MsgSends, tx i from account i % N with sequence i // N; and the senders.
+
+    Signing directly with a cached nacl key is the same SIGN_MODE_DIRECT as
+    chain.tx.build_and_sign, about 10 times cheaper per tx, so pre-signing takes seconds.
+    """
+    fee = Coins.parse(FEE)
+    addresses = [key.bech32_address for key in keys]
+    templates = []
+    for number, key in enumerate(keys):
+        send = bank_tx.MsgSend(
+            from_address=addresses[number],
+            to_address=addresses[(number + 1) % len(keys)],
+            amount=[coin_pb2.Coin(denom="ugpc", amount="1")],
+        )
+        unsigned = build_unsigned(key.public_key, [send], sequence=0, fee=fee, gas_limit=GAS_LIMIT)
+        auth_info = tx_pb2.AuthInfo.FromString(unsigned.auth_info_bytes)
+        templates.append((nacl.signing.SigningKey(key.seed), unsigned.body_bytes, auth_info))
+    raws, senders = [], []
+    for index in range(count):
+        number, sequence = index % len(keys), index // len(keys)
+        signer, body_bytes, auth_info = templates[number]
+        auth_info.signer_infos[0].sequence = sequence
+        auth_info_bytes = auth_info.SerializeToString()
+        signature = signer.sign(sign_bytes(body_bytes, auth_info_bytes, CHAIN_ID, number)).signature
+        raws.append(
+            tx_pb2.TxRaw(
+                body_bytes=body_bytes, auth_info_bytes=auth_info_bytes, signatures=[signature]
+            ).SerializeToString()
+        )
+        senders.append(number)
+    return raws, senders
+
+
+def kvstore_txs(count: int, size: int) -> list[bytes]:
+    """Unique `key=value` txs of exactly size bytes."""
+    txs = []
+    for index in range(count):
+        head = b"bench%010d=" % index
+        txs.append(head + b"v" * max(1, size - len(head)))
+    return txs
+
+
+class Node:
+    """A node process group on free loopback ports, logging to HOME/node.log."""
+
+    def __init__(self, home: Path, command: list[str], rpc_port: int) -> None:
+        self.home = home
+        self.rpc_port = rpc_port
+        self.log = (home / "node.log").open("ab")
+        self.process = subprocess.Popen(
+            command, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def wait_for_height(self, height: int, timeout: float = 60) -> None:
+        rpc = CometRpc(f"tcp://127.0.0.1:{self.rpc_port}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"node exited; see {self.home / 'node.log'}")
+            try:
+                if rpc.latest_height() >= height:
+                    return
+            except RpcError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"height {height} not reached; see {self.home / 'node.log'}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+def start_gpuchain(
+    home: Path, settings: Settings, keys: list[PrivateKey], profile: Path | None
+) -> Node:
+    rpc_port, p2p_port = free_port(), free_port()
+    node_config = NodeConfig(
+        minimum_gas_prices=MIN_GAS_PRICE,
+        grpc_address=f"127.0.0.1:{free_port()}",
+        metrics_address=f"127.0.0.1:{free_port()}",
+        invariant_check_period=0,
+    )
+    paths = init_home(home, "bench", CHAIN_ID, node_config=node_config)
+    set_toml_values(paths.comet_config, settings.comet_values(rpc_port, p2p_port))
+    genesis = json.loads(paths.genesis.read_text())
+    app_state = genesis_state({key.bech32_address: BALANCE for key in keys})
+    # Explicit numbers, so the pre-signed txs need no query: account i is number i.
+    app_state["auth"]["accounts"] = [
+        {"address": key.bech32_address, "account_number": str(number)}
+        for number, key in enumerate(keys)
+    ]
+    genesis["app_state"] = app_state
+    paths.genesis.write_text(json.dumps(genesis))
+    command = [sys.executable]
+    if profile is not None:
+        command += ["-m", "cProfile", "-o", str(profile)]
+    command += ["-m", "chain.cli.main", "start", "--home", str(home)]
+    return Node(home, command, rpc_port)
+
+
+def start_kvstore(home: Path, settings: Settings) -> Node:
+    rpc_port, p2p_port = free_port(), free_port()
+    subprocess.run(
+        [cometbft_binary(), "init", "--home", str(home)], check=True, capture_output=True
+    )
+    set_toml_values(home / "config" / "config.toml", settings.comet_values(rpc_port, p2p_port))
+    command = [cometbft_binary(), "node", "--home", str(home), "--proxy_app", "kvstore"]
+    return Node(home, command, rpc_port)
+
+
+def measure(
+    node: Node, raws: list[bytes], senders: list[int], settings: Settings
+) -> dict[str, object]:
+    try:
+        node.wait_for_height(2)
+        result: LoadResult = run_load(
+            node.rpc_port,
+            raws,
+            senders,
+            rate=settings.rate,
+            duration=settings.duration,
+            connections=settings.connections,
+            drain_seconds=settings.drain,
+            node_pid=node.process.pid,
+        )
+    finally:
+        node.stop()
+    return result.figures()
+
+
+def source_state() -> str:
+    """The commit measured, and whether the app's code differed from it."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "chain", "x")
+    return git("rev-parse", "--short", "HEAD") + (
+        f" + uncommitted changes in {len(dirty.splitlines())} chain/ x/ files" if dirty else ""
+    )
+
+
+def print_hot_spots(profile: Path, top: int = 25) -> list[dict[str, object]]:
+    """The app's functions by own time, as % of the time it was not idle in epoll."""
+    stats = pstats.Stats(str(profile))
+    rows = []
+    idle = 0.0
+    for (filename, line, name), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
+        where = f"{Path(filename).name}:{line}({name})" if line else name
+        if "poll" in name and ("epoll" in name or "select" in name):
+            idle += own
+            continue
+        rows.append((own, cumulative, calls, where, filename))
+    busy = sum(row[0] for row in rows)
+    rows.sort(reverse=True)
+    print(f"\nprofile: {busy:.1f} s busy, {idle:.1f} s idle in epoll")
+    print(f"{'own %':>6} {'own s':>7} {'cum s':>7} {'calls':>9}  function")
+    hot = []
+    for own, cumulative, calls, where, filename in rows[:top]:
+        module = filename.replace(str(REPO) + "/", "")
+        print(f"{100 * own / busy:6.1f} {own:7.2f} {cumulative:7.2f} {calls:9d}  {module}:{where}")
+        hot.append({"function": f"{module}:{where}", "own_percent": round(100 * own / busy, 1)})
+    return hot
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load (60)")
+    parser.add_argument("--accounts", type=int, default=2000, help="sending accounts (2000)")
+    parser.add_argument("--rate", type=float, default=4000, help="offered tx/s target (4000)")
+    parser.add_argument("--connections", type=int, default=16, help="keep-alive RPC connections")
+    parser.add_argument("--block-time", default="1s", help="CometBFT timeout_commit (1s)")
+    parser.add_argument("--mempool-size", type=int, default=50_000)
+    parser.add_argument("--mempool-cache", type=int, default=100_000)
+    parser.add_argument("--no-recheck", action="store_true", help="mempool.recheck = false")
+    parser.add_argument("--drain", type=float, default=60, help="max seconds to await stragglers")
+    parser.add_argument("--skip-kvstore", action="store_true")
+    parser.add_argument("--skip-gpuchain", action="store_true")
+    parser.add_argument("--profile", type=Path, help="run the app under cProfile, write here")
+    parser.add_argument("--keep-homes", action="store_true", help="keep node homes and logs")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    settings = Settings(
+        duration=args.duration,
+        accounts=args.accounts,
+        rate=args.rate,
+        connections=args.connections,
+        block_time=args.block_time,
+        mempool_size=args.mempool_size,
+        mempool_cache=args.mempool_cache,
+        recheck=not args.no_recheck,
+        drain=args.drain,
+    )
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "source": source_state(),
+        "settings": {
+            **settings.__dict__,
+            "fee": FEE,
+            "gas_limit": GAS_LIMIT,
+            "min_gas_price": MIN_GAS_PRICE,
+            "invariant_check_period": 0,
+            "tx_index": "kv",
+        },
+    }
+    say = (lambda *a: None) if args.json else print
+    say(f"machine: {report['machine']}")
+    say(f"source: {report['source']}")
+    say(f"settings: {report['settings']}")
+    count = int(settings.rate * settings.duration)
+    keys = [account_key(i) for i in range(settings.accounts)]
+    workdir = Path(tempfile.mkdtemp(prefix="gpuchain-throughput-"))
+    try:
+        began = time.perf_counter()
+        raws, senders = presign_sends(keys, count)
+        tx_size = len(raws[0])
+        say(f"pre-signed {count} sends of {tx_size} bytes in {time.perf_counter() - began:.1f} s")
+        if not args.skip_gpuchain:
+            node = start_gpuchain(workdir / "gpuchain", settings, keys, args.profile)
+            report["gpuchain"] = measure(node, raws, senders, settings)
+            say(f"gpuchain: {report['gpuchain']}")
+            if args.profile is not None:
+                report["hot_spots"] = print_hot_spots(args.profile)
+        del raws
+        if not args.skip_kvstore:
+            txs = kvstore_txs(count, tx_size)
+            node = start_kvstore(workdir / "kvstore", settings)
+            report["kvstore"] = measure(node, txs, senders, settings)
+            say(f"kvstore: {report['kvstore']}")
+    finally:
+        if args.keep_homes:
+            say(f"node homes kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if "gpuchain" in report and "kvstore" in report:
+        ours = report["gpuchain"]["committed_tx_per_s"]
+        theirs = report["kvstore"]["committed_tx_per_s"]
+        report["ratio"] = round(ours / theirs, 3) if theirs else None
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_summary(report)
+    return 0
+
+
+def print_summary(report: dict[str, Any]) -> None:
+    print("\n== chain throughput ==")
+    for app in ("gpuchain", "kvstore"):
+        if app not in report:
+            continue
+        figures = report[app]
+        print(
+            f"{app:9} offered {figures['offered_tx_per_s']:>7} tx/s"
+            f"  committed {figures['committed_tx_per_s']:>7} tx/s"
+            f"  p50 {figures['latency_p50_s']} s  p99 {figures['latency_p99_s']} s"
+            f"  checktx rejected {figures['checktx_rejected']}"
+            f"  failed in blocks {figures['failed_in_blocks']}"
+            f"  never committed {figures['never_committed']}"
+        )
+    if "ratio" in report:
+        print(f"ratio gpuchain / kvstore: {report['ratio']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
