@@ -86,7 +86,7 @@ def parse_sdl(text: str | bytes, *, source: str = "<sdl>") -> Sdl:
     try:
         root = load(text)
     except YamlError as error:
-        raise SdlError([SdlIssue(error.line, error.column, "", error.message)], source) from None
+        raise SdlError([SdlIssue("", error.line, error.column, error.message)], source) from None
     sdl, issues = decode(root)
     if sdl is not None:
         issues = issues + check(sdl, issues)
@@ -101,7 +101,7 @@ def parse_sdl_file(path: str | Path) -> Sdl:
     size = file_path.stat().st_size
     if size > MAX_FILE_BYTES:
         message = f"file is {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit"
-        raise SdlError([SdlIssue(0, 0, "", message)], str(path))
+        raise SdlError([SdlIssue("", 0, 0, message)], str(path))
     return parse_sdl(file_path.read_bytes(), source=str(path))
 
 

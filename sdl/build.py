@@ -16,6 +16,7 @@ from typing import Final
 
 from sdl.errors import SdlIssue
 from sdl.model import (
+    DEFAULT_HTTP_OPTIONS,
     LEASED_IP,
     RANDOM_PORT,
     SHARED_HTTP,
@@ -88,7 +89,7 @@ class _Checker:
         if self._follows_known(path):
             return
         line, column, _found = self.sdl.locate(path)
-        self.issues.append(SdlIssue(line, column, path, message))
+        self.issues.append(SdlIssue(path, line, column, message))
 
     def _follows_known(self, path: str) -> bool:
         """Whether an issue at `path` would only repeat one already found while decoding."""
@@ -434,6 +435,15 @@ def check(sdl: Sdl, known: list[SdlIssue] | None = None) -> list[SdlIssue]:
 
 # -- building --------------------------------------------------------------------------------
 
+DEFAULT_MANIFEST_HTTP_OPTIONS: Final = ManifestHttpOptions(
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_TIMEOUT_MS,
+    DEFAULT_TIMEOUT_MS,
+    DEFAULT_NEXT_TRIES,
+    0,
+    DEFAULT_NEXT_CASES,
+)
+
 
 def endpoint_sequence_numbers(sdl: Sdl) -> dict[str, int]:
     """Akash's numbering of IP endpoints (service-to-service entries count, as "")."""
@@ -450,6 +460,8 @@ def endpoint_sequence_numbers(sdl: Sdl) -> dict[str, int]:
 
 def manifest_http_options(expose: Expose) -> ManifestHttpOptions:
     options = expose.http_options
+    if options is DEFAULT_HTTP_OPTIONS:
+        return DEFAULT_MANIFEST_HTTP_OPTIONS
     return ManifestHttpOptions(
         max_body_size=options.max_body_size or DEFAULT_MAX_BODY_SIZE,
         read_timeout=options.read_timeout or DEFAULT_TIMEOUT_MS,
@@ -541,12 +553,17 @@ def akash_volume_order(volumes: tuple[StorageVolume, ...]) -> list[StorageVolume
 
 
 def _resources(
-    compute: ComputeProfile, unit_id: int, endpoints: list[ResourceEndpoint]
+    compute: ComputeProfile,
+    unit_id: int,
+    endpoints: list[ResourceEndpoint],
+    storage_cache: dict[str, tuple[StorageResource, ...]],
 ) -> Resources:
-    storage = tuple(
-        StorageResource(volume.name, volume.size, volume.chain_attributes)
-        for volume in akash_volume_order(compute.storage)
-    )
+    storage = storage_cache.get(compute.name)
+    if storage is None:
+        storage = storage_cache[compute.name] = tuple(
+            StorageResource(volume.name, volume.size, volume.chain_attributes)
+            for volume in akash_volume_order(compute.storage)
+        )
     return Resources(
         id=unit_id,
         cpu_millicores=compute.cpu_millicores,
@@ -574,6 +591,7 @@ class _GroupDraft:
 def _build(sdl: Sdl) -> list[_GroupDraft]:
     sequence = endpoint_sequence_numbers(sdl)
     drafts: dict[str, _GroupDraft] = {}
+    storage_cache: dict[str, tuple[StorageResource, ...]] = {}
     shared_units = sdl.version != "2.0"
     for entry in sdl.deployment:
         compute = sdl.compute[entry.profile]
@@ -598,9 +616,8 @@ def _build(sdl: Sdl) -> list[_GroupDraft]:
         location = draft.unit_by_profile.get(entry.profile) if shared_units else None
         if location is None:
             unit_id = len(draft.units) + 1
-            draft.units.append(
-                ResourceUnit(_resources(compute, unit_id, endpoints), entry.count, price)
-            )
+            resources = _resources(compute, unit_id, endpoints, storage_cache)
+            draft.units.append(ResourceUnit(resources, entry.count, price))
             draft.unit_by_profile[entry.profile] = len(draft.units) - 1
         else:
             unit = draft.units[location]
@@ -611,6 +628,7 @@ def _build(sdl: Sdl) -> list[_GroupDraft]:
             draft.units[location] = ResourceUnit(
                 _replace_endpoints(unit.resources, merged), unit.count + entry.count, unit.price
             )
+            resources = _resources(compute, unit_id, endpoints, storage_cache)
         draft.services.append(
             ManifestService(
                 name=service.name,
@@ -618,7 +636,7 @@ def _build(sdl: Sdl) -> list[_GroupDraft]:
                 command=service.command or None,
                 args=service.args or None,
                 env=service.env or None,
-                resources=_resources(compute, unit_id, endpoints),
+                resources=resources,
                 count=entry.count,
                 expose=exposes,
                 params=_manifest_params(service),

@@ -77,7 +77,7 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> Sdl | None:
     except OSError as error:
         reason = error.strerror or str(error)
         _print_errors(
-            SdlError([SdlIssue(0, 0, "", f"cannot read the file: {reason}")], args.file),
+            SdlError([SdlIssue("", 0, 0, f"cannot read the file: {reason}")], args.file),
             _output(args),
             out,
             err,

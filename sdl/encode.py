@@ -167,12 +167,19 @@ def manifest_to_list(manifest: Manifest) -> list[object]:
     ]
 
 
-_GO_ESCAPES = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_GO_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
 )
 
 
 def canonical_json(value: object) -> bytes:
     """Sorted keys, no whitespace, UTF-8, with Go's HTML-safe escaping (as Akash hashes it)."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.translate(_GO_ESCAPES).encode("utf-8")
+    for character, escape in _GO_ESCAPES:
+        if character in text:
+            text = text.replace(character, escape)
+    return text.encode("utf-8")

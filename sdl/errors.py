@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class SdlIssue:
     """One problem in an SDL file.
 
@@ -13,10 +13,15 @@ class SdlIssue:
     and `column` are 1-based (0 when the problem has no place, e.g. an oversized file).
     """
 
+    path: str
     line: int
     column: int
-    path: str
     message: str
+
+    @property
+    def sort_key(self) -> tuple[int, int, str, str]:
+        """File order: by position, then path."""
+        return (self.line, self.column, self.path, self.message)
 
     def __str__(self) -> str:
         where = f" (line {self.line}:{self.column})" if self.line else ""
@@ -28,7 +33,7 @@ class SdlError(ValueError):
     """An SDL file was refused; `issues` lists every problem found, in file order."""
 
     def __init__(self, issues: list[SdlIssue], source: str = "<sdl>") -> None:
-        self.issues = sorted(set(issues))
+        self.issues = sorted(set(issues), key=lambda issue: issue.sort_key)
         self.source = source
         lines = "\n".join(f"  {issue}" for issue in self.issues)
         count = len(self.issues)

@@ -8,13 +8,47 @@ two files that differ only in key order, quoting or layout parse to equal object
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, TypeVar, cast, dataclass_transform
 
 from sdl.units import format_price_amount
 from sdl.yamlsafe import YNode, locate
 
 
-@dataclass(frozen=True)
+_T = TypeVar("_T")
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def frozen(cls: type[_T]) -> type[_T]:
+    """`@dataclass(frozen=True)` with a faster constructor.
+
+    The standard frozen constructor sets each field through `object.__setattr__`, which makes
+    building the many small objects of a parse several times slower; this one writes the
+    instance dict directly. Instances stay immutable (assignment still raises).
+    """
+    made = dataclass(frozen=True)(cls)
+    namespace: dict[str, Any] = {"_MISSING": MISSING}
+    parameters, body = [], []
+    for item in fields(cast(Any, made)):
+        name = item.name
+        if item.default is not MISSING:
+            namespace[f"_default_{name}"] = item.default
+            parameters.append(f"{name}=_default_{name}")
+        elif item.default_factory is not MISSING:
+            namespace[f"_factory_{name}"] = item.default_factory
+            parameters.append(f"{name}=_MISSING")
+            body.append(f"    if {name} is _MISSING: {name} = _factory_{name}()")
+        else:
+            parameters.append(name)
+        body.append(f"    values[{name!r}] = {name}")
+    source = f"def __init__(self, {', '.join(parameters)}):\n    values = self.__dict__\n"
+    exec(source + "\n".join(body) + "\n", namespace)
+    namespace["__init__"].__qualname__ = f"{made.__qualname__}.__init__"
+    made.__init__ = namespace["__init__"]  # type: ignore[method-assign]
+    return made
+
+
+@frozen
 class Attribute:
     """A key/value pair as the chain stores it (placement, cpu, storage and gpu attributes)."""
 
@@ -22,7 +56,7 @@ class Attribute:
     value: str
 
 
-@dataclass(frozen=True)
+@frozen
 class HttpOptions:
     """`expose[].http_options` as written; 0 or None means "use the default"."""
 
@@ -35,7 +69,10 @@ class HttpOptions:
     proxy_buffer_size: int = 0
 
 
-@dataclass(frozen=True)
+DEFAULT_HTTP_OPTIONS = HttpOptions()
+
+
+@frozen
 class ExposeTo:
     """One `expose[].to[]` entry: another service, or the world (`global`), maybe on an IP."""
 
@@ -44,7 +81,7 @@ class ExposeTo:
     ip: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Expose:
     """One `services.<name>.expose[]` entry. `proto` is the raw text ("" when absent)."""
 
@@ -53,7 +90,7 @@ class Expose:
     proto: str = ""
     to: tuple[ExposeTo, ...] = ()
     accept: tuple[str, ...] = ()
-    http_options: HttpOptions = HttpOptions()
+    http_options: HttpOptions = DEFAULT_HTTP_OPTIONS
 
     @property
     def protocol(self) -> str:
@@ -61,7 +98,7 @@ class Expose:
         return "UDP" if self.proto.upper() == "UDP" else "TCP"
 
 
-@dataclass(frozen=True)
+@frozen
 class StorageMount:
     """`services.<name>.params.storage.<volume>`: where a compute volume is mounted."""
 
@@ -70,7 +107,7 @@ class StorageMount:
     read_only: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class ServiceParams:
     """`services.<name>.params`."""
 
@@ -79,7 +116,7 @@ class ServiceParams:
     tee: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Credentials:
     """Private registry login for a service's image."""
 
@@ -89,7 +126,7 @@ class Credentials:
     email: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Service:
     """`services.<name>`."""
 
@@ -148,7 +185,7 @@ def storage_attributes(raw: Mapping[str, str]) -> tuple[Attribute, ...]:
     return tuple(Attribute(key, values[key]) for key in sorted(values))
 
 
-@dataclass(frozen=True)
+@frozen
 class StorageVolume:
     """One storage volume of a compute profile, in file order.
 
@@ -178,7 +215,7 @@ class StorageVolume:
         return None
 
 
-@dataclass(frozen=True)
+@frozen
 class GpuModel:
     """One `vendor.nvidia[]` entry; `ram` in bytes."""
 
@@ -196,7 +233,7 @@ class GpuModel:
         return key
 
 
-@dataclass(frozen=True)
+@frozen
 class Gpu:
     """GPU request. `nvidia` is None when no attributes are given; () means any NVIDIA model."""
 
@@ -212,7 +249,7 @@ class Gpu:
         return tuple(Attribute(key, "true") for key in sorted(keys))
 
 
-@dataclass(frozen=True)
+@frozen
 class ComputeProfile:
     """`profiles.compute.<name>.resources`."""
 
@@ -224,7 +261,7 @@ class ComputeProfile:
     cpu_attributes: tuple[Attribute, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Price:
     """A maximum price per block for one instance: `amount` in 10^-18 `denom`."""
 
@@ -236,7 +273,7 @@ class Price:
         return format_price_amount(self.amount)
 
 
-@dataclass(frozen=True)
+@frozen
 class Placement:
     """`profiles.placement.<name>`: provider requirements and the price per compute profile."""
 
@@ -247,7 +284,7 @@ class Placement:
     pricing: Mapping[str, Price] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@frozen
 class DeploymentEntry:
     """`deployment.<service>.<placement>`: run `count` instances of a service on a profile."""
 
@@ -257,7 +294,7 @@ class DeploymentEntry:
     count: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Endpoint:
     """`endpoints.<name>`: a leased IP endpoint."""
 
@@ -265,7 +302,7 @@ class Endpoint:
     kind: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Reclamation:
     """`reclamation.min_window` as written and in nanoseconds."""
 
@@ -273,7 +310,7 @@ class Reclamation:
     min_window_ns: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Sdl:
     """A parsed SDL file. Build the on-chain groups with `groups()` and the manifest with
     `manifest()` (both are valid: `parse_sdl` refuses any file whose groups would be refused)."""
@@ -327,7 +364,7 @@ class Sdl:
 # Output types (on-chain groups and the manifest) --------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class ResourceEndpoint:
     """An endpoint a resource unit needs: kind 0 shared HTTP, 1 random port, 2 leased IP."""
 
@@ -340,14 +377,14 @@ RANDOM_PORT = 1
 LEASED_IP = 2
 
 
-@dataclass(frozen=True)
+@frozen
 class StorageResource:
     name: str
     size: int
     attributes: tuple[Attribute, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Resources:
     """The resources of one instance, identified by `id` within its group."""
 
@@ -361,7 +398,7 @@ class Resources:
     gpu_attributes: tuple[Attribute, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class ResourceUnit:
     """`count` instances of `resources`, each priced at most `price` per block."""
 
@@ -370,14 +407,14 @@ class ResourceUnit:
     price: Price
 
 
-@dataclass(frozen=True)
+@frozen
 class Requirements:
     attributes: tuple[Attribute, ...] | None = None
     signed_by_all_of: tuple[str, ...] | None = None
     signed_by_any_of: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Group:
     """An on-chain group spec: what one placement must provide, and at what price."""
 
@@ -402,7 +439,7 @@ class Group:
         return totals
 
 
-@dataclass(frozen=True)
+@frozen
 class ManifestHttpOptions:
     max_body_size: int
     read_timeout: int
@@ -413,7 +450,7 @@ class ManifestHttpOptions:
     proxy_buffer_size: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class ManifestExpose:
     port: int
     external_port: int
@@ -426,14 +463,14 @@ class ManifestExpose:
     endpoint_sequence_number: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class ManifestStorageParams:
     name: str
     mount: str
     read_only: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class ManifestParams:
     storage: tuple[ManifestStorageParams, ...] | None = None
     permissions_read: tuple[str, ...] | None = None
@@ -441,7 +478,7 @@ class ManifestParams:
     tee_type: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ManifestService:
     name: str
     image: str
@@ -455,13 +492,13 @@ class ManifestService:
     credentials: Credentials | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ManifestGroup:
     name: str
     services: tuple[ManifestService, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Manifest:
     """The manifest the tenant sends to the provider after the lease is created."""
 

@@ -15,6 +15,7 @@ from typing import Final
 
 from sdl.errors import SdlIssue
 from sdl.model import (
+    DEFAULT_HTTP_OPTIONS,
     Attribute,
     ComputeProfile,
     Credentials,
@@ -85,7 +86,7 @@ class _Decoder:
             line, column = node.line, node.column
         else:
             line, column, _found = locate(self.root, path)
-        self.issues.append(SdlIssue(line, column, path, message))
+        self.issues.append(SdlIssue(path, line, column, message))
 
     # -- typed readers (Go yaml.v3 rules) ----------------------------------------------------
 
@@ -315,7 +316,7 @@ class _Decoder:
         accept: tuple[str, ...] = ()
         if "accept" in fields:
             accept = self.string_list(f"{path}.accept", fields["accept"][1]) or ()
-        options = HttpOptions()
+        options = DEFAULT_HTTP_OPTIONS
         if "http_options" in fields:
             options = self.http_options(f"{path}.http_options", fields["http_options"][1])
         return Expose(port, as_, proto, tuple(targets), accept, options)
