@@ -7,7 +7,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from chain.pb.cosmos.bank.v1beta1 import query_pb2
 from chain.testing import LocalNode, free_port
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+ENVIRONMENT = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
 FEE = "200ugpc"  # the node's minimum gas price (0.001ugpc) times the default 200000 gas
 FUNDED = {
     "alice": "1000000000ugpc",  # pays for most tests
@@ -42,11 +44,8 @@ class Chain:
     def home(self) -> Path:
         return self.node.home
 
-    def run(
-        self, *argv: str, stdin: str = "", node: str | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        """Run `gpuchain ARGV` in a fresh process without a terminal, against this node."""
-        command = [
+    def command(self, argv: Sequence[str], node: str | None = None) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "chain.cli.main",
@@ -58,16 +57,48 @@ class Chain:
             "--keyring-backend",
             "test",
         ]
+
+    def run(
+        self, *argv: str, stdin: str = "", node: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `gpuchain ARGV` in a fresh process without a terminal, against this node."""
         return subprocess.run(
-            command,
+            self.command(argv, node),
             input=stdin,
             capture_output=True,
             text=True,
             cwd=REPOSITORY,
-            env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+            env=ENVIRONMENT,
             timeout=90,
             check=False,
         )
+
+    def spawn(
+        self, argv: Sequence[str], stdin: int = subprocess.DEVNULL, node: str | None = None
+    ) -> subprocess.Popen[str]:
+        """Start `gpuchain ARGV` with the given stdin (e.g. a pseudo-terminal); pipes out."""
+        return subprocess.Popen(
+            self.command(argv, node),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPOSITORY,
+            env=ENVIRONMENT,
+        )
+
+    def run_all(
+        self, *commands: Sequence[str], node: str | None = None
+    ) -> list[subprocess.CompletedProcess[str]]:
+        """Run independent `gpuchain` commands side by side (each start costs ~0.5 s of imports)."""
+        processes = [self.spawn(argv, node=node) for argv in commands]
+        return [self.finish(process) for process in processes]
+
+    @staticmethod
+    def finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+        """Wait for a spawned command; its exit code and output."""
+        stdout, stderr = process.communicate(timeout=90)
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
     def ok(self, *argv: str, stdin: str = "", node: str | None = None) -> str:
         """Run a command that must succeed; its stdout."""
@@ -111,12 +142,25 @@ class Chain:
         return response
 
 
-@pytest.fixture(scope="session")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
-    node = LocalNode(tmp_path_factory.mktemp("cli-node"))
+def start_node(base: Path) -> tuple[LocalNode, dict[str, str]]:
+    """A started node with FUNDED at genesis and an `unfunded` key the chain has never seen."""
+    node = LocalNode(base)
     addresses = node.init(FUNDED)
     addresses["unfunded"] = Keyring(node.home, "test").add("unfunded").address
     node.start()
+    return node, addresses
+
+
+@pytest.fixture(scope="session")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
+    try:
+        node, addresses = start_node(tmp_path_factory.mktemp("cli-node"))
+    except RuntimeError as error:
+        # A start that dies is retried once, loudly, so one bad start does not sink the suite.
+        failed_log = Path(str(error).rsplit("see ", 1)[-1])
+        tail = failed_log.read_text(errors="replace")[-2000:] if failed_log.is_file() else ""
+        warnings.warn(f"node start failed, retrying once: {error}\n{tail}", stacklevel=1)
+        node, addresses = start_node(tmp_path_factory.mktemp("cli-node-retry"))
     try:
         yield Chain(node, addresses)
     finally:

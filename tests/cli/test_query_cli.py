@@ -32,36 +32,55 @@ def transfer(chain: Chain) -> dict[str, str]:
 def test_balances_list_every_denom_and_one_denom_on_request(chain: Chain) -> None:
     alice = chain.addresses["alice"]
 
-    listed = chain.json("query", "bank", "balances", alice)
-    one = chain.json("query", "bank", "balances", "alice", "--denom", "ugpc")
-    text = chain.ok("query", "bank", "balances", alice)
+    listed, one, text = chain.run_all(
+        ("query", "bank", "balances", alice, "-o", "json"),
+        ("query", "bank", "balances", "alice", "--denom", "ugpc", "-o", "json"),
+        ("query", "bank", "balances", alice),
+    )
 
-    assert [coin["denom"] for coin in listed["balances"]] == ["ugpc"]
-    assert one["denom"] == "ugpc" and int(one["amount"]) > 0
-    assert "balances:" in text and "denom: ugpc" in text
+    assert [coin["denom"] for coin in json.loads(listed.stdout)["balances"]] == ["ugpc"]
+    coin = json.loads(one.stdout)
+    assert coin["denom"] == "ugpc" and int(coin["amount"]) == chain.balance(alice)
+    assert "balances:" in text.stdout and "denom: ugpc" in text.stdout
 
 
 def test_total_supply_counts_every_genesis_balance(chain: Chain) -> None:
-    total = chain.json("query", "bank", "total")
-    of_ugpc = chain.json("query", "bank", "total", "--denom", "ugpc")
+    total, of_ugpc = (
+        json.loads(done.stdout)
+        for done in chain.run_all(
+            ("query", "bank", "total", "-o", "json"),
+            ("query", "bank", "total", "--denom", "ugpc", "-o", "json"),
+        )
+    )
 
     assert total["supply"] == [of_ugpc]
     assert int(of_ugpc["amount"]) == 1_000_000_000 + 5 + 10_000 + 1_000_000 + 1_000_000
 
 
 def test_account_shows_number_sequence_and_public_key(chain: Chain, stranger: str) -> None:
-    account = chain.json("query", "account", "alice")["account"]
+    found, missing, text = chain.run_all(
+        ("query", "account", "alice", "-o", "json"),
+        ("query", "account", stranger),
+        ("query", "auth", "account", chain.addresses["alice"]),
+    )
 
+    account = json.loads(found.stdout)["account"]
     assert account["@type"] == "/cosmos.auth.v1beta1.BaseAccount"
     assert account["address"] == chain.addresses["alice"]
     assert int(account["sequence"]) >= 0 and account["account_number"].isdigit()
-    missing = chain.run("query", "account", stranger)
+    assert f"address: {chain.addresses['alice']}" in text.stdout
     assert missing.returncode == 1 and f"account {stranger} not found" in missing.stderr
 
 
 def test_query_tx_finds_the_transfer_by_hash(chain: Chain, transfer: dict[str, str]) -> None:
-    found = chain.json("query", "tx", transfer["hash"].lower())
-    text = chain.ok("query", "tx", "0x" + transfer["hash"])
+    as_json, as_text, unknown = chain.run_all(
+        ("query", "tx", transfer["hash"].lower(), "-o", "json"),
+        ("query", "tx", "0x" + transfer["hash"]),
+        ("query", "tx", "AB" * 32),
+    )
+
+    found = json.loads(as_json.stdout)
+    text = as_text.stdout
 
     assert (found["txhash"], found["height"], found["code"]) == (
         transfer["hash"],
@@ -72,50 +91,56 @@ def test_query_tx_finds_the_transfer_by_hash(chain: Chain, transfer: dict[str, s
     assert message["to_address"] == transfer["recipient"]
     assert message["amount"] == [{"denom": "ugpc", "amount": "4242"}]
     assert f"txhash: {transfer['hash']}" in text and "/cosmos.bank.v1beta1.MsgSend" in text
-    unknown = chain.run("query", "tx", "AB" * 32)
     assert unknown.returncode == 1 and "not found" in unknown.stderr
 
 
 def test_query_txs_finds_the_transfer_by_its_events(chain: Chain, transfer: dict[str, str]) -> None:
     recipient = transfer["recipient"]
 
-    result = chain.json(
-        "query", "txs", "--events", f"transfer.recipient={recipient}",
-        "--events", f"transfer.sender={chain.addresses['alice']}", "--limit", "10",
+    matching, not_matching, bad = chain.run_all(
+        (
+            "query", "txs", "--events", f"transfer.recipient={recipient}",
+            "--events", f"transfer.sender={chain.addresses['alice']}", "--limit", "10",
+            "-o", "json",
+        ),
+        (
+            "query", "txs", "--events", f"transfer.recipient={recipient}&transfer.amount=1ugpc",
+            "-o", "json",
+        ),
+        ("query", "txs", "--events", "recipient"),
     )  # fmt: skip
-    none = chain.json(
-        "query", "txs", "--events", f"transfer.recipient={recipient}&transfer.amount=1ugpc"
-    )
+
+    result, none = json.loads(matching.stdout), json.loads(not_matching.stdout)
 
     assert result["total_count"] == "1" and result["limit"] == "10"
     assert [tx["txhash"] for tx in result["txs"]] == [transfer["hash"]]
     assert none["total_count"] == "0" and none["txs"] == []
-    bad = chain.run("query", "txs", "--events", "recipient")
     assert bad.returncode == 1 and "expected type.attribute=value" in bad.stderr
 
 
 def test_query_block_lists_the_transfer_in_its_block(
     chain: Chain, transfer: dict[str, str]
 ) -> None:
-    block = chain.json("query", "block", transfer["height"])
-    latest = chain.ok("query", "block")
+    as_json, as_text, latest, future = chain.run_all(
+        ("query", "block", transfer["height"], "-o", "json"),
+        ("query", "block", transfer["height"]),
+        ("query", "block"),
+        ("query", "block", "100000000"),
+    )
 
+    block = json.loads(as_json.stdout)
     assert block["block"]["header"]["height"] == transfer["height"]
     assert block["block"]["header"]["chain_id"] == "gpuchain-test"
-    text = chain.ok("query", "block", transfer["height"])
-    assert f"- {transfer['hash']}" in text and "txs: 1" in text
-    assert "app_hash: " in latest
-    future = chain.run("query", "block", "100000000")
+    assert f"- {transfer['hash']}" in as_text.stdout and "txs: 1" in as_text.stdout
+    assert "app_hash: " in latest.stdout
     assert future.returncode == 1 and "height" in future.stderr
 
 
 def test_prove_verifies_a_present_balance(chain: Chain, transfer: dict[str, str]) -> None:
-    proven = chain.json(
-        "query", "bank", "balances", transfer["recipient"], "--denom", "ugpc", "--prove"
-    )
-    text = chain.ok(
-        "query", "bank", "balances", transfer["recipient"], "--denom", "ugpc", "--prove"
-    )
+    prove = ("query", "bank", "balances", transfer["recipient"], "--denom", "ugpc", "--prove")
+    as_json, as_text = chain.run_all((*prove, "-o", "json"), prove)
+
+    proven, text = json.loads(as_json.stdout), as_text.stdout
 
     assert proven["amount"] == "4242" and proven["proof"]["verified"] is True
     assert int(proven["proof"]["app_hash_height"]) == int(proven["proof"]["height"]) + 1
@@ -129,14 +154,18 @@ def test_prove_verifies_an_absent_balance_as_zero(chain: Chain, stranger: str) -
 
 
 def test_prove_verifies_an_account_and_an_absent_one(chain: Chain, stranger: str) -> None:
-    proven = chain.json("query", "account", "alice", "--prove")
-    absent = chain.run("query", "account", stranger, "--prove")
+    present, absent, needs_denom = chain.run_all(
+        ("query", "account", "alice", "--prove", "-o", "json"),
+        ("query", "account", stranger, "--prove"),
+        ("query", "bank", "balances", "alice", "--prove"),
+    )
+
+    proven = json.loads(present.stdout)
 
     assert proven["account"]["address"] == chain.addresses["alice"]
     assert proven["proof"]["verified"] is True
     assert absent.returncode == 1
     assert "not found (its absence is proven: proof verified" in absent.stderr
-    needs_denom = chain.run("query", "bank", "balances", "alice", "--prove")
     assert needs_denom.returncode == 1 and "--prove needs --denom" in needs_denom.stderr
 
 

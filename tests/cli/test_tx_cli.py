@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import pty
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,19 +123,47 @@ def test_a_key_without_an_account_is_told_to_get_funds_first(chain: Chain, stran
 
 
 def test_bad_arguments_are_named(chain: Chain, stranger: str) -> None:
-    cases = [
-        (("alice", "gpu1nothing", "1ugpc"), "invalid recipient"),
-        (("alice", stranger, "ten-ugpc"), "invalid amount"),
-        (("nobody", stranger, "1ugpc"), "unknown key"),
-    ]
-    for (sender, recipient, amount), problem in cases:
-        done = chain.run("tx", "bank", "send", sender, recipient, amount, "--fees", FEE, "--yes")
-        assert done.returncode == 1 and problem in done.stderr, done.stderr
-    wrong_chain = chain.run(
-        "tx", "bank", "send", "alice", stranger, "1ugpc", "--fees", FEE, "--yes",
-        "--chain-id", "other-chain",
-    )  # fmt: skip
-    assert wrong_chain.returncode == 1 and "does not match the node's chain" in wrong_chain.stderr
+    send = ("tx", "bank", "send")
+    cases = {
+        "invalid recipient 'gpu1nothing'": (*send, "alice", "gpu1nothing", "1ugpc"),
+        "invalid amount 'ten-ugpc'": (*send, "alice", stranger, "ten-ugpc"),
+        "unknown key": (*send, "nobody", stranger, "1ugpc"),
+        "does not match the node's chain 'gpuchain-test'": (
+            *send, "alice", stranger, "1ugpc", "--chain-id", "other-chain",
+        ),
+        "multi-send needs at least one recipient": ("tx", "bank", "multi-send", "alice", "1ugpc"),
+    }  # fmt: skip
+
+    results = chain.run_all(*((*argv, "--fees", FEE, "--yes") for argv in cases.values()))
+
+    for problem, done in zip(cases, results, strict=True):
+        assert done.returncode == 1 and problem in done.stderr, (problem, done.stderr)
+    assert chain.balance(stranger) == 0
+
+
+def test_on_a_terminal_the_tx_is_shown_and_sent_only_once_confirmed(
+    chain: Chain, stranger: str
+) -> None:
+    running = {}
+    for answer in ("n", "y"):
+        terminal, child_side = pty.openpty()
+        running[answer] = (
+            terminal,
+            chain.spawn(
+                ("tx", "bank", "send", "sender", stranger, "77ugpc", "--fees", FEE),
+                stdin=child_side,
+            ),
+        )
+        os.close(child_side)
+        os.write(terminal, f"{answer}\n".encode())
+    declined, confirmed = (chain.finish(process) for _, process in running.values())
+    for terminal, _ in running.values():
+        os.close(terminal)
+
+    assert declined.returncode == 1 and "not confirmed" in declined.stderr
+    assert "/cosmos.bank.v1beta1.MsgSend" in declined.stderr and "[y/N]" in declined.stderr
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert chain.balance(stranger) == 77
 
 
 def test_generate_sign_broadcast_round_trip(chain: Chain, stranger: str, tmp_path: Path) -> None:
@@ -218,26 +248,24 @@ def test_offline_signing_for_another_chain_is_rejected_naming_the_chain_id(
 def test_offline_signing_needs_the_chain_id_account_number_and_sequence(
     chain: Chain, stranger: str, no_node: str, tmp_path: Path
 ) -> None:
-    (tmp_path / "unsigned.json").write_text(
+    unsigned = tmp_path / "unsigned.json"
+    unsigned.write_text(
         chain.ok(
             "tx", "bank", "send", "offline", stranger, "1ugpc", "--fees", FEE,
             "--generate-only", "--offline", "--sequence", "0", node=no_node,
         )
     )  # fmt: skip
 
-    done = chain.run(
-        "tx", "sign", str(tmp_path / "unsigned.json"), "--from", "offline", "--offline",
-        "--sequence", "0", node=no_node,
-    )  # fmt: skip
-    assert done.returncode == 1
-    assert "--offline signing needs --chain-id, --account-number" in done.stderr
-
-    other_key = chain.run("tx", "sign", str(tmp_path / "unsigned.json"), "--from", "alice")
-    assert other_key.returncode == 1 and "different public key" in other_key.stderr
-
-    broadcast_offline = chain.run(
-        "tx", "bank", "send", "offline", stranger, "1ugpc", "--offline", "--yes", node=no_node
+    incomplete, other_key, broadcast_offline = chain.run_all(
+        ("tx", "sign", str(unsigned), "--from", "offline", "--offline", "--sequence", "0"),
+        ("tx", "sign", str(unsigned), "--from", "alice", "--offline"),
+        ("tx", "bank", "send", "offline", stranger, "1ugpc", "--offline", "--yes"),
+        node=no_node,
     )
+
+    assert incomplete.returncode == 1
+    assert "--offline signing needs --chain-id, --account-number" in incomplete.stderr
+    assert other_key.returncode == 1 and "different public key" in other_key.stderr
     assert broadcast_offline.returncode == 1 and "--generate-only" in broadcast_offline.stderr
 
 
@@ -250,15 +278,19 @@ def test_encode_gives_the_wire_bytes_and_decode_reverses_it(
     )  # fmt: skip
     (tmp_path / "unsigned.json").write_text(unsigned)
 
-    encoded = chain.ok("tx", "encode", str(tmp_path / "unsigned.json"), node=no_node).strip()
-    as_json = chain.json("tx", "encode", str(tmp_path / "unsigned.json"), node=no_node)
+    as_text, as_json, bad = chain.run_all(
+        ("tx", "encode", str(tmp_path / "unsigned.json")),
+        ("tx", "encode", str(tmp_path / "unsigned.json"), "-o", "json"),
+        ("tx", "decode", "not base64!"),
+        node=no_node,
+    )
 
+    encoded = as_text.stdout.strip()
     raw = base64.b64decode(encoded, validate=True)
     envelope = tx_pb2.TxRaw.FromString(raw)
     assert tx_pb2.TxBody.FromString(envelope.body_bytes).memo == "encoded"
-    assert as_json == {"tx": encoded}
+    assert json.loads(as_json.stdout) == {"tx": encoded}
+    assert bad.returncode == 1 and "not base64" in bad.stderr
     decoded = chain.json("tx", "decode", encoded, node=no_node)
     assert decoded == json.loads(unsigned)
     assert raw_from_tx(tx_from_json(json.dumps(decoded), "decoded")) == raw
-    bad = chain.run("tx", "decode", "not base64!", node=no_node)
-    assert bad.returncode == 1 and "not base64" in bad.stderr
