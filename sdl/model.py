@@ -14,7 +14,6 @@ from typing import Any, TypeVar, cast, dataclass_transform
 from sdl.units import format_price_amount
 from sdl.yamlsafe import YNode, locate
 
-
 _T = TypeVar("_T")
 
 
