@@ -73,19 +73,8 @@ class TreeUpdate:
     node_writes: dict[bytes, bytes | None]
 
 
-Node = tuple[int, bytes, bytes]
-"""A decoded node: (LEAF_TAG, path, value hash) or (INTERNAL_TAG, left hash, right hash)."""
-
-
-def decode_node(node_hash: bytes, encoded: bytes) -> Node:
-    """A stored node's decoded form; raises MissingNodeError when it is malformed."""
-    if len(encoded) != NODE_SIZE or encoded[0] > INTERNAL_TAG:
-        raise MissingNodeError(f"node {node_hash.hex()} has a malformed encoding")
-    return (encoded[0], encoded[1:33], encoded[33:])
-
-
 class NodeCache:
-    """A bounded cache of decoded nodes by node hash, safe to share between threads.
+    """A bounded cache of node encodings by node hash, safe to share between threads.
 
     Entries are content-addressed, so a hit is always the right node for whoever asks,
     whichever root they read. When the bound is passed, the oldest inserted quarter is
@@ -95,27 +84,27 @@ class NodeCache:
 
     def __init__(self, capacity: int = DEFAULT_CACHE_NODES) -> None:
         self._capacity = max(1, capacity)
-        self._nodes: dict[bytes, Node] = {}
+        self._nodes: dict[bytes, bytes] = {}
         self._evicting = threading.Lock()
         # Single dict operations are atomic under the GIL: lookups and inserts need no lock.
-        self.get: Callable[[bytes], Node | None] = self._nodes.get
+        self.get: Callable[[bytes], bytes | None] = self._nodes.get
 
     def __len__(self) -> int:
         return len(self._nodes)
 
-    def put(self, node_hash: bytes, node: Node) -> None:
+    def put(self, node_hash: bytes, encoded: bytes) -> None:
         """Remember one node read from the store."""
         nodes = self._nodes
-        nodes[node_hash] = node
+        nodes[node_hash] = encoded
         if len(nodes) > self._capacity:
             self._evict()
 
-    def remember(self, created: Mapping[bytes, Node], pruned: list[bytes]) -> None:
-        """Take in one persisted update: its new nodes in, its pruned nodes out."""
+    def remember(self, writes: Mapping[bytes, bytes | None]) -> None:
+        """Take in one persisted `TreeUpdate`: its new nodes in, its pruned nodes out."""
         nodes = self._nodes
-        nodes.update(created)
-        for node_hash in pruned:
-            if node_hash not in created:
+        nodes.update(writes)  # type: ignore[arg-type]  # the None entries are popped below
+        for node_hash, encoded in writes.items():
+            if encoded is None:
                 nodes.pop(node_hash, None)
         if len(nodes) > self._capacity:
             self._evict()
@@ -156,9 +145,8 @@ class MerkleTree:
         self._reader = nodes
         self._root = bytes(root_hash)
         self._cache = cache if cache is not None else NodeCache()
-        # The nodes made and pruned by apply() calls that the caller has not yet
-        # persisted, oldest first.
-        self._pending: list[tuple[dict[bytes, Node], list[bytes]]] = []
+        # Node writes of apply() calls that the caller has not yet persisted, oldest first.
+        self._pending: list[dict[bytes, bytes | None]] = []
 
     @classmethod
     def at(cls, nodes: NodeReader, root_hash: bytes, cache: NodeCache | None = None) -> MerkleTree:
@@ -177,25 +165,26 @@ class MerkleTree:
 
     def committed(self) -> None:
         """Forget the pending nodes: the caller has persisted every `TreeUpdate` so far."""
-        for created, pruned in self._pending:
-            self._cache.remember(created, pruned)
+        for writes in self._pending:
+            self._cache.remember(writes)
         self._pending = []
 
-    def _load(self, node_hash: bytes) -> Node:
-        """A node: from the cache, the pending updates, or the store."""
-        node = self._cache.get(node_hash)
-        if node is not None:
-            return node
-        for created, _ in reversed(self._pending):
-            node = created.get(node_hash)
-            if node is not None:
-                return node
+    def _load(self, node_hash: bytes) -> bytes:
+        """A node's encoding: from the cache, the pending writes, or the store."""
+        encoded = self._cache.get(node_hash)
+        if encoded is not None:
+            return encoded
+        for writes in reversed(self._pending):
+            encoded = writes.get(node_hash)
+            if encoded is not None:
+                return encoded
         encoded = self._reader.get(node_hash)
         if encoded is None:
             raise MissingNodeError(node_hash.hex())
-        node = decode_node(node_hash, encoded)
-        self._cache.put(node_hash, node)
-        return node
+        if len(encoded) != NODE_SIZE:
+            raise MissingNodeError(f"node {node_hash.hex()} has a malformed encoding")
+        self._cache.put(node_hash, encoded)
+        return encoded
 
     def apply(self, changes: Mapping[bytes, bytes | None]) -> TreeUpdate:
         """Apply one block's changes (state key -> new value, None = delete) at once.
@@ -213,9 +202,8 @@ class MerkleTree:
         paths = [entry[0] for entry in entries]
         value_hashes = [entry[1] for entry in entries]
         ints = [int.from_bytes(path, "big") for path in paths]
-        # Nodes made by this call (encoded and decoded), and old nodes it replaced.
+        # Nodes made by this call, and old nodes it replaced (deleted unless made again).
         writes: dict[bytes, bytes | None] = {}
-        created: dict[bytes, Node] = {}
         pruned: list[bytes] = []
         prune = pruned.append
         cache_get = self._cache.get
@@ -224,18 +212,9 @@ class MerkleTree:
         internal_prefix = _INTERNAL_PREFIX
         leaf_prefix = _LEAF_PREFIX
 
-        def store_internal(left: bytes, right: bytes) -> bytes:
-            encoded = internal_prefix + left + right
+        def store(encoded: bytes) -> bytes:
             node_hash = sha256(encoded).digest()
             writes[node_hash] = encoded
-            created[node_hash] = (INTERNAL_TAG, left, right)
-            return node_hash
-
-        def store_leaf(path: bytes, value_hash: bytes) -> bytes:
-            encoded = leaf_prefix + path + value_hash
-            node_hash = sha256(encoded).digest()
-            writes[node_hash] = encoded
-            created[node_hash] = (LEAF_TAG, path, value_hash)
             return node_hash
 
         def collapse(left: bytes, right: bytes) -> bytes:
@@ -243,9 +222,10 @@ class MerkleTree:
             only = right if left == zero else left
             if only == zero:
                 return zero
-            if (created.get(only) or cache_get(only) or load(only))[0] == LEAF_TAG:
+            encoded = writes.get(only) or load(only)
+            if encoded[0] == LEAF_TAG:
                 return only
-            return store_internal(left, right)
+            return store(internal_prefix + left + right)
 
         def build(depth: int, items: list[tuple[int, bytes, bytes, bytes | None]]) -> bytes:
             # Build a fresh subtree at `depth` from sorted (int path, path, value hash,
@@ -258,20 +238,22 @@ class MerkleTree:
                 existing = item[3]
                 if existing is not None:
                     return existing
-                return store_leaf(item[1], item[2])
+                return store(leaf_prefix + item[1] + item[2])
             first = items[0][0]
             split_depth = _MAX_DEPTH - (first ^ items[-1][0]).bit_length()
             shift = 255 - split_depth
             split = bisect_left(items, (((first >> shift) | 1) << shift,))
-            node = store_internal(
-                build(split_depth + 1, items[:split]), build(split_depth + 1, items[split:])
+            node = store(
+                internal_prefix
+                + build(split_depth + 1, items[:split])
+                + build(split_depth + 1, items[split:])
             )
             # The levels above the split hold a single non-empty child each.
             for level in range(split_depth - 1, depth - 1, -1):
                 if (first >> (255 - level)) & 1:
-                    node = store_internal(zero, node)
+                    node = store(internal_prefix + zero + node)
                 else:
-                    node = store_internal(node, zero)
+                    node = store(internal_prefix + node + zero)
             return node
 
         def insert_items(lo: int, hi: int) -> list[tuple[int, bytes, bytes, bytes | None]]:
@@ -281,23 +263,22 @@ class MerkleTree:
                 if (value_hash := value_hashes[i]) is not None
             ]
 
-        def merge_leaf(node_hash: bytes, leaf: Node, depth: int, lo: int, hi: int) -> bytes:
+        def merge_leaf(node_hash: bytes, encoded: bytes, depth: int, lo: int, hi: int) -> bytes:
             # An existing leaf meets several changes: rebuild the subtree from both.
-            leaf_path = leaf[1]
-            leaf_value_hash = leaf[2]
+            leaf_path = encoded[1:33]
             leaf_int = int.from_bytes(leaf_path, "big")
             at = bisect_left(ints, leaf_int, lo, hi)
             if at < hi and ints[at] == leaf_int:
                 new_value_hash = value_hashes[at]
-                if new_value_hash != leaf_value_hash:
+                if new_value_hash != encoded[33:]:
                     prune(node_hash)
                     return build(depth, insert_items(lo, hi))
                 items = insert_items(lo, at)
-                items.append((leaf_int, leaf_path, leaf_value_hash, node_hash))
+                items.append((leaf_int, leaf_path, encoded[33:], node_hash))
                 items.extend(insert_items(at + 1, hi))
                 return build(depth, items)
             items = insert_items(lo, at)
-            items.append((leaf_int, leaf_path, leaf_value_hash, node_hash))
+            items.append((leaf_int, leaf_path, encoded[33:], node_hash))
             items.extend(insert_items(at, hi))
             return build(depth, items)
 
@@ -307,53 +288,49 @@ class MerkleTree:
             path_int = ints[index]
             value_hash = value_hashes[index]
             pruned_before = len(pruned)
-            trail: list[Node] = []  # the internal nodes passed, top first
+            trail: list[bytes] = []  # encodings of the internal nodes passed, top first
             shift = 255 - depth
-            node_hash_at = node_hash
-            while node_hash_at != zero:
-                node = cache_get(node_hash_at) or load(node_hash_at)
-                if node[0] == LEAF_TAG:
-                    if node[1] == path:
-                        if value_hash == node[2]:
+            node = node_hash
+            while node != zero:
+                encoded = cache_get(node) or load(node)
+                if encoded[0] == LEAF_TAG:
+                    if encoded[1:33] == path:
+                        if value_hash == encoded[33:]:
                             del pruned[pruned_before:]
                             return node_hash
-                        prune(node_hash_at)
-                        new = zero if value_hash is None else store_leaf(path, value_hash)
+                        prune(node)
+                        new = zero if value_hash is None else store(leaf_prefix + path + value_hash)
                     else:
-                        new = merge_leaf(node_hash_at, node, 255 - shift, index, index + 1)
-                        if new == node_hash_at:
+                        new = merge_leaf(node, encoded, 255 - shift, index, index + 1)
+                        if new == node:
                             del pruned[pruned_before:]
                             return node_hash
                     break
-                prune(node_hash_at)
-                trail.append(node)
-                node_hash_at = node[2] if (path_int >> shift) & 1 else node[1]
+                prune(node)
+                trail.append(encoded)
+                node = encoded[33:] if (path_int >> shift) & 1 else encoded[1:33]
                 shift -= 1
             else:
                 if value_hash is None:
                     del pruned[pruned_before:]
                     return node_hash
-                new = store_leaf(path, value_hash)
-            for node in reversed(trail):
+                new = store(leaf_prefix + path + value_hash)
+            for encoded in reversed(trail):
                 shift += 1
                 if (path_int >> shift) & 1:
-                    sibling = node[1]
+                    sibling = encoded[1:33]
                     if new == zero or sibling == zero:
                         new = collapse(sibling, new)
                         continue
-                    left = sibling
-                    right = new
+                    encoded = internal_prefix + sibling + new
                 else:
-                    sibling = node[2]
+                    sibling = encoded[33:]
                     if new == zero or sibling == zero:
                         new = collapse(new, sibling)
                         continue
-                    left = new
-                    right = sibling
-                encoded = internal_prefix + left + right
+                    encoded = internal_prefix + new + sibling
                 new = sha256(encoded).digest()
                 writes[new] = encoded
-                created[new] = (INTERNAL_TAG, left, right)
             return new
 
         def update(node_hash: bytes, depth: int, lo: int, hi: int) -> bytes:
@@ -362,35 +339,44 @@ class MerkleTree:
                 return update_one(node_hash, depth, lo)
             if node_hash == zero:
                 return build(depth, insert_items(lo, hi))
-            node = cache_get(node_hash) or load(node_hash)
-            if node[0] == LEAF_TAG:
-                return merge_leaf(node_hash, node, depth, lo, hi)
-            left = node[1]
-            right = node[2]
+            encoded = cache_get(node_hash) or load(node_hash)
+            if encoded[0] == LEAF_TAG:
+                return merge_leaf(node_hash, encoded, depth, lo, hi)
             shift = 255 - depth
             first = ints[lo]
             if (first >> shift) & 1:
-                new_left = left
+                right = encoded[33:]
                 new_right = update(right, depth + 1, lo, hi)
+                if new_right == right:
+                    return node_hash
+                new_left = encoded[1:33]
             elif not (ints[hi - 1] >> shift) & 1:
+                left = encoded[1:33]
                 new_left = update(left, depth + 1, lo, hi)
-                new_right = right
+                if new_left == left:
+                    return node_hash
+                new_right = encoded[33:]
             else:
                 mid = bisect_left(ints, ((first >> shift) | 1) << shift, lo, hi)
+                left = encoded[1:33]
+                right = encoded[33:]
                 new_left = update(left, depth + 1, lo, mid)
                 new_right = update(right, depth + 1, mid, hi)
-            if new_left == left and new_right == right:
-                return node_hash
+                if new_left == left and new_right == right:
+                    return node_hash
             prune(node_hash)
             if new_left == zero or new_right == zero:
                 return collapse(new_left, new_right)
-            return store_internal(new_left, new_right)
+            encoded = internal_prefix + new_left + new_right
+            new_hash = sha256(encoded).digest()
+            writes[new_hash] = encoded
+            return new_hash
 
         self._root = update(self._root, 0, 0, len(entries))
         # A node both replaced and made again (a leaf that moved) is kept.
         for node_hash in pruned:
             writes.setdefault(node_hash, None)
-        self._pending.append((created, pruned))
+        self._pending.append(writes.copy())
         return TreeUpdate(self._root, writes)
 
     def get_value_hash(self, key: bytes) -> bytes | None:
@@ -400,10 +386,10 @@ class MerkleTree:
         node_hash = self._root
         depth = 0
         while node_hash != _ZERO:
-            node = self._load(node_hash)
-            if node[0] == LEAF_TAG:
-                return node[2] if node[1] == path else None
-            node_hash = node[2] if (path_int >> (255 - depth)) & 1 else node[1]
+            encoded = self._load(node_hash)
+            if encoded[0] == LEAF_TAG:
+                return encoded[33:] if encoded[1:33] == path else None
+            node_hash = encoded[33:] if (path_int >> (255 - depth)) & 1 else encoded[1:33]
             depth += 1
         return None
 
@@ -415,17 +401,18 @@ class MerkleTree:
         node_hash = self._root
         depth = 0
         while node_hash != _ZERO:
-            node = self._load(node_hash)
-            if node[0] == LEAF_TAG:
-                if node[1] == path:
+            encoded = self._load(node_hash)
+            if encoded[0] == LEAF_TAG:
+                leaf_path = encoded[1:33]
+                if leaf_path == path:
                     return Proof(ProofKind.EXISTS, tuple(siblings))
-                return Proof(ProofKind.ABSENT_LEAF, tuple(siblings), node[1], node[2])
+                return Proof(ProofKind.ABSENT_LEAF, tuple(siblings), leaf_path, encoded[33:])
             if (path_int >> (255 - depth)) & 1:
-                siblings.append(node[1])
-                node_hash = node[2]
+                siblings.append(encoded[1:33])
+                node_hash = encoded[33:]
             else:
-                siblings.append(node[2])
-                node_hash = node[1]
+                siblings.append(encoded[33:])
+                node_hash = encoded[1:33]
             depth += 1
         return Proof(ProofKind.ABSENT_EMPTY, tuple(siblings))
 
