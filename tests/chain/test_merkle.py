@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from hashlib import sha256
 from pathlib import Path
@@ -16,6 +17,7 @@ from chain.merkle import (
     INTERNAL_TAG,
     LEAF_TAG,
     MerkleTree,
+    MissingNodeError,
     NodeCache,
     Proof,
     ProofError,
@@ -404,3 +406,70 @@ def test_nodes_round_trip_through_leveldb(tmp_path: Path) -> None:
             )
     finally:
         db.close()
+
+
+def write_to_leveldb(db: plyvel.DB, update: TreeUpdate) -> None:
+    with db.write_batch(transaction=True) as batch:
+        for node_key, encoded in update.node_writes.items():
+            if encoded is None:
+                batch.delete(node_key)
+            else:
+                batch.put(node_key, encoded)
+
+
+def test_queries_on_snapshots_stay_consistent_while_blocks_commit(tmp_path: Path) -> None:
+    db = plyvel.DB(str(tmp_path / "nodes"), create_if_missing=True)
+    tree = MerkleTree(db, cache=NodeCache(capacity=300))
+    state = {f"key{i}".encode(): b"v0" for i in range(400)}
+    write_to_leveldb(db, tree.apply(dict(state)))
+    tree.committed()
+    published = [(db.snapshot(), tree.root_hash, dict(state))]
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def query_loop() -> None:
+        checked = 0
+        while not stop.is_set() or checked < 50:
+            snapshot, root, expected = published[-1]
+            view = MerkleTree.at(snapshot, root, cache=tree.cache)
+            for i in range(checked % 7, 460, 37):
+                key = f"key{i}".encode()
+                if not verify_proof(root, key, expected.get(key), view.prove(key)):
+                    failures.append(f"{key!r} under {root.hex()}")
+            checked += 1
+
+    reader = threading.Thread(target=query_loop)
+    reader.start()
+    try:
+        for block in range(1, 30):
+            changes: dict[bytes, bytes | None] = {}
+            for i in range(block, 460, 11):
+                key = f"key{i}".encode()
+                changes[key] = None if (i + block) % 3 == 0 else f"v{block}".encode()
+            update = tree.apply(changes)
+            write_to_leveldb(db, update)
+            tree.committed()
+            for key, value in changes.items():
+                if value is None:
+                    state.pop(key, None)
+                else:
+                    state[key] = value
+            published.append((db.snapshot(), tree.root_hash, dict(state)))
+    finally:
+        stop.set()
+        reader.join()
+    assert failures == []
+    assert tree.root_hash == reference_root(state)
+    stored = dict(db.iterator())
+    assert set(stored) == reachable_nodes(stored, tree.root_hash)
+    for snapshot, _, _ in published:
+        snapshot.close()
+    db.close()
+
+
+def test_a_reader_without_the_trees_nodes_raises_missing_node() -> None:
+    tree, _ = committed_tree_after([{b"a": b"1", b"b": b"2"}])
+    with pytest.raises(MissingNodeError):
+        MerkleTree(DictNodes(), tree.root_hash).prove(b"a")
+    with pytest.raises(MissingNodeError):
+        MerkleTree(DictNodes(), tree.root_hash).apply({b"c": b"3"})
