@@ -7,6 +7,7 @@ init_chain → check_tx → prepare/process_proposal → finalize_block → comm
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -22,12 +23,15 @@ from google.protobuf.message import DecodeError
 from chain import metrics
 from chain.coins import DecPrice
 from chain.context import (
+    BlockInfo,
     Context,
     Event,
     ExecMode,
     GasMeter,
     GasMeteredStore,
     GasSchedule,
+    Misbehavior,
+    Vote,
     infinite_gas,
 )
 from chain.errors import (
@@ -39,10 +43,11 @@ from chain.errors import (
     AppError,
 )
 from chain.merkle import verify_proof
-from chain.module import Invariant, Module, MsgRoute, QueryRoute, section
+from chain.module import Invariant, Module, MsgRoute, QueryRoute, ValidatorUpdate, section
 from chain.pb.cosmos.base.abci.v1beta1 import abci_pb2 as cosmos_abci_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
-from chain.pb.tendermint.crypto import proof_pb2
+from chain.pb.tendermint.crypto import keys_pb2, proof_pb2
+from chain.pb.tendermint.types import validator_pb2
 from chain.store import CommitStore, KVStore, Overlay
 from chain.tx import DecodedTx, decode_tx
 
@@ -106,6 +111,37 @@ def _abci_events(events: Sequence[Event]) -> list[abci.Event]:
         )
         for event in events
     ]
+
+
+def _abci_updates(updates: Sequence[ValidatorUpdate]) -> list[abci.ValidatorUpdate]:
+    return [
+        abci.ValidatorUpdate(pub_key=keys_pb2.PublicKey(ed25519=u.ed25519_pubkey), power=u.power)
+        for u in updates
+    ]
+
+
+def _block_info(request: abci.RequestFinalizeBlock) -> BlockInfo:
+    """The header and commit facts modules need: who proposed, who signed, who misbehaved."""
+    votes = tuple(
+        Vote(
+            bytes(vote.validator.address),
+            vote.validator.power,
+            vote.block_id_flag != validator_pb2.BLOCK_ID_FLAG_ABSENT,
+        )
+        for vote in request.decided_last_commit.votes
+    )
+    misbehavior = tuple(
+        Misbehavior(
+            abci.MisbehaviorType.Name(item.type),
+            bytes(item.validator.address),
+            item.validator.power,
+            item.height,
+            _time_ns(item.time),
+            item.total_voting_power,
+        )
+        for item in request.misbehavior
+    )
+    return BlockInfo(bytes(request.proposer_address), votes, misbehavior)
 
 
 def _time_ns(timestamp: Any) -> int:
@@ -173,9 +209,24 @@ class Application:
             state = section(app_state, module.name) or module.default_genesis()
             module.validate_genesis(state)
             module.init_genesis(ctx, state)
+        self._deliver_genesis_txs(genesis, request.initial_height, ctx.block_time_ns, app_state)
+        for module in self.modules:
+            module.end_block(ctx)
+        validators = [v for module in self.modules for v in module.genesis_validators(genesis)]
         self._assert_invariants(genesis)
         app_hash = self.store.finalize(genesis)
-        return abci.ResponseInitChain(app_hash=app_hash)
+        return abci.ResponseInitChain(app_hash=app_hash, validators=_abci_updates(validators))
+
+    def _deliver_genesis_txs(
+        self, genesis: Overlay, height: int, block_time_ns: int, app_state: dict[str, Any]
+    ) -> None:
+        """Run the gentxs (signed MsgCreateValidator) that bond the first validators."""
+        for index, encoded in enumerate(section(app_state, "genutil").get("gen_txs", [])):
+            outcome = self._run_tx(
+                genesis, base64.b64decode(encoded), ExecMode.GENESIS, height, block_time_ns
+            )
+            if outcome.code:
+                raise ValueError(f"genutil.gen_txs[{index}] failed: {outcome.log}")
 
     # --- mempool ---------------------------------------------------------------------
 
@@ -244,6 +295,7 @@ class Application:
             ExecMode.FINALIZE,
             infinite_gas(),
             block_events,
+            _block_info(request),
         )
         for module in self.modules:
             module.begin_block(ctx)
@@ -262,8 +314,7 @@ class Application:
                     events=_abci_events(outcome.events),
                 )
             )
-        for module in self.modules:
-            module.end_block(ctx)
+        updates = [update for module in self.modules for update in module.end_block(ctx)]
         period = self.config.invariant_check_period
         if period and request.height % period == 0:
             self._assert_invariants(block)
@@ -271,7 +322,10 @@ class Application:
         self._finalized_height = request.height
         metrics.FINALIZE_SECONDS.observe(time.perf_counter() - started)  # nondeterminism-ok
         return abci.ResponseFinalizeBlock(
-            events=_abci_events(block_events), tx_results=results, app_hash=app_hash
+            events=_abci_events(block_events),
+            tx_results=results,
+            app_hash=app_hash,
+            validator_updates=_abci_updates(updates),
         )
 
     def commit(self) -> abci.ResponseCommit:

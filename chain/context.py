@@ -7,7 +7,7 @@ the only time all validators agree on.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from chain.errors import OUT_OF_GAS
@@ -96,6 +96,36 @@ class GasMeteredStore:
 
 
 @dataclass(frozen=True)
+class Vote:
+    """One validator's part in the last block's commit (signed: voted, even for nil)."""
+
+    validator_address: bytes
+    power: int
+    signed: bool
+
+
+@dataclass(frozen=True)
+class Misbehavior:
+    """Evidence CometBFT verified: a duplicate vote (or light-client attack) at a height."""
+
+    kind: str
+    validator_address: bytes
+    power: int
+    height: int
+    time_ns: int
+    total_voting_power: int
+
+
+@dataclass(frozen=True)
+class BlockInfo:
+    """What the block header and commit tell the modules (begin-block hooks read it)."""
+
+    proposer_address: bytes
+    votes: tuple[Vote, ...] = ()
+    misbehavior: tuple[Misbehavior, ...] = ()
+
+
+@dataclass(frozen=True)
 class Context:
     """Everything a handler may depend on; two validators given equal contexts agree."""
 
@@ -106,20 +136,17 @@ class Context:
     mode: ExecMode
     gas: GasMeter
     events: list[Event] = field(default_factory=list)
+    block: BlockInfo = field(default_factory=lambda: BlockInfo(b""))
 
     def emit(self, event_type: str, *attributes: tuple[str, str]) -> None:
         self.events.append(Event(event_type, attributes))
 
     def with_store(self, store: KVStore) -> Context:
         """The same context over another store layer (a nested overlay), sharing gas."""
-        return Context(
-            store, self.chain_id, self.height, self.block_time_ns, self.mode, self.gas, self.events
-        )
+        return replace(self, store=store)
 
     def with_events(self, events: list[Event]) -> Context:
-        return Context(
-            self.store, self.chain_id, self.height, self.block_time_ns, self.mode, self.gas, events
-        )
+        return replace(self, events=events)
 
 
 def infinite_gas() -> GasMeter:

@@ -122,6 +122,29 @@ def decode_address(text: str) -> bytes:
     return data
 
 
+def module_address(name: str) -> bytes:
+    """A module account's address, sha256(name)[:20] as Cosmos SDK derives it: no private
+    key exists for it, so only the module's own code can move its funds."""
+    return hashlib.sha256(name.encode()).digest()[:ADDRESS_LENGTH]
+
+
+VALIDATOR_PREFIX = ADDRESS_PREFIX + "valoper"
+
+
+def encode_validator_address(operator: bytes) -> str:
+    return bech32_encode(VALIDATOR_PREFIX, operator)
+
+
+def decode_validator_address(text: str) -> bytes:
+    """Parse a `gpuvaloper1…` operator address; raises AddressError when it is not one."""
+    prefix, data = bech32_decode(text)
+    if prefix != VALIDATOR_PREFIX:
+        raise AddressError(f"validator address prefix is {prefix!r}, expected {VALIDATOR_PREFIX!r}")
+    if len(data) != ADDRESS_LENGTH:
+        raise AddressError(f"validator address is {len(data)} bytes, expected {ADDRESS_LENGTH}")
+    return data
+
+
 def verify_signature(pubkey: bytes, message: bytes, signature: bytes) -> bool:
     """Check an ed25519 signature; malformed keys or signatures are simply invalid."""
     if len(pubkey) != PUBKEY_LENGTH or len(signature) != SIGNATURE_LENGTH:

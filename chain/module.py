@@ -45,6 +45,14 @@ class QueryRoute:
 
 
 @dataclass(frozen=True)
+class ValidatorUpdate:
+    """A change of one validator's voting power for CometBFT (power 0 removes it)."""
+
+    ed25519_pubkey: bytes
+    power: int
+
+
+@dataclass(frozen=True)
 class Invariant:
     """A property of state that must hold after every block; check returns a problem or None."""
 
@@ -78,8 +86,12 @@ class Module:
     def begin_block(self, ctx: Context) -> None:
         pass
 
-    def end_block(self, ctx: Context) -> None:
-        pass
+    def end_block(self, ctx: Context) -> list[ValidatorUpdate]:
+        return []
+
+    def genesis_validators(self, store: KVStore) -> list[ValidatorUpdate]:
+        """The whole validator set after genesis, for InitChain (empty: not this module's)."""
+        return []
 
     def invariants(self) -> list[Invariant]:
         return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from chain.app import AppConfig, Application
@@ -13,20 +14,46 @@ from x.auth.keeper import AccountKeeper
 from x.auth.module import AuthModule
 from x.bank.keeper import BankKeeper
 from x.bank.module import BankModule
+from x.genutil.module import GenutilModule
+from x.staking.keeper import StakingKeeper
+from x.staking.module import StakingModule
+
+
+@dataclass(frozen=True)
+class Modules:
+    """Every module and keeper, built once and wired through their expected interfaces."""
+
+    auth: AuthModule
+    bank: BankModule
+    staking: StakingModule
+    genutil: GenutilModule
+
+    def in_order(self) -> list[Module]:
+        """Block-hook order: genesis and end-block run in this order on every node."""
+        return [self.auth, self.bank, self.staking, self.genutil]
+
+
+def wire_modules() -> Modules:
+    accounts = AccountKeeper()
+    bank = BankKeeper(accounts)
+    staking = StakingKeeper(bank)
+    return Modules(
+        auth=AuthModule(accounts),
+        bank=BankModule(bank),
+        staking=StakingModule(staking, bank),
+        genutil=GenutilModule(),
+    )
 
 
 def build_modules() -> list[Module]:
-    accounts = AccountKeeper()
-    return [AuthModule(accounts), BankModule(BankKeeper(accounts))]
+    return wire_modules().in_order()
 
 
 def build_app(data_dir: Path, config: AppConfig) -> Application:
     """Open (or create) the node's state database and wire every module."""
-    modules = build_modules()
-    auth, bank = modules[0], modules[1]
-    assert isinstance(auth, AuthModule) and isinstance(bank, BankModule)
-    ante = AnteHandler(auth.keeper, bank.keeper, GasSchedule())
-    return Application(CommitStore(data_dir), modules, ante, config)
+    modules = wire_modules()
+    ante = AnteHandler(modules.auth.keeper, modules.bank.keeper, GasSchedule())
+    return Application(CommitStore(data_dir), modules.in_order(), ante, config)
 
 
 def default_app_state() -> dict[str, object]:

@@ -76,6 +76,18 @@ class BankKeeper:
     def pay_fee(self, ctx: Context, payer: bytes, fee: Coins) -> None:
         self.send(ctx, payer, module_address(FEE_COLLECTOR), fee)
 
+    def burn(self, ctx: Context, address: bytes, amount: Coins) -> None:
+        """Destroy tokens held at address (slashing); supply shrinks with them."""
+        self.subtract(ctx.store, address, amount)
+        for coin in amount:
+            remaining = self.supply_of(ctx.store, coin.denom) - coin.amount
+            key = keys.supply_key(coin.denom)
+            if remaining:
+                ctx.store.set(key, keys.encode_amount(remaining))
+            else:
+                ctx.store.delete(key)
+        ctx.emit("burn", ("burner", encode_address(address)), ("amount", str(amount)))
+
     def mint(self, store: KVStore, address: bytes, amount: Coins) -> None:
         """Create new tokens at address (genesis and inflation); supply grows with them."""
         self.add(store, address, amount)

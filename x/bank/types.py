@@ -1,18 +1,16 @@
-"""Module accounts: addresses owned by modules, derived as Cosmos SDK derives them."""
+"""Module accounts: addresses owned by modules (see chain.crypto.module_address)."""
 
 from __future__ import annotations
 
-import hashlib
-
-from chain.crypto import ADDRESS_LENGTH
+from chain.crypto import module_address
 
 FEE_COLLECTOR = "fee_collector"
-MODULE_ACCOUNT_NAMES = (FEE_COLLECTOR, "bonded_tokens_pool", "not_bonded_tokens_pool", "escrow")
-
-
-def module_address(name: str) -> bytes:
-    """sha256(name)[:20]: no private key exists for it, so only the module can spend."""
-    return hashlib.sha256(name.encode()).digest()[:ADDRESS_LENGTH]
-
+BONDED_POOL = "bonded_tokens_pool"
+NOT_BONDED_POOL = "not_bonded_tokens_pool"
+DISTRIBUTION = "distribution"
+MODULE_ACCOUNT_NAMES = (FEE_COLLECTOR, BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION, "escrow")
 
 MODULE_ADDRESSES = frozenset(module_address(name) for name in MODULE_ACCOUNT_NAMES)
+
+
+__all__ = ["FEE_COLLECTOR", "MODULE_ACCOUNT_NAMES", "MODULE_ADDRESSES", "module_address"]

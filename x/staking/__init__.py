@@ -1,0 +1,1 @@
+"""staking: validators, delegations, unbonding and the validator set CometBFT runs with."""

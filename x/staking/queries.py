@@ -1,0 +1,112 @@
+"""staking queries over committed state, answered as canonical JSON (gpuchain.base.v1)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chain.crypto import encode_address, encode_validator_address
+from chain.errors import INVALID_REQUEST, KEY_NOT_FOUND
+from chain.module import QueryRoute
+from chain.pb.gpuchain.base.v1 import query_pb2
+from chain.store import KVStore
+from x.staking import msgs
+from x.staking.keeper import StakingKeeper
+from x.staking.types import Validator, format_rate
+
+SERVICE = "/gpuchain.staking.v1.Query/"
+
+
+def validator_json(validator: Validator, power: int) -> dict[str, Any]:
+    return {
+        "operator_address": encode_validator_address(validator.operator),
+        "account_address": encode_address(validator.operator),
+        "consensus_pubkey": validator.consensus_pubkey.hex(),
+        "moniker": validator.moniker,
+        "tokens": str(validator.tokens),
+        "delegator_shares": str(validator.shares),
+        "status": validator.status.name.lower(),
+        "jailed": validator.jailed,
+        "power": str(power),
+        "commission": {
+            "rate": format_rate(validator.commission.rate),
+            "max_rate": format_rate(validator.commission.max_rate),
+            "max_change_rate": format_rate(validator.commission.max_change_rate),
+        },
+        "min_self_delegation": str(validator.min_self_delegation),
+    }
+
+
+def json_route(path: str, answer: Callable[[KVStore, dict[str, Any]], Any]) -> QueryRoute:
+    """A query whose request and response are canonical JSON documents."""
+
+    def handler(store: KVStore, request: query_pb2.JsonRequest) -> query_pb2.JsonResponse:
+        try:
+            arguments = json.loads(request.json or b"{}")
+        except ValueError as error:
+            raise INVALID_REQUEST(f"{path}: request is not JSON ({error})") from None
+        if not isinstance(arguments, dict):
+            raise INVALID_REQUEST(f"{path}: request must be a JSON object")
+        result = answer(store, arguments)
+        return query_pb2.JsonResponse(json=json.dumps(result, sort_keys=True).encode())
+
+    return QueryRoute(path, query_pb2.JsonRequest, query_pb2.JsonResponse, handler)
+
+
+def query_routes(keeper: StakingKeeper) -> list[QueryRoute]:
+    def validators(store: KVStore, _: dict[str, Any]) -> Any:
+        powers = keeper.last_powers(store)
+        return {
+            "validators": [
+                validator_json(v, powers.get(v.operator, 0)) for v in keeper.validators(store)
+            ]
+        }
+
+    def validator(store: KVStore, arguments: dict[str, Any]) -> Any:
+        operator = msgs.operator(str(arguments.get("validator", "")), "validator")
+        found = keeper.validator(store, operator)
+        if found is None:
+            raise KEY_NOT_FOUND(f"validator {arguments['validator']} not found")
+        return validator_json(found, keeper.last_powers(store).get(operator, 0))
+
+    def delegations(store: KVStore, arguments: dict[str, Any]) -> Any:
+        delegator = msgs.account(str(arguments.get("delegator", "")), "delegator")
+        result = []
+        for operator, shares in keeper.delegations_of(store, delegator):
+            found = keeper.require_validator(store, operator)
+            result.append(
+                {
+                    "validator": encode_validator_address(operator),
+                    "shares": str(shares),
+                    "balance": str(found.tokens_for_shares(shares)),
+                }
+            )
+        return {"delegations": result}
+
+    def unbonding(store: KVStore, arguments: dict[str, Any]) -> Any:
+        delegator = msgs.account(str(arguments.get("delegator", "")), "delegator")
+        return {
+            "entries": [
+                {
+                    "validator": encode_validator_address(e.operator),
+                    "creation_height": str(e.creation_height),
+                    "completion_height": str(e.completion_height),
+                    "initial_balance": str(e.initial_balance),
+                    "balance": str(e.balance),
+                }
+                for e in keeper.unbonding_entries(store)
+                if e.delegator == delegator
+            ]
+        }
+
+    def params(store: KVStore, _: dict[str, Any]) -> Any:
+        return keeper.params(store).to_json()
+
+    return [
+        json_route(SERVICE + "Validators", validators),
+        json_route(SERVICE + "Validator", validator),
+        json_route(SERVICE + "Delegations", delegations),
+        json_route(SERVICE + "Unbonding", unbonding),
+        json_route(SERVICE + "Params", params),
+    ]

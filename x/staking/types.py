@@ -1,0 +1,146 @@
+"""Validators, delegations, unbonding entries and params; all amounts are integers.
+
+Rates (commission) are fixed-point integers with 18 decimals, as Cosmos SDK's Dec.
+Voting power is tokens // POWER_REDUCTION (1 power per GPC).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field, replace
+from enum import IntEnum
+from typing import Any
+
+from chain.errors import ErrorKind
+
+RATE_DECIMALS = 18
+RATE_ONE: int = 10**RATE_DECIMALS
+POWER_REDUCTION = 1_000_000
+_RATE_PATTERN = re.compile(r"^([0-9]+)(?:\.([0-9]{1,18}))?$")
+
+
+def parse_rate(text: str, field_name: str, error: ErrorKind) -> int:
+    """Parse a decimal like "0.10" into an 18-decimal integer; raises error naming the field."""
+    match = _RATE_PATTERN.match(text.strip())
+    if not match:
+        raise error(f"{field_name} {text!r} is not a decimal like 0.10")
+    whole, fraction = match.group(1), match.group(2) or ""
+    return int(whole) * RATE_ONE + int(fraction.ljust(RATE_DECIMALS, "0"))
+
+
+def format_rate(rate: int) -> str:
+    whole, fraction = divmod(rate, RATE_ONE)
+    return f"{whole}.{str(fraction).rjust(RATE_DECIMALS, '0')}"
+
+
+class BondStatus(IntEnum):
+    UNBONDED = 1
+    BONDED = 3
+
+
+@dataclass(frozen=True)
+class Commission:
+    rate: int
+    max_rate: int
+    max_change_rate: int
+    update_time_ns: int = 0
+
+
+@dataclass(frozen=True)
+class Validator:
+    operator: bytes
+    consensus_pubkey: bytes
+    moniker: str
+    commission: Commission
+    min_self_delegation: int
+    tokens: int = 0
+    shares: int = 0
+    status: BondStatus = BondStatus.UNBONDED
+    jailed: bool = False
+    details: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def power(self) -> int:
+        return self.tokens // POWER_REDUCTION
+
+    def shares_for_tokens(self, amount: int) -> int:
+        """New shares for `amount` tokens; the first delegation gets one share per token."""
+        if self.shares == 0:
+            return amount
+        return amount * self.shares // self.tokens
+
+    def tokens_for_shares(self, shares: int) -> int:
+        return shares * self.tokens // self.shares if self.shares else 0
+
+    def encode(self) -> bytes:
+        data = asdict(self)
+        data["operator"] = self.operator.hex()
+        data["consensus_pubkey"] = self.consensus_pubkey.hex()
+        data["status"] = int(self.status)
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Validator:
+        data = json.loads(raw)
+        return cls(
+            operator=bytes.fromhex(data["operator"]),
+            consensus_pubkey=bytes.fromhex(data["consensus_pubkey"]),
+            moniker=data["moniker"],
+            commission=Commission(**data["commission"]),
+            min_self_delegation=data["min_self_delegation"],
+            tokens=data["tokens"],
+            shares=data["shares"],
+            status=BondStatus(data["status"]),
+            jailed=data["jailed"],
+            details=data["details"],
+        )
+
+    def with_(self, **changes: Any) -> Validator:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class UnbondingEntry:
+    delegator: bytes
+    operator: bytes
+    creation_height: int
+    completion_height: int
+    initial_balance: int
+    balance: int
+
+    def encode(self) -> bytes:
+        data = asdict(self)
+        data["delegator"] = self.delegator.hex()
+        data["operator"] = self.operator.hex()
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> UnbondingEntry:
+        data = json.loads(raw)
+        data["delegator"] = bytes.fromhex(data["delegator"])
+        data["operator"] = bytes.fromhex(data["operator"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Params:
+    unbonding_blocks: int = 100
+    max_validators: int = 100
+    bond_denom: str = "ugpc"
+    max_unbonding_entries: int = 7
+
+    def to_json(self) -> dict[str, Any]:
+        return {key: str(value) for key, value in asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Params:
+        defaults = cls()
+        return cls(
+            unbonding_blocks=int(data.get("unbonding_blocks", defaults.unbonding_blocks)),
+            max_validators=int(data.get("max_validators", defaults.max_validators)),
+            bond_denom=str(data.get("bond_denom", defaults.bond_denom)),
+            max_unbonding_entries=int(
+                data.get("max_unbonding_entries", defaults.max_unbonding_entries)
+            ),
+        )
