@@ -67,6 +67,30 @@ _FLOAT_TEXT: Final = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-
 _KIND_NAMES: Final = {SCALAR: "a single value", MAPPING: "a mapping", SEQUENCE: "a list"}
 
 
+def _yaml_number(text: str, maximum: int) -> int | None:
+    """A plain scalar read as yaml.v3 reads it into an unsigned field (None: not a number).
+
+    Integers follow Go's base-0 syntax (`0x1F`, `0o17`, `017` octal, `1_000`); other numbers
+    are read as floats and truncated. Values above `maximum` come back as `maximum + 1`.
+    """
+    if _INT_TEXT.fullmatch(text):
+        cleaned = text.replace("_", "")
+        sign = -1 if cleaned.startswith("-") else 1
+        digits = cleaned.lstrip("+-")
+        try:
+            if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
+                return sign * int(digits, 8)
+            return sign * int(digits, 0)
+        except ValueError:
+            pass  # e.g. "08": not octal, but still a float to yaml.v3
+    if _FLOAT_TEXT.fullmatch(text):
+        number = float(text)
+        if number < 0:
+            return -1
+        return int(number) if number <= maximum else maximum + 1
+    return None
+
+
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -139,22 +163,7 @@ class _Decoder:
         text = node.text or ""
         value: int | None = None
         if node.tag in (None, "int", "float") and (node.plain or node.tag is not None):
-            if _INT_TEXT.fullmatch(text):
-                cleaned = text.replace("_", "")
-                try:
-                    value = int(cleaned, 0)
-                except ValueError:
-                    value = int(cleaned.lstrip("+-").lstrip("0") or "0", 8) * (
-                        -1 if cleaned.startswith("-") else 1
-                    )
-            elif _FLOAT_TEXT.fullmatch(text):
-                number = float(text)
-                if number < 0:
-                    value = -1
-                elif number <= maximum:
-                    value = int(number)
-                else:
-                    value = maximum + 1
+            value = _yaml_number(text, maximum)
         if value is None:
             self.fail(path, node, f'expected a whole number, found text "{text}"')
             return 0

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sdl import parse_sdl
+from sdl import SdlError, parse_sdl
 
 NAMES = st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True)
 TEXT = st.text(
@@ -212,3 +212,41 @@ def test_manifest_hash_changes_when_a_service_field_changes(
         for placement in tree["deployment"][name].values():
             placement["count"] += 1
     assert parse_sdl(render(tree, 0)).manifest_hash() != before
+
+
+JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 70000) | st.sampled_from(["", "x", "1Gi", "0.5"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(NAMES, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sdl_trees(), st.data())
+def test_any_damaged_sdl_is_refused_cleanly_or_accepted(tree: dict[str, Any], data: Any) -> None:
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = [p for p in _paths(tree) if p]
+        target = data.draw(st.sampled_from(paths))
+        parent: Any = tree
+        for step in target[:-1]:
+            parent = parent[step]
+        parent[target[-1]] = data.draw(JUNK)
+    try:
+        sdl = parse_sdl(render(tree, data.draw(st.integers(0, 2))))
+    except SdlError as error:
+        assert error.issues
+        assert all(isinstance(issue.message, str) and issue.message for issue in error.issues)
+    else:
+        sdl.groups()
+        assert len(sdl.manifest_hash()) == 64

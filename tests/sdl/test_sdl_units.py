@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sdl.parse import _yaml_number
 from sdl.units import (
     format_price_amount,
     format_size,
@@ -133,3 +134,24 @@ def test_durations_refused(text: str) -> None:
 )
 def test_versions(text: str, version: tuple[int, int, int, bool]) -> None:
     assert parse_sdl_version(text) == version
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("80", 80),
+        ("0x50", 80),
+        ("0o120", 80),
+        ("0120", 80),
+        ("1_000", 1000),
+        ("80.9", 80),
+        ("08", 8),
+        ("1e3", 1000),
+        ("-1", -1),
+        ("abc", None),
+        (".inf", None),
+        ("1e400", 65536),
+    ],
+)
+def test_integer_fields_read_numbers_like_yaml_v3(text: str, value: int | None) -> None:
+    assert _yaml_number(text, 65535) == value
