@@ -7,6 +7,7 @@ invariants and optional block hooks. The app calls block hooks in module order.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +96,25 @@ class Module:
 
     def invariants(self) -> list[Invariant]:
         return []
+
+
+def json_route(path: str, answer: Callable[[KVStore, JsonDict], Any]) -> QueryRoute:
+    """A query whose request and response are canonical JSON documents (gpuchain.base.v1):
+    the shape gpuchain's own modules use, over ABCI `Query` and gRPC alike."""
+    from chain.errors import INVALID_REQUEST
+    from chain.pb.gpuchain.base.v1 import query_pb2
+
+    def handler(store: KVStore, request: query_pb2.JsonRequest) -> query_pb2.JsonResponse:
+        try:
+            arguments = json.loads(request.json or b"{}")
+        except ValueError as error:
+            raise INVALID_REQUEST(f"{path}: request is not JSON ({error})") from None
+        if not isinstance(arguments, dict):
+            raise INVALID_REQUEST(f"{path}: request must be a JSON object")
+        result = answer(store, arguments)
+        return query_pb2.JsonResponse(json=json.dumps(result, sort_keys=True).encode())
+
+    return QueryRoute(path, query_pb2.JsonRequest, query_pb2.JsonResponse, handler)
 
 
 def section(state: Mapping[str, Any], name: str) -> JsonDict:

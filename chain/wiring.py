@@ -14,7 +14,11 @@ from x.auth.keeper import AccountKeeper
 from x.auth.module import AuthModule
 from x.bank.keeper import BankKeeper
 from x.bank.module import BankModule
+from x.distribution.keeper import DistributionKeeper
+from x.distribution.module import DistributionModule
 from x.genutil.module import GenutilModule
+from x.slashing.keeper import SlashingKeeper
+from x.slashing.module import SlashingModule
 from x.staking.keeper import StakingKeeper
 from x.staking.module import StakingModule
 
@@ -25,21 +29,28 @@ class Modules:
 
     auth: AuthModule
     bank: BankModule
+    distribution: DistributionModule
+    slashing: SlashingModule
     staking: StakingModule
     genutil: GenutilModule
 
     def in_order(self) -> list[Module]:
-        """Block-hook order: genesis and end-block run in this order on every node."""
-        return [self.auth, self.bank, self.staking, self.genutil]
+        """Hook order on every node: begin-block pays last block's rewards, then punishes
+        evidence and downtime; end-block then recomputes the validator set."""
+        return [self.auth, self.bank, self.distribution, self.slashing, self.staking, self.genutil]
 
 
 def wire_modules() -> Modules:
     accounts = AccountKeeper()
     bank = BankKeeper(accounts)
     staking = StakingKeeper(bank)
+    distribution = DistributionKeeper(bank, staking)
+    staking.hooks.append(distribution)
     return Modules(
         auth=AuthModule(accounts),
         bank=BankModule(bank),
+        distribution=DistributionModule(distribution),
+        slashing=SlashingModule(SlashingKeeper(staking)),
         staking=StakingModule(staking, bank),
         genutil=GenutilModule(),
     )

@@ -277,7 +277,7 @@ class StakingKeeper:
             )
 
     def apply_validator_set(self, ctx: Context) -> list[ValidatorUpdate]:
-        """Bond the strongest `max_validators`, unbond the rest; returns the changes for CometBFT."""
+        """Bond the strongest `max_validators`, unbond the rest; returns changes for CometBFT."""
         params = self.params(ctx.store)
         chosen: dict[bytes, int] = {}
         for key, _ in ctx.store.iterate(

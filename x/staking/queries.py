@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 
 from chain.crypto import encode_address, encode_validator_address
-from chain.errors import INVALID_REQUEST, KEY_NOT_FOUND
-from chain.module import QueryRoute
-from chain.pb.gpuchain.base.v1 import query_pb2
+from chain.errors import KEY_NOT_FOUND
+from chain.module import QueryRoute, json_route
 from chain.store import KVStore
 from x.staking import msgs
 from x.staking.keeper import StakingKeeper
@@ -36,22 +33,6 @@ def validator_json(validator: Validator, power: int) -> dict[str, Any]:
         },
         "min_self_delegation": str(validator.min_self_delegation),
     }
-
-
-def json_route(path: str, answer: Callable[[KVStore, dict[str, Any]], Any]) -> QueryRoute:
-    """A query whose request and response are canonical JSON documents."""
-
-    def handler(store: KVStore, request: query_pb2.JsonRequest) -> query_pb2.JsonResponse:
-        try:
-            arguments = json.loads(request.json or b"{}")
-        except ValueError as error:
-            raise INVALID_REQUEST(f"{path}: request is not JSON ({error})") from None
-        if not isinstance(arguments, dict):
-            raise INVALID_REQUEST(f"{path}: request must be a JSON object")
-        result = answer(store, arguments)
-        return query_pb2.JsonResponse(json=json.dumps(result, sort_keys=True).encode())
-
-    return QueryRoute(path, query_pb2.JsonRequest, query_pb2.JsonResponse, handler)
 
 
 def query_routes(keeper: StakingKeeper) -> list[QueryRoute]:

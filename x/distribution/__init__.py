@@ -1,0 +1,1 @@
+"""distribution: block rewards (inflation and fees) to bonded validators and their delegators."""

@@ -1,0 +1,1 @@
+"""slashing: double-sign evidence and downtime punish validators; jail, tombstone, unjail."""
