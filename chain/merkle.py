@@ -144,6 +144,7 @@ class MerkleTree:
             raise ValueError("a root hash is 32 bytes")
         self._reader = nodes
         self._root = bytes(root_hash)
+        self._committed_root = self._root
         self._cache = cache if cache is not None else NodeCache()
         # Node writes of apply() calls that the caller has not yet persisted, oldest first.
         self._pending: list[dict[bytes, bytes | None]] = []
@@ -168,6 +169,16 @@ class MerkleTree:
         for writes in self._pending:
             self._cache.remember(writes)
         self._pending = []
+        self._committed_root = self._root
+
+    def discard(self) -> None:
+        """Drop every `apply` since the last `committed` (or since opening): back to that root.
+
+        For a block that will not be committed (CometBFT executes it again); the node
+        cache is kept, and the discarded updates' node writes must not be persisted.
+        """
+        self._pending = []
+        self._root = self._committed_root
 
     def _load(self, node_hash: bytes) -> bytes:
         """A node's encoding: from the cache, the pending writes, or the store."""

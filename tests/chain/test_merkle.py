@@ -473,3 +473,18 @@ def test_a_reader_without_the_trees_nodes_raises_missing_node() -> None:
         MerkleTree(DictNodes(), tree.root_hash).prove(b"a")
     with pytest.raises(MissingNodeError):
         MerkleTree(DictNodes(), tree.root_hash).apply({b"c": b"3"})
+
+
+def test_discard_returns_to_the_last_committed_root() -> None:
+    tree, nodes = committed_tree_after([{b"a": b"1", b"b": b"2"}])
+    committed_root = tree.root_hash
+    tree.apply({b"a": None, b"c": b"3"})
+    tree.apply({b"d": b"4"})
+    tree.discard()
+    assert tree.root_hash == committed_root
+    assert verify_proof(committed_root, b"a", b"1", tree.prove(b"a"))
+    assert verify_proof(committed_root, b"c", None, tree.prove(b"c"))
+    nodes.persist(tree.apply({b"e": b"5"}))
+    tree.committed()
+    assert tree.root_hash == reference_root({b"a": b"1", b"b": b"2", b"e": b"5"})
+    assert set(nodes) == reachable_nodes(nodes, tree.root_hash)
