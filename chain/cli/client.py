@@ -292,12 +292,12 @@ def tx_response(result: dict[str, Any], *, with_tx: bool = False) -> dict[str, A
         "gas_used": str(tx_result.get("gas_used") or "0"),
         "events": tx_result.get("events") or [],
     }
-    if with_tx and result.get("tx"):
+    if with_tx:
+        # A block may hold bytes that are no tx (the app rejected them); show the rest anyway.
         try:
-            raw = base64.b64decode(result["tx"])
-        except binascii.Error:
-            raw = b""
-        response["tx"] = tx_json(tx_from_raw(raw))
+            response["tx"] = tx_json(tx_from_raw(base64.b64decode(result.get("tx") or "")))
+        except (binascii.Error, CommandError):
+            response["tx"] = None
     return response
 
 

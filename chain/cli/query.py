@@ -32,6 +32,8 @@ from chain.cli.client import (
     tx_response,
 )
 from chain.cli.output import CommandError, emit
+from chain.coins import validate_denom
+from chain.errors import AppError
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.bank.v1beta1 import query_pb2
 from chain.rpc import CometRpc
@@ -226,10 +228,19 @@ def _coins_text(label: str, coins: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _check_denom(denom: str) -> None:
+    try:
+        validate_denom(denom)
+    except AppError as error:
+        raise CommandError(f"{error.detail}: expected e.g. ugpc") from None
+
+
 def bank_balances(args: argparse.Namespace) -> int:
     """`query bank balances ADDRESS [--denom D] [--prove]`."""
     address = resolve_address(args, args.address)
     rpc = rpc_client(args)
+    if args.denom:
+        _check_denom(args.denom)
     if args.prove:
         if not args.denom:
             raise CommandError("--prove needs --denom: a proof covers one balance")
@@ -264,6 +275,7 @@ def bank_total(args: argparse.Namespace) -> int:
     """`query bank total [--denom D]`."""
     rpc = rpc_client(args)
     if args.denom:
+        _check_denom(args.denom)
         supply_of = abci_query(
             rpc,
             BANK_QUERY + "SupplyOf",
@@ -289,7 +301,8 @@ def bank_total(args: argparse.Namespace) -> int:
 
 
 def _account_json(account: auth_pb2.BaseAccount) -> dict[str, Any]:
-    return {"@type": BASE_ACCOUNT_TYPE_URL, **message_json(account)}
+    """A BaseAccount as Cosmos prints it: "pub_key" is null until the account first signs."""
+    return {"@type": BASE_ACCOUNT_TYPE_URL, "pub_key": None, **message_json(account)}
 
 
 def _account_text(account: dict[str, Any]) -> str:

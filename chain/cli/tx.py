@@ -46,7 +46,7 @@ from chain.cli.client import (
 )
 from chain.cli.output import CommandError, emit
 from chain.coins import Coins
-from chain.crypto import PUBKEY_TYPE_URL, PrivateKey
+from chain.crypto import PUBKEY_TYPE_URL, AddressError, PrivateKey, decode_address
 from chain.keyring import KeyInfo, KeyringError
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
@@ -100,7 +100,10 @@ def register(
     )
     multi_send.add_argument("from_key", metavar="FROM", help="keyring key name or address")
     multi_send.add_argument(
-        "recipients_and_amount", metavar="TO1 [TO2 ...] AMOUNT", nargs="+", help=argparse.SUPPRESS
+        "recipients_and_amount",
+        metavar="TO [TO ...] AMOUNT",
+        nargs="+",
+        help="recipient addresses, then the amount each one receives",
     )
     _add_build_flags(multi_send)
     multi_send.set_defaults(func=bank_multi_send)
@@ -200,6 +203,31 @@ def _coins_pb(coins: Coins) -> list[coin_pb2.Coin]:
     return [coin_pb2.Coin(denom=coin.denom, amount=str(coin.amount)) for coin in coins]
 
 
+def _sender(args: argparse.Namespace) -> KeyInfo:
+    """FROM's keyring key; with --generate-only, an address whose public key is on chain will do.
+
+    That lets a machine without the key (or any keyring) prepare a tx for a cold signer.
+    """
+    try:
+        return open_keyring(args).show(args.from_key)
+    except (KeyringError, CommandError) as error:
+        if not args.generate_only or args.offline:
+            raise CommandError(str(error)) from None
+        problem = str(error)
+    try:
+        decode_address(args.from_key)
+    except AddressError:
+        raise CommandError(problem) from None
+    account = require_account(rpc_client(args), args.from_key.lower())
+    if not account.HasField("pub_key") or account.pub_key.type_url != PUBKEY_TYPE_URL:
+        raise CommandError(
+            f"{args.from_key} is not in the keyring and its account has no ed25519 public key "
+            "on chain yet (it has never signed): generate the tx where the key is"
+        )
+    public_key = keys_pb2.PubKey.FromString(account.pub_key.value).key
+    return KeyInfo(name=args.from_key, address=args.from_key.lower(), public_key=public_key)
+
+
 def _positive_amount(text: str) -> Coins:
     amount = parse_coins_argument(text, "amount")
     if not amount:
@@ -209,7 +237,7 @@ def _positive_amount(text: str) -> Coins:
 
 def bank_send(args: argparse.Namespace) -> int:
     """`tx bank send FROM TO AMOUNT`."""
-    sender = show_key(args, args.from_key)
+    sender = _sender(args)
     recipient = resolve_address(args, args.to, "recipient")
     amount = _positive_amount(args.amount)
     message = bank_tx_pb2.MsgSend(
@@ -223,7 +251,7 @@ def bank_multi_send(args: argparse.Namespace) -> int:
     *recipient_texts, amount_text = args.recipients_and_amount
     if not recipient_texts:
         raise CommandError("multi-send needs at least one recipient before AMOUNT")
-    sender = show_key(args, args.from_key)
+    sender = _sender(args)
     recipients = [resolve_address(args, text, "recipient") for text in recipient_texts]
     amount = _positive_amount(amount_text)
     total = Coins()

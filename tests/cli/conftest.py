@@ -44,14 +44,17 @@ class Chain:
     def home(self) -> Path:
         return self.node.home
 
-    def command(self, argv: Sequence[str], node: str | None = None) -> list[str]:
+    def command(
+        self, argv: Sequence[str], node: str | None = None, home: Path | None = None
+    ) -> list[str]:
+        """The `gpuchain` command line; node and home default to this node's."""
         return [
             sys.executable,
             "-m",
             "chain.cli.main",
             *argv,
             "--home",
-            str(self.home),
+            str(home or self.home),
             "--node",
             node or self.node.rpc_address,
             "--keyring-backend",
@@ -59,11 +62,11 @@ class Chain:
         ]
 
     def run(
-        self, *argv: str, stdin: str = "", node: str | None = None
+        self, *argv: str, stdin: str = "", node: str | None = None, home: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
         """Run `gpuchain ARGV` in a fresh process without a terminal, against this node."""
         return subprocess.run(
-            self.command(argv, node),
+            self.command(argv, node, home),
             input=stdin,
             capture_output=True,
             text=True,
@@ -100,17 +103,21 @@ class Chain:
         stdout, stderr = process.communicate(timeout=90)
         return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
-    def ok(self, *argv: str, stdin: str = "", node: str | None = None) -> str:
+    def ok(
+        self, *argv: str, stdin: str = "", node: str | None = None, home: Path | None = None
+    ) -> str:
         """Run a command that must succeed; its stdout."""
-        done = self.run(*argv, stdin=stdin, node=node)
+        done = self.run(*argv, stdin=stdin, node=node, home=home)
         assert done.returncode == 0, (
             f"gpuchain {' '.join(argv)} failed:\n{done.stderr}{done.stdout}"
         )
         return done.stdout
 
-    def json(self, *argv: str, stdin: str = "", node: str | None = None) -> Any:
+    def json(
+        self, *argv: str, stdin: str = "", node: str | None = None, home: Path | None = None
+    ) -> Any:
         """Run a command that must succeed with `-o json`; its parsed output."""
-        return json.loads(self.ok(*argv, "-o", "json", stdin=stdin, node=node))
+        return json.loads(self.ok(*argv, "-o", "json", stdin=stdin, node=node, home=home))
 
     def balance(self, address: str, denom: str = "ugpc") -> int:
         """A balance read over RPC in this process (the CLI under test is not the witness)."""

@@ -167,9 +167,14 @@ def test_on_a_terminal_the_tx_is_shown_and_sent_only_once_confirmed(
 
 
 def test_generate_sign_broadcast_round_trip(chain: Chain, stranger: str, tmp_path: Path) -> None:
+    # Generated where no keyring exists: alice's public key comes from her account on chain,
+    # where it is recorded once she has signed a tx.
+    if not chain.account("alice").HasField("pub_key"):
+        chain.send("alice", chain.addresses["unfunded"], "1ugpc")
     unsigned = chain.json(
-        "tx", "bank", "send", "alice", stranger, "321ugpc", "--fees", FEE, "--generate-only"
-    )
+        "tx", "bank", "send", chain.addresses["alice"], stranger, "321ugpc", "--fees", FEE,
+        "--generate-only", home=tmp_path / "no-keyring",
+    )  # fmt: skip
     assert unsigned["signatures"] == []
     assert unsigned["body"]["messages"][0]["@type"] == "/cosmos.bank.v1beta1.MsgSend"
     assert unsigned["auth_info"]["signer_infos"][0]["public_key"]["key"]
