@@ -38,9 +38,12 @@ _KIND_TAGS: Final = {
     SEQUENCE: {"seq"},
 }
 
-try:
-    _Parser: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml is missing
+_Parser: Any
+try:  # libyaml's parser alone: no constructor or resolver is ever set up
+    from yaml._yaml import CParser
+
+    _Parser = CParser
+except ImportError:  # pragma: no cover - libyaml is missing
     _Parser = yaml.SafeLoader
 
 
@@ -139,7 +142,7 @@ def load(data: str | bytes) -> YNode:
 
 def _build(raw: bytes) -> YNode:
     """Turn the parser's events into nodes; a hot loop, so written flat and with local names."""
-    parser = _Parser(raw)
+    parser: Any = _Parser(raw)
     scalar_event, alias_event = ev.ScalarEvent, ev.AliasEvent
     mapping_start, mapping_end = ev.MappingStartEvent, ev.MappingEndEvent
     sequence_start, sequence_end = ev.SequenceStartEvent, ev.SequenceEndEvent
@@ -153,7 +156,7 @@ def _build(raw: bytes) -> YNode:
     get_event = parser.get_event
     try:
         while True:
-            event = get_event()
+            event: Any = get_event()
             etype = type(event)
             if etype is scalar_event:
                 mark = event.start_mark

@@ -163,3 +163,18 @@ def test_quoting_and_layout_do_not_change_the_result() -> None:
     )
     assert parse_sdl(quoted) == parse_sdl(BASE_SDL)
     assert parse_sdl(quoted).manifest_hash() == parse_sdl(BASE_SDL).manifest_hash()
+
+
+def test_pure_python_parser_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from sdl import yamlsafe
+
+    text = ANCHORED_SDL
+    with_libyaml = parse_sdl(text)
+    monkeypatch.setattr(yamlsafe, "_Parser", yaml.SafeLoader)
+    without = parse_sdl(text)
+    assert without == with_libyaml
+    assert without.manifest_hash() == with_libyaml.manifest_hash()
+    (issue,) = issues_of(BASE_SDL + "services: {}\n")
+    assert "already defined" in issue.message
