@@ -96,7 +96,7 @@ def _join(path: str, key: str) -> str:
 
 
 class _Decoder:
-    """Decodes one document, collecting issues and the position of every decoded path."""
+    """Decodes one document, collecting every issue with its path and position."""
 
     def __init__(self, root: YNode) -> None:
         self.root = root
