@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from chain.crypto import PrivateKey
 from chain.keyring import Keyring
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.bank.v1beta1 import query_pb2
+from chain.rpc import CometRpc
 from chain.testing import LocalNode, free_port
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -155,7 +157,20 @@ def start_node(base: Path) -> tuple[LocalNode, dict[str, str]]:
     addresses = node.init(FUNDED)
     addresses["unfunded"] = Keyring(node.home, "test").add("unfunded").address
     node.start()
+    wait_for_app_commit(node.rpc, height=1)
     return node, addresses
+
+
+def wait_for_app_commit(rpc: CometRpc, height: int, timeout: float = 30) -> None:
+    """Wait until the app itself has committed height.
+
+    CometBFT's status counts a block once it is stored, which is before the app commits
+    it; until then queries see the state before genesis (no accounts at all).
+    """
+    deadline = time.monotonic() + timeout
+    while int(rpc.call("abci_info")["response"].get("last_block_height") or 0) < height:
+        assert time.monotonic() < deadline, f"the app did not commit height {height} in {timeout}s"
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
