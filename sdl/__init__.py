@@ -96,7 +96,11 @@ def parse_sdl(text: str | bytes, *, source: str = "<sdl>") -> Sdl:
 
 
 def parse_sdl_file(path: str | Path) -> Sdl:
-    """Read and parse an SDL file; refuses files above MAX_FILE_BYTES before reading them."""
+    """Read and parse an SDL file.
+
+    Raises SdlError as `parse_sdl` does (a file above MAX_FILE_BYTES is refused before it is
+    read), and OSError when the file cannot be read.
+    """
     file_path = Path(path)
     size = file_path.stat().st_size
     if size > MAX_FILE_BYTES:
