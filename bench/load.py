@@ -1,9 +1,11 @@
 """An open-loop transaction load against CometBFT's RPC, and a watcher of committed blocks.
 
-The load sends pre-built `broadcast_tx_sync` requests on a few keep-alive HTTP/1.1
-connections from one asyncio loop, each tx at its scheduled time (`t0 + index / rate`),
-so the generator stays cheap next to the node it measures. A sender's txs always go on
-the same connection, one request at a time, so its sequences reach the mempool in order.
+The load writes pre-built `broadcast_tx_sync` requests, pipelined, on a few keep-alive
+HTTP/1.1 connections from one asyncio loop: every 5 ms a pacer writes each connection's
+txs that are due (tx i is due at `t0 + i / rate`) in one write, keeping at most
+`pipeline` requests unanswered per connection, so the generator stays cheap next to the
+node it measures. A sender's txs always go on the same connection, and Go answers
+pipelined requests in order, so its sequences reach the mempool in order.
 
 The watcher polls `/block_results?height=N`: CometBFT stores a height's results only
 after the app has executed it (`/block` is stored earlier, before execution), so the
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import hashlib
 import json
 import os
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 POLL_SECONDS = 0.02
+TICK_SECONDS = 0.005
 
 
 def cpu_model() -> str:
@@ -209,68 +213,160 @@ def _quantile(sorted_values: Sequence[float], q: float) -> float | None:
     return round(sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))], 3)
 
 
-async def _watch_blocks(
-    port: int, first_height: int, blocks: list[Block], stop: asyncio.Event
-) -> None:
+async def _watch_commits(port: int, seen: dict[int, float], stop: asyncio.Event) -> None:
+    """Record when each height is first reported committed by the app (ABCI Info)."""
     connection = await asyncio.open_connection("127.0.0.1", port)
-    height = first_height
+    last = -1
     while not stop.is_set():
+        reply = await _get(connection, "/abci_info")
+        height = int(reply["result"]["response"].get("last_block_height", 0))  # type: ignore[index]
+        now = time.monotonic()
+        if last < 0:
+            last = height
+        for new in range(last + 1, height + 1):
+            seen[new] = now
+        last = max(last, height)
+        await asyncio.sleep(POLL_SECONDS)
+    connection[1].close()
+
+
+async def _fetch_blocks(port: int, seen: dict[int, float]) -> list[Block]:
+    """The txs and result codes of the heights seen, fetched after the load is over."""
+    connection = await asyncio.open_connection("127.0.0.1", port)
+    blocks = []
+    for height in sorted(seen):
         results = await _get(connection, f"/block_results?height={height}")
-        if "result" not in results:
-            await asyncio.sleep(POLL_SECONDS)
-            continue
-        seen = time.monotonic()
         tx_results = results["result"].get("txs_results") or []  # type: ignore[attr-defined]
         block = await _get(connection, f"/block?height={height}")
         txs = block["result"]["block"]["data"]["txs"] or []  # type: ignore[index]
         blocks.append(
             Block(
                 height=height,
-                seen=seen,
+                seen=seen[height],
                 tx_hashes=[tx_hash(base64.b64decode(tx)) for tx in txs],
                 codes=[int(result.get("code", 0)) for result in tx_results],
             )
         )
-        height += 1
     connection[1].close()
+    return blocks
 
 
-async def _send(
-    port: int,
-    indices: Sequence[int],
-    requests: Sequence[bytes],
-    start: float,
-    rate: float,
-    deadline: float,
-    sent_at: list[float],
-    check_codes: list[int | None],
-    check_logs: dict[str, int],
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    for index in indices:
-        due = start + index / rate
-        now = time.monotonic()
-        if due > now:
-            await asyncio.sleep(due - now)
-            now = time.monotonic()
-        if now >= deadline:
-            break
-        sent_at[index] = now
-        writer.write(requests[index])
-        _, body = await _read_response(reader)
+class _Lane(asyncio.Protocol):
+    """One keep-alive connection carrying pipelined broadcast_tx_sync requests in order.
+
+    Go's HTTP server answers pipelined requests one after another, in order, so the
+    replies are matched to requests first-in first-out.
+    """
+
+    def __init__(self, outcome: _Outcome) -> None:
+        self.outcome = outcome
+        self.in_flight: collections.deque[int] = collections.deque()
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(error)
+
+    def send(self, indices: list[int], requests: Sequence[bytes], now: float) -> None:
+        assert self.transport is not None
+        self.transport.write(b"".join(requests[index] for index in indices))
+        for index in indices:
+            self.outcome.sent_at[index] = now
+        self.in_flight.extend(indices)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            head_end = self.buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            head = bytes(self.buffer[:head_end]).lower()
+            at = head.find(b"content-length:")
+            if at < 0:
+                raise RuntimeError(f"reply without content-length: {head[:200]!r}")
+            length = int(head[at + 15 :].split(b"\r\n", 1)[0])
+            body_start = head_end + 4
+            if len(self.buffer) < body_start + length:
+                return
+            body = bytes(self.buffer[body_start : body_start + length])
+            del self.buffer[: body_start + length]
+            self.outcome.record(self.in_flight.popleft(), body)
+
+
+@dataclass
+class _Outcome:
+    sent_at: list[float]
+    check_codes: list[int | None]
+    check_logs: dict[str, int]
+
+    def record(self, index: int, body: bytes) -> None:
+        if b'"result":{"code":0,' in body:
+            self.check_codes[index] = 0
+            return
         reply = json.loads(body)
         result = reply.get("result")
         if result is None:
-            check_codes[index] = -1
+            self.check_codes[index] = -1
             problem = reply.get("error", {})
             reason = str(problem.get("data") or problem.get("message"))[:60]
-            check_logs[reason] = check_logs.get(reason, 0) + 1
         else:
-            check_codes[index] = int(result["code"])
-            if result["code"] != 0:
-                reason = f"code {result['code']}: {result.get('log', '')[:50]}"
-                check_logs[reason] = check_logs.get(reason, 0) + 1
-    writer.close()
+            self.check_codes[index] = int(result["code"])
+            reason = f"code {result['code']}: {result.get('log', '')[:50]}"
+        self.check_logs[reason] = self.check_logs.get(reason, 0) + 1
+
+
+async def _offer(
+    port: int,
+    lanes_of: Sequence[Sequence[int]],
+    requests: Sequence[bytes],
+    outcome: _Outcome,
+    start: float,
+    rate: float,
+    deadline: float,
+    pipeline: int,
+) -> list[_Lane]:
+    """Every tick, write each connection's due txs, keeping at most pipeline unanswered."""
+    loop = asyncio.get_running_loop()
+    lanes = []
+    for _ in lanes_of:
+        _, lane = await loop.create_connection(lambda: _Lane(outcome), "127.0.0.1", port)
+        lanes.append(lane)
+    positions = [0] * len(lanes)
+    while True:
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        due = (now - start) * rate
+        for number, lane in enumerate(lanes):
+            indices = lanes_of[number]
+            position = positions[number]
+            room = pipeline - len(lane.in_flight)
+            batch = []
+            while room > 0 and position < len(indices) and indices[position] <= due:
+                batch.append(indices[position])
+                position += 1
+                room -= 1
+            if batch:
+                lane.send(batch, requests, now)
+            positions[number] = position
+        await asyncio.sleep(TICK_SECONDS)
+    return lanes
+
+
+async def _await_replies(lanes: Sequence[_Lane]) -> None:
+    """Let the last replies arrive, so every sent tx has its CheckTx verdict."""
+    give_up = time.monotonic() + 120
+    while any(lane.in_flight for lane in lanes) and time.monotonic() < give_up:
+        await asyncio.sleep(0.05)
+    for lane in lanes:
+        if lane.transport is not None:
+            lane.transport.close()
 
 
 async def _latest_height(port: int) -> int:
@@ -294,6 +390,7 @@ async def _run(
     rate: float,
     duration: float,
     connections: int,
+    pipeline: int,
     drain_seconds: float,
     node_pid: int,
 ) -> LoadResult:
@@ -302,45 +399,35 @@ async def _run(
     lanes: list[list[int]] = [[] for _ in range(connections)]
     for index, sender in enumerate(sender_of):
         lanes[sender % connections].append(index)
-    sent_at = [0.0] * len(raws)
-    check_codes: list[int | None] = [None] * len(raws)
-    check_logs: dict[str, int] = {}
-    blocks: list[Block] = []
+    outcome = _Outcome([0.0] * len(raws), [None] * len(raws), {})
+    seen: dict[int, float] = {}
     first_height = await _latest_height(port) + 1
     stop_watching = asyncio.Event()
-    watcher = asyncio.create_task(_watch_blocks(port, first_height, blocks, stop_watching))
+    watcher = asyncio.create_task(_watch_commits(port, seen, stop_watching))
     node_cpu = process_cpu_seconds(node_pid)
     own_cpu = sum(os.times()[:2])
     start = time.monotonic() + 0.05
     deadline = start + duration
-    await asyncio.gather(
-        *(
-            _send(port, lane, requests, start, rate, deadline, sent_at, check_codes, check_logs)
-            for lane in lanes
-        )
-    )
+    connections_used = await _offer(port, lanes, requests, outcome, start, rate, deadline, pipeline)
     generator_cpu = sum(os.times()[:2]) - own_cpu
     node_cpu = process_cpu_seconds(node_pid) - node_cpu
-    accepted = {hashes[i] for i, code in enumerate(check_codes) if code == 0}
+    await _await_replies(connections_used)
+    # CometBFT drops a tx from its mempool only after the block holding it is committed
+    # (or a recheck evicts it), so an empty mempool, twice running, means all are in.
     give_up = time.monotonic() + drain_seconds
     empty_polls = 0
-    while time.monotonic() < give_up:
-        seen = {digest for block in blocks for digest in block.tx_hashes}
-        if accepted <= seen:
-            break
-        # Txs that a recheck evicted never commit; an empty mempool twice running ends the wait.
+    while time.monotonic() < give_up and empty_polls < 2:
         empty_polls = empty_polls + 1 if await _unconfirmed(port) == 0 else 0
-        if empty_polls >= 2:
-            break
         await asyncio.sleep(0.5)
     stop_watching.set()
     await watcher
+    blocks = await _fetch_blocks(port, {h: t for h, t in seen.items() if h >= first_height})
     return LoadResult(
         start=start,
         duration=duration,
-        sent_at=sent_at,
-        check_codes=check_codes,
-        check_logs=check_logs,
+        sent_at=outcome.sent_at,
+        check_codes=outcome.check_codes,
+        check_logs=outcome.check_logs,
         blocks=blocks,
         generator_cpu_seconds=generator_cpu,
         node_cpu_seconds=node_cpu,
@@ -357,6 +444,7 @@ def run_load(
     rate: float,
     duration: float,
     connections: int,
+    pipeline: int,
     drain_seconds: float,
     node_pid: int,
 ) -> LoadResult:
@@ -366,5 +454,5 @@ def run_load(
     share a connection, so they arrive in index order.
     """
     return asyncio.run(
-        _run(port, raws, sender_of, rate, duration, connections, drain_seconds, node_pid)
+        _run(port, raws, sender_of, rate, duration, connections, pipeline, drain_seconds, node_pid)
     )

@@ -61,6 +61,7 @@ class Settings:
     accounts: int
     rate: float
     connections: int
+    pipeline: int
     block_time: str
     mempool_size: int
     mempool_cache: int
@@ -163,6 +164,43 @@ class Node:
         self.log.close()
 
 
+def funded_app_state(keys: list[PrivateKey]) -> dict[str, Any]:
+    """A default genesis app state funding every key (for the in-process run)."""
+    app_state = genesis_state({})
+    fund_accounts(app_state, keys)
+    return app_state
+
+
+def fund_accounts(app_state: dict[str, Any], keys: list[PrivateKey]) -> None:
+    """Give every key a balance and account number i, so signing needs no query.
+
+    Accounts named only by a bank balance (e.g. a validator's) get numbers after these.
+    """
+    bank = app_state.setdefault("bank", {"balances": [], "supply": []})
+    balance = Coins.parse(BALANCE).to_json()
+    bank["balances"] = sorted(
+        [
+            *bank.get("balances", []),
+            *({"address": k.bech32_address, "coins": balance} for k in keys),
+        ],
+        key=lambda entry: entry["address"],
+    )
+    supply = Coins()
+    for entry in bank["balances"]:
+        supply = supply + Coins.parse(
+            ",".join(f"{c['amount']}{c['denom']}" for c in entry["coins"])
+        )
+    bank["supply"] = supply.to_json()
+    auth = app_state.setdefault("auth", {})
+    auth["accounts"] = [
+        *auth.get("accounts", []),
+        *(
+            {"address": key.bech32_address, "account_number": str(number)}
+            for number, key in enumerate(keys)
+        ),
+    ]
+
+
 def start_gpuchain(
     home: Path, settings: Settings, keys: list[PrivateKey], profile: Path | None
 ) -> Node:
@@ -175,14 +213,14 @@ def start_gpuchain(
     )
     paths = init_home(home, "bench", CHAIN_ID, node_config=node_config)
     set_toml_values(paths.comet_config, settings.comet_values(rpc_port, p2p_port))
+    try:  # newer trees bond the validator by a gentx in app_state, as `gpuchain init` does
+        from chain.cli.gentx import bond_node_key
+    except ImportError:
+        pass
+    else:
+        bond_node_key(paths, "bench", CHAIN_ID)
     genesis = json.loads(paths.genesis.read_text())
-    app_state = genesis_state({key.bech32_address: BALANCE for key in keys})
-    # Explicit numbers, so the pre-signed txs need no query: account i is number i.
-    app_state["auth"]["accounts"] = [
-        {"address": key.bech32_address, "account_number": str(number)}
-        for number, key in enumerate(keys)
-    ]
-    genesis["app_state"] = app_state
+    fund_accounts(genesis["app_state"], keys)
     paths.genesis.write_text(json.dumps(genesis))
     command = [sys.executable]
     if profile is not None:
@@ -213,12 +251,82 @@ def measure(
             rate=settings.rate,
             duration=settings.duration,
             connections=settings.connections,
+            pipeline=settings.pipeline,
             drain_seconds=settings.drain,
             node_pid=node.process.pid,
         )
     finally:
         node.stop()
     return result.figures()
+
+
+def profile_in_process(
+    keys: list[PrivateKey], raws: list[bytes], block_txs: int, blocks: int, workdir: Path
+) -> dict[str, object]:
+    """Time and profile the app's own ABCI methods, with no sockets or CometBFT around it.
+
+    Each block's txs go through CheckTx, then PrepareProposal, ProcessProposal,
+    FinalizeBlock and Commit (chain.testing.TestNode), and the next block's mempool is
+    rechecked, as CometBFT would do. `gpuchain start` runs FinalizeBlock and Commit on a
+    worker thread, which cProfile of the node process does not see; this does. It runs
+    twice on fresh state: once timed without a profiler, once under cProfile.
+    """
+    import cProfile
+
+    batches = [raws[n * block_txs : (n + 1) * block_txs] for n in range(blocks + 1)]
+    seconds = _drive_in_process(keys, batches, workdir / "timed", None)
+    profiler = cProfile.Profile()
+    _drive_in_process(keys, batches, workdir / "profiled", profiler)
+    profile = workdir / "in-process.prof"
+    profiler.dump_stats(str(profile))
+    count = blocks * block_txs
+    return {
+        "txs": count,
+        "block_txs": block_txs,
+        **{f"{phase}_us_per_tx": round(1e6 * spent / count, 1) for phase, spent in seconds.items()},
+        "app_ceiling_tx_per_s": round(count / sum(seconds.values()), 1),
+        "hot_spots": print_hot_spots(profile),
+    }
+
+
+def _drive_in_process(
+    keys: list[PrivateKey], batches: list[list[bytes]], home: Path, profiler: Any
+) -> dict[str, float]:
+    from chain.app import AppConfig
+    from chain.coins import DecPrice
+    from chain.pb.tendermint.abci import types_pb2 as abci
+    from chain.testing import TestNode
+
+    node = TestNode(
+        home, chain_id=CHAIN_ID, config=AppConfig(min_gas_price=DecPrice.parse(MIN_GAS_PRICE))
+    )
+    node.init_chain(funded_app_state(keys))
+    node.block([])
+    for raw in batches[0]:
+        assert node.check(raw).code == 0
+    seconds = {"check_tx": 0.0, "block": 0.0, "recheck_tx": 0.0}
+    if profiler is not None:
+        profiler.enable()
+    # As in CometBFT: the next block's txs arrive (CheckTx) while this one is pending;
+    # after the commit the mempool's leftovers are rechecked on the fresh check state.
+    for number in range(len(batches) - 1):
+        began = time.perf_counter()
+        for raw in batches[number + 1]:
+            assert node.check(raw).code == 0
+        seconds["check_tx"] += time.perf_counter() - began
+        began = time.perf_counter()
+        result = node.block(batches[number])
+        seconds["block"] += time.perf_counter() - began
+        assert all(tx.code == 0 for tx in result.tx_results)
+        began = time.perf_counter()
+        for raw in batches[number + 1]:
+            request = abci.RequestCheckTx(tx=raw, type=abci.RECHECK)
+            assert node.app.check_tx(request).code == 0
+        seconds["recheck_tx"] += time.perf_counter() - began
+    if profiler is not None:
+        profiler.disable()
+    node.close()
+    return seconds
 
 
 def source_state() -> str:
@@ -263,7 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60, help="seconds of load (60)")
     parser.add_argument("--accounts", type=int, default=2000, help="sending accounts (2000)")
     parser.add_argument("--rate", type=float, default=4000, help="offered tx/s target (4000)")
-    parser.add_argument("--connections", type=int, default=16, help="keep-alive RPC connections")
+    parser.add_argument("--connections", type=int, default=8, help="keep-alive RPC connections")
+    parser.add_argument(
+        "--pipeline", type=int, default=256, help="most unanswered requests per connection"
+    )
     parser.add_argument("--block-time", default="1s", help="CometBFT timeout_commit (1s)")
     parser.add_argument("--mempool-size", type=int, default=50_000)
     parser.add_argument("--mempool-cache", type=int, default=100_000)
@@ -272,6 +383,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-kvstore", action="store_true")
     parser.add_argument("--skip-gpuchain", action="store_true")
     parser.add_argument("--profile", type=Path, help="run the app under cProfile, write here")
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        metavar="BLOCKS",
+        help="instead: profile the app in-process over BLOCKS blocks of --block-txs",
+    )
+    parser.add_argument("--block-txs", type=int, default=1000)
     parser.add_argument("--keep-homes", action="store_true", help="keep node homes and logs")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
@@ -280,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         accounts=args.accounts,
         rate=args.rate,
         connections=args.connections,
+        pipeline=args.pipeline,
         block_time=args.block_time,
         mempool_size=args.mempool_size,
         mempool_cache=args.mempool_cache,
@@ -310,6 +429,13 @@ def main(argv: list[str] | None = None) -> int:
         raws, senders = presign_sends(keys, count)
         tx_size = len(raws[0])
         say(f"pre-signed {count} sends of {tx_size} bytes in {time.perf_counter() - began:.1f} s")
+        if args.in_process:
+            report["in_process"] = profile_in_process(
+                keys, raws, args.block_txs, args.in_process, workdir
+            )
+            timings = {k: v for k, v in report["in_process"].items() if k != "hot_spots"}
+            say(f"in-process: {timings}")
+            args.skip_gpuchain = args.skip_kvstore = True
         if not args.skip_gpuchain:
             node = start_gpuchain(workdir / "gpuchain", settings, keys, args.profile)
             report["gpuchain"] = measure(node, raws, senders, settings)
