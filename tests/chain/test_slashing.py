@@ -1,0 +1,518 @@
+"""Slashing end to end, in process over real LevelDB: validators that miss too many blocks
+are slashed and jailed and may unjail later; double signers are slashed (unbondings made
+since the infraction too), tombstoned and jailed for good. The node checks every invariant
+after every block (invariant_check_period=1), so each test also shows they hold."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ALICE, BOB, CAROL
+from google.protobuf import any_pb2, timestamp_pb2
+from google.protobuf.message import Message
+
+from chain.crypto import PrivateKey, address_from_pubkey, encode_validator_address
+from chain.errors import AppError
+from chain.pb.cosmos.base.v1beta1 import coin_pb2
+from chain.pb.cosmos.crypto.ed25519 import keys_pb2
+from chain.pb.cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx
+from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
+from chain.pb.gpuchain.base.v1 import query_pb2
+from chain.pb.tendermint.abci import types_pb2 as abci
+from chain.pb.tendermint.types import validator_pb2
+from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state
+
+WINDOW = 10
+MAX_MISSED = 5  # window 10, min signed 0.5
+JAIL_BLOCKS = 5
+FRACTION_ONE = 10**18
+DOUBLE_SIGN_FRACTION = 5 * 10**16  # 0.05
+DOWNTIME_FRACTION = 10**16  # 0.01
+POWER_REDUCTION = 1_000_000
+
+ALICE_CONSENSUS = PrivateKey(bytes([7]) * 32)
+BOB_CONSENSUS = PrivateKey(bytes([8]) * 32)
+DAVE = PrivateKey(bytes(range(3, 35)))
+DAVE_CONSENSUS = PrivateKey(bytes([9]) * 32)
+
+SLASHING_PARAMS = {
+    "signed_blocks_window": str(WINDOW),
+    "min_signed_per_window": "0.5",
+    "downtime_jail_blocks": str(JAIL_BLOCKS),
+    "slash_fraction_double_sign": "0.05",
+    "slash_fraction_downtime": "0.01",
+}
+
+
+def consensus_address(key: PrivateKey) -> bytes:
+    return address_from_pubkey(key.public_key)
+
+
+def valoper(key: PrivateKey) -> str:
+    return encode_validator_address(key.address)
+
+
+@dataclass
+class Net:
+    """A chain with validators we vote for by hand: each block names who signed the last."""
+
+    node: TestNode
+
+    def module(self, name: str) -> Any:
+        return next(m for m in self.node.app.modules if m.name == name)
+
+    def reader(self) -> Any:
+        reader, _, _ = self.node.app.store.query_view()
+        return reader
+
+    def validator(self, operator: PrivateKey) -> Any:
+        return self.module("staking").keeper.validator(self.reader(), operator.address)
+
+    def tokens(self, operator: PrivateKey) -> int:
+        tokens: int = self.validator(operator).tokens
+        return tokens
+
+    def supply(self) -> int:
+        amount: int = self.module("bank").keeper.supply_of(self.reader(), "ugpc")
+        return amount
+
+    def unbondings(self, delegator: PrivateKey) -> list[Any]:
+        entries = self.module("staking").keeper.unbonding_entries(self.reader())
+        return [e for e in entries if e.delegator == delegator.address]
+
+    def query(self, path: str, arguments: dict[str, Any] | None = None) -> Any:
+        request = query_pb2.JsonRequest(json=json.dumps(arguments or {}).encode())
+        response = self.node.app.query(
+            abci.RequestQuery(path=path, data=request.SerializeToString())
+        )
+        assert response.code == 0, response.log
+        return json.loads(query_pb2.JsonResponse.FromString(response.value).json)
+
+    def query_error(self, path: str, arguments: dict[str, Any]) -> tuple[str, int, str]:
+        request = query_pb2.JsonRequest(json=json.dumps(arguments).encode())
+        response = self.node.app.query(
+            abci.RequestQuery(path=path, data=request.SerializeToString())
+        )
+        return response.codespace, response.code, response.log
+
+    def signing_info(self, consensus: PrivateKey) -> Any:
+        return self.query(
+            "/gpuchain.slashing.v1.Query/SigningInfo",
+            {"consensus_address": consensus_address(consensus).hex()},
+        )
+
+    def block(
+        self,
+        txs: Sequence[bytes] = (),
+        *,
+        signed: Sequence[PrivateKey] = (),
+        absent: Sequence[PrivateKey] = (),
+        misbehavior: Sequence[abci.Misbehavior] = (),
+    ) -> abci.ResponseFinalizeBlock:
+        """Execute and commit one block whose last commit has `signed` signing and `absent`
+        missing (powers as staking last reported them), carrying the given evidence."""
+        node = self.node
+        height = node.height + 1
+        seconds = GENESIS_TIME_SECONDS + height * BLOCK_SECONDS
+        votes = [
+            abci.VoteInfo(
+                validator=abci.Validator(
+                    address=consensus_address(key), power=self.last_power(key)
+                ),
+                block_id_flag=flag,
+            )
+            for keys, flag in (
+                (signed, validator_pb2.BLOCK_ID_FLAG_COMMIT),
+                (absent, validator_pb2.BLOCK_ID_FLAG_ABSENT),
+            )
+            for key in keys
+        ]
+        result = node.app.finalize_block(
+            abci.RequestFinalizeBlock(
+                txs=list(txs),
+                height=height,
+                time=timestamp_pb2.Timestamp(seconds=seconds),
+                decided_last_commit=abci.CommitInfo(round=0, votes=votes),
+                misbehavior=list(misbehavior),
+            )
+        )
+        node.app.commit()
+        node.height = height
+        node.app_hashes[height] = bytes(result.app_hash)
+        return result
+
+    def last_power(self, consensus: PrivateKey) -> int:
+        """The validator's power in the set CometBFT last received (0 when out of it)."""
+        staking = self.module("staking").keeper
+        reader = self.reader()
+        found = staking.validator_by_consensus_address(reader, consensus_address(consensus))
+        power: int = staking.last_powers(reader).get(found.operator, 0) if found else 0
+        return power
+
+    def tx(self, signer: PrivateKey, *messages: Message) -> bytes:
+        return self.node.sign(signer, list(messages))
+
+
+def create_validator(
+    operator: PrivateKey, consensus: PrivateKey, amount: int, minimum: int = 1
+) -> staking_tx.MsgCreateValidator:
+    pubkey = any_pb2.Any(
+        type_url="/cosmos.crypto.ed25519.PubKey",
+        value=keys_pb2.PubKey(key=consensus.public_key).SerializeToString(),
+    )
+    return staking_tx.MsgCreateValidator(
+        description=staking_tx.Description(moniker=operator.bech32_address[:12]),
+        commission=staking_tx.CommissionRates(rate="0.10", max_rate="0.20", max_change_rate="0.01"),
+        min_self_delegation=str(minimum),
+        delegator_address=operator.bech32_address,
+        validator_address=valoper(operator),
+        pubkey=pubkey,
+        value=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+    )
+
+
+def delegate(delegator: PrivateKey, operator: PrivateKey, amount: int) -> staking_tx.MsgDelegate:
+    return staking_tx.MsgDelegate(
+        delegator_address=delegator.bech32_address,
+        validator_address=valoper(operator),
+        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+    )
+
+
+def undelegate(
+    delegator: PrivateKey, operator: PrivateKey, amount: int
+) -> staking_tx.MsgUndelegate:
+    return staking_tx.MsgUndelegate(
+        delegator_address=delegator.bech32_address,
+        validator_address=valoper(operator),
+        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+    )
+
+
+def unjail(operator: PrivateKey) -> slashing_tx.MsgUnjail:
+    return slashing_tx.MsgUnjail(validator_addr=valoper(operator))
+
+
+def double_sign(consensus: PrivateKey, height: int, power: int) -> abci.Misbehavior:
+    return abci.Misbehavior(
+        type=abci.DUPLICATE_VOTE,
+        validator=abci.Validator(address=consensus_address(consensus), power=power),
+        height=height,
+        time=timestamp_pb2.Timestamp(seconds=GENESIS_TIME_SECONDS + height * BLOCK_SECONDS),
+        total_voting_power=power,
+    )
+
+
+def power_updates(result: abci.ResponseFinalizeBlock) -> dict[bytes, int]:
+    return {bytes(u.pub_key.ed25519): u.power for u in result.validator_updates}
+
+
+def assert_failed(result: abci.ExecTxResult, code: int, *words: str) -> None:
+    assert (result.codespace, result.code) == ("slashing", code), result.log
+    for word in words:
+        assert word in result.log, result.log
+
+
+def slashing_state(net: Net) -> Any:
+    return net.node.app.export_genesis()["slashing"]
+
+
+def record_of(net: Net, consensus: PrivateKey) -> tuple[Any, Any]:
+    """A validator's signing info and missed blocks, as genesis would export them."""
+    address = consensus_address(consensus).hex().upper()
+    state = slashing_state(net)
+    info = next((i for i in state["signing_infos"] if i["address"] == address), None)
+    missed = [m for m in state["missed_blocks"] if m["address"] == address]
+    return info, missed
+
+
+def new_node(home: Path, slashing: dict[str, Any] | None = None) -> TestNode:
+    state = genesis_state(
+        {
+            ALICE.bech32_address: "1000000000ugpc",
+            BOB.bech32_address: "1000000000ugpc",
+            CAROL.bech32_address: "1000000000ugpc",
+            DAVE.bech32_address: "1000000000ugpc",
+        }
+    )
+    state["slashing"] = slashing or {"params": SLASHING_PARAMS}
+    # No inflation: supply then moves only by what slashing burns, to the last ugpc.
+    state["distribution"]["params"]["inflation_rate"] = "0"
+    node = TestNode(home)
+    try:
+        node.init_chain(state)
+    except Exception:
+        node.close()
+        raise
+    node.block()  # genesis is committed with the first block
+    return node
+
+
+@pytest.fixture
+def net(tmp_path: Path) -> Iterator[Net]:
+    """Alice (100 power) and Bob (50 power) bonded; Alice signs every block below."""
+    node = new_node(tmp_path / "node")
+    net = Net(node)
+    result = net.block(
+        [
+            net.tx(ALICE, create_validator(ALICE, ALICE_CONSENSUS, 100_000_000)),
+            net.tx(BOB, create_validator(BOB, BOB_CONSENSUS, 50_000_000)),
+        ]
+    )
+    assert [r.code for r in result.tx_results] == [0, 0], [r.log for r in result.tx_results]
+    assert power_updates(result) == {
+        ALICE_CONSENSUS.public_key: 100,
+        BOB_CONSENSUS.public_key: 50,
+    }
+    yield net
+    node.close()
+
+
+def jail_bob_for_downtime(net: Net) -> tuple[int, abci.ResponseFinalizeBlock]:
+    """Bob misses every block from his first vote on; returns the jailing height and block.
+
+    His signing info starts at his first vote; missing more than MAX_MISSED jails him only
+    once a whole window lies behind that start (height > start + window), as in Cosmos.
+    """
+    tokens = net.tokens(BOB)
+    first = net.node.height + 1
+    for _ in range(WINDOW + 1):
+        net.block(signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
+        assert not net.validator(BOB).jailed and net.tokens(BOB) == tokens
+    info = net.signing_info(BOB_CONSENSUS)
+    assert info["start_height"] == str(first)
+    assert info["missed_blocks_counter"] == str(WINDOW)
+    result = net.block(signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
+    assert net.node.height == first + WINDOW + 1
+    assert net.validator(BOB).jailed
+    return net.node.height, result
+
+
+def test_validator_missing_too_many_blocks_is_slashed_jailed_and_leaves_the_set(net: Net) -> None:
+    tokens, supply = net.tokens(BOB), net.supply()
+    height, result = jail_bob_for_downtime(net)
+
+    burned = 50 * POWER_REDUCTION * DOWNTIME_FRACTION // FRACTION_ONE
+    assert burned == 500_000
+    assert net.validator(BOB).jailed
+    assert net.tokens(BOB) == tokens - burned
+    assert net.supply() == supply - burned
+    assert power_updates(result) == {BOB_CONSENSUS.public_key: 0}
+    assert net.validator(ALICE).tokens == 100_000_000 and not net.validator(ALICE).jailed
+
+    events = [(e.type, {a.key: a.value for a in e.attributes}) for e in result.events]
+    slash = next(a for t, a in events if t == "slash" and "reason" in a)
+    assert slash["reason"] == "missing_signature" and slash["burned"] == str(burned)
+    assert slash["address"] == consensus_address(BOB_CONSENSUS).hex().upper()
+    jail = next(a for t, a in events if t == "jail")
+    assert jail["jailed_until"] == str(height + JAIL_BLOCKS)
+    assert any(t == "liveness" for t, _ in events)
+
+    info = net.signing_info(BOB_CONSENSUS)
+    assert info["jailed_until"] == str(height + JAIL_BLOCKS)
+    assert info["missed_blocks_counter"] == "0" and info["index_offset"] == "0"
+    assert not info["tombstoned"]
+    assert slashing_state(net)["missed_blocks"] == []
+
+
+def test_jailed_validator_unjails_only_when_its_jail_ends_and_reenters_the_set(net: Net) -> None:
+    height, _ = jail_bob_for_downtime(net)
+    until = height + JAIL_BLOCKS
+    # Still in the last commit for a block or two: a jailed validator's votes don't count.
+    result = net.block([net.tx(BOB, unjail(BOB))], signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
+    assert_failed(result.tx_results[0], 4, f"jailed until height {until}")
+    before = record_of(net, BOB_CONSENSUS)
+    while net.node.height < until - 2:
+        net.block(signed=[ALICE_CONSENSUS])
+    result = net.block([net.tx(BOB, unjail(BOB))], signed=[ALICE_CONSENSUS])
+    assert net.node.height == until - 1
+    assert_failed(result.tx_results[0], 4, "still jailed")
+    assert net.validator(BOB).jailed
+    assert record_of(net, BOB_CONSENSUS) == before
+    assert power_updates(result) == {}
+
+    result = net.block([net.tx(BOB, unjail(BOB))], signed=[ALICE_CONSENSUS])
+    assert net.node.height == until
+    assert result.tx_results[0].code == 0, result.tx_results[0].log
+    assert not net.validator(BOB).jailed
+    assert power_updates(result) == {BOB_CONSENSUS.public_key: 49}
+    # A fresh grace window from the unjail, as Cosmos restarts it when a validator re-bonds.
+    assert net.signing_info(BOB_CONSENSUS)["start_height"] == str(until)
+
+    for _ in range(2 * WINDOW):
+        net.block(signed=[ALICE_CONSENSUS, BOB_CONSENSUS])
+    assert not net.validator(BOB).jailed
+    assert net.signing_info(BOB_CONSENSUS)["missed_blocks_counter"] == "0"
+
+
+def test_signed_blocks_slide_missed_ones_out_of_the_window(net: Net) -> None:
+    """Missing exactly the allowed number over and over never jails."""
+    for round_ in range(4):
+        for slot in range(WINDOW):
+            if slot < MAX_MISSED:
+                net.block(signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
+            else:
+                net.block(signed=[ALICE_CONSENSUS, BOB_CONSENSUS])
+        info = net.signing_info(BOB_CONSENSUS)
+        assert info["missed_blocks_counter"] == str(MAX_MISSED), round_
+    # Missing slots already missed keeps the count; the first newly missed one jails.
+    for _ in range(MAX_MISSED):
+        net.block(signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
+        assert not net.validator(BOB).jailed
+    net.block(signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
+    assert net.validator(BOB).jailed
+
+
+def test_double_sign_slashes_unbondings_since_the_infraction_and_tombstones(net: Net) -> None:
+    result = net.block([net.tx(CAROL, delegate(CAROL, ALICE, 10_000_000))])
+    assert result.tx_results[0].code == 0, result.tx_results[0].log
+    net.block([net.tx(CAROL, undelegate(CAROL, ALICE, 4_000_000))], signed=[ALICE_CONSENSUS])
+    net.block(signed=[ALICE_CONSENSUS])
+    infraction = net.node.height
+    power = net.last_power(ALICE_CONSENSUS)
+    assert power == 106
+    net.block([net.tx(CAROL, undelegate(CAROL, ALICE, 3_000_000))], signed=[ALICE_CONSENSUS])
+    before_entries = {e.creation_height: e for e in net.unbondings(CAROL)}
+    assert sorted(before_entries) == [infraction - 1, infraction + 1]
+    tokens, supply = net.tokens(ALICE), net.supply()
+    assert tokens == 103_000_000
+
+    result = net.block(
+        signed=[ALICE_CONSENSUS, BOB_CONSENSUS],
+        misbehavior=[double_sign(ALICE_CONSENSUS, infraction, power)],
+    )
+
+    total = power * POWER_REDUCTION * DOUBLE_SIGN_FRACTION // FRACTION_ONE
+    from_entry = 3_000_000 * DOUBLE_SIGN_FRACTION // FRACTION_ONE
+    assert (total, from_entry) == (5_300_000, 150_000)
+    entries = {e.creation_height: e for e in net.unbondings(CAROL)}
+    assert entries[infraction - 1].balance == 4_000_000  # made before: untouched
+    assert entries[infraction + 1].balance == 3_000_000 - from_entry
+    assert net.tokens(ALICE) == tokens - (total - from_entry)
+    assert net.supply() == supply - total
+    assert net.validator(ALICE).jailed
+    assert power_updates(result) == {ALICE_CONSENSUS.public_key: 0}
+    info = net.signing_info(ALICE_CONSENSUS)
+    assert info["tombstoned"] is True
+    reasons = [{a.key: a.value for a in e.attributes}.get("reason") for e in result.events]
+    assert "double_sign" in reasons
+
+    # The same evidence again (or any later) changes nothing: the validator is tombstoned.
+    state, tokens = record_of(net, ALICE_CONSENSUS), net.tokens(ALICE)
+    net.block(signed=[BOB_CONSENSUS], misbehavior=[double_sign(ALICE_CONSENSUS, infraction, power)])
+    assert net.tokens(ALICE) == tokens and record_of(net, ALICE_CONSENSUS) == state
+
+    for _ in range(3):
+        net.block(signed=[BOB_CONSENSUS])
+    result = net.block([net.tx(ALICE, unjail(ALICE))], signed=[BOB_CONSENSUS])
+    assert_failed(result.tx_results[0], 9, "tombstoned")
+    assert net.validator(ALICE).jailed and record_of(net, ALICE_CONSENSUS) == state
+
+
+def test_evidence_against_an_unknown_validator_is_ignored(net: Net) -> None:
+    supply, state = net.supply(), slashing_state(net)
+    net.block(misbehavior=[double_sign(DAVE_CONSENSUS, net.node.height, 10)])
+    assert net.supply() == supply and slashing_state(net) == state
+
+
+def test_unjail_when_not_jailed_fails_and_changes_nothing(net: Net) -> None:
+    net.block(signed=[ALICE_CONSENSUS, BOB_CONSENSUS])
+    before = (slashing_state(net), net.validator(ALICE))
+    result = net.block([net.tx(ALICE, unjail(ALICE))])
+    assert_failed(result.tx_results[0], 5, "not jailed", valoper(ALICE))
+    assert (slashing_state(net), net.validator(ALICE)) == before
+
+
+def test_unjail_of_an_unknown_validator_fails(net: Net) -> None:
+    result = net.block([net.tx(CAROL, unjail(CAROL))])
+    assert_failed(result.tx_results[0], 2, valoper(CAROL))
+
+
+def test_unjail_needs_the_minimum_self_delegation(net: Net) -> None:
+    result = net.block(
+        [net.tx(DAVE, create_validator(DAVE, DAVE_CONSENSUS, 10_000_000, 5_000_000))]
+    )
+    assert result.tx_results[0].code == 0, result.tx_results[0].log
+    # Below its own minimum, staking jails it at once.
+    net.block([net.tx(DAVE, undelegate(DAVE, DAVE, 6_000_000))], signed=[DAVE_CONSENSUS])
+    assert net.validator(DAVE).jailed
+    result = net.block([net.tx(DAVE, unjail(DAVE))])
+    assert_failed(result.tx_results[0], 7, "4000000", "5000000")
+    assert net.validator(DAVE).jailed
+    net.block([net.tx(DAVE, delegate(DAVE, DAVE, 2_000_000))])
+    result = net.block([net.tx(DAVE, unjail(DAVE))])
+    assert result.tx_results[0].code == 0, result.tx_results[0].log
+    assert not net.validator(DAVE).jailed
+    assert power_updates(result) == {DAVE_CONSENSUS.public_key: 6}
+
+
+def test_params_are_queryable_and_round_trip_through_genesis(net: Net, tmp_path: Path) -> None:
+    assert net.query("/gpuchain.slashing.v1.Query/Params") == {
+        "signed_blocks_window": "10",
+        "min_signed_per_window": "0.500000000000000000",
+        "downtime_jail_blocks": "5",
+        "slash_fraction_double_sign": "0.050000000000000000",
+        "slash_fraction_downtime": "0.010000000000000000",
+    }
+    for _ in range(3):
+        net.block(signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
+    net.block(signed=[ALICE_CONSENSUS, BOB_CONSENSUS])
+    exported = net.node.app.export_genesis()
+    slashing = exported["slashing"]
+    assert slashing["params"] == net.query("/gpuchain.slashing.v1.Query/Params")
+    bob = consensus_address(BOB_CONSENSUS).hex().upper()
+    assert slashing["missed_blocks"] == [
+        {"address": bob, "missed_blocks": [{"index": str(i), "missed": True} for i in range(3)]}
+    ]
+    infos = {i["address"]: i for i in slashing["signing_infos"]}
+    assert infos[bob]["missed_blocks_counter"] == "3" and infos[bob]["index_offset"] == "4"
+
+    copy = new_node(tmp_path / "copy", slashing)
+    try:
+        assert copy.app.export_genesis()["slashing"] == slashing
+    finally:
+        copy.close()
+
+
+def test_signing_info_queries(net: Net) -> None:
+    net.block(signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
+    by_validator = net.query("/gpuchain.slashing.v1.Query/SigningInfo", {"validator": valoper(BOB)})
+    assert by_validator == net.signing_info(BOB_CONSENSUS)
+    assert by_validator["missed_blocks_counter"] == "1"
+    everyone = net.query("/gpuchain.slashing.v1.Query/SigningInfos")["signing_infos"]
+    assert {i["address"] for i in everyone} == {
+        consensus_address(ALICE_CONSENSUS).hex().upper(),
+        consensus_address(BOB_CONSENSUS).hex().upper(),
+    }
+    codespace, code, log = net.query_error(
+        "/gpuchain.slashing.v1.Query/SigningInfo",
+        {"consensus_address": consensus_address(DAVE_CONSENSUS).hex()},
+    )
+    assert (codespace, code) == ("slashing", 8), log
+    codespace, code, _ = net.query_error(
+        "/gpuchain.slashing.v1.Query/SigningInfo", {"validator": valoper(DAVE)}
+    )
+    assert (codespace, code) == ("slashing", 2)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("min_signed_per_window", "1.5", "above 1"),
+        ("slash_fraction_downtime", "-0.1", "not a decimal"),
+        ("signed_blocks_window", "0", "must be positive"),
+        ("downtime_jail_blocks", "ten", "not an integer"),
+    ],
+)
+def test_bad_params_are_refused_at_genesis(
+    tmp_path: Path, field: str, value: str, words: str
+) -> None:
+    with pytest.raises(AppError) as raised:
+        new_node(tmp_path / "bad", {"params": {**SLASHING_PARAMS, field: value}})
+    assert raised.value.kind.codespace == "slashing"
+    assert field in raised.value.log and words in raised.value.log
