@@ -143,17 +143,23 @@ def load(data: str | bytes) -> YNode:
 def _build(raw: bytes) -> YNode:
     """Turn the parser's events into nodes; a hot loop, so written flat and with local names."""
     parser: Any = _Parser(raw)
+    get_event = parser.get_event
     scalar_event, alias_event = ev.ScalarEvent, ev.AliasEvent
     mapping_start, mapping_end = ev.MappingStartEvent, ev.MappingEndEvent
     sequence_start, sequence_end = ev.SequenceStartEvent, ev.SequenceEndEvent
     null_words = _NULL_WORDS
     anchors: dict[str, YNode] = {}
-    # A frame is [node, anchor, pending key, merge values]; the pending key is None for lists.
-    stack: list[list[Any]] = []
+    # The open container is kept in locals; the ones around it are saved on `stack`.
+    stack: list[tuple[Any, ...]] = []
+    container: YNode | None = None
+    container_anchor: str | None = None
+    entries: dict[str, tuple[YNode, YNode]] | None = None  # set while in a mapping
+    items: list[YNode] | None = None  # set while in a sequence
+    pending: YNode | None = None  # a mapping key waiting for its value
+    merges: list[YNode] | None = None
     alias_nodes = 0
     documents = 0
     root: YNode | None = None
-    get_event = parser.get_event
     try:
         while True:
             event: Any = get_event()
@@ -170,7 +176,8 @@ def _build(raw: bytes) -> YNode:
                 elif plain and value in null_words:
                     value = None
                 node = YNode(SCALAR, value, mark.line + 1, mark.column + 1, plain, tag)
-                anchor = event.anchor
+                if event.anchor is not None:
+                    anchors[event.anchor] = node
             elif etype is mapping_start or etype is sequence_start:
                 mark = event.start_mark
                 line, column = mark.line + 1, mark.column + 1
@@ -178,17 +185,28 @@ def _build(raw: bytes) -> YNode:
                     raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", line, column)
                 kind = MAPPING if etype is mapping_start else SEQUENCE
                 tag = _short_tag(event.tag, kind, line, column) if event.tag else None
-                opened = YNode(kind, {} if kind == MAPPING else [], line, column, False, tag)
-                stack.append([opened, event.anchor, _NO_KEY if kind == MAPPING else None, None])
+                stack.append((container, container_anchor, entries, items, pending, merges))
+                if kind == MAPPING:
+                    entries, items = {}, None
+                    container = YNode(MAPPING, entries, line, column, False, tag)
+                else:
+                    entries, items = None, []
+                    container = YNode(SEQUENCE, items, line, column, False, tag)
+                container.size = 0  # not counted yet, see _size
+                container_anchor, pending, merges = event.anchor, None, None
                 continue
             elif etype is mapping_end or etype is sequence_end:
-                node, anchor, _pending, merges = stack.pop()
+                node = container  # type: ignore[assignment]
                 if merges:
                     _apply_merges(node, merges)
+                if container_anchor is not None:
+                    _size(node)
+                    anchors[container_anchor] = node
+                container, container_anchor, entries, items, pending, merges = stack.pop()
             elif etype is alias_event:
                 target = anchors.get(event.anchor)
+                mark = event.start_mark
                 if target is None:
-                    mark = event.start_mark
                     raise YamlError(
                         f"alias *{event.anchor} refers to no complete anchor",
                         mark.line + 1,
@@ -196,14 +214,12 @@ def _build(raw: bytes) -> YNode:
                     )
                 alias_nodes += target.size
                 if alias_nodes > MAX_ALIAS_NODES:
-                    mark = event.start_mark
                     raise YamlError(
                         f"aliases expand to more than {MAX_ALIAS_NODES} nodes",
                         mark.line + 1,
                         mark.column + 1,
                     )
                 node = target
-                anchor = None
             elif etype is ev.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -225,45 +241,46 @@ def _build(raw: bytes) -> YNode:
             else:  # stream start, document end
                 continue
 
-            if anchor is not None:
-                anchors[anchor] = node
-            if not stack:
-                if root is None:
-                    root = node
-                continue
-            frame = stack[-1]
-            parent: YNode = frame[0]
-            parent.size += node.size
-            pending = frame[2]
-            if pending is None:
-                parent.value.append(node)  # type: ignore[attr-defined]
-            elif pending is _NO_KEY:
-                if node.kind != SCALAR:
-                    raise YamlError("a mapping key must be a scalar", node.line, node.column)
-                frame[2] = node
-            else:
-                frame[2] = _NO_KEY
-                if pending.plain and pending.tag is None and pending.value == "<<":
-                    if frame[3] is None:
-                        frame[3] = []
-                    frame[3].append(node)
+            if items is not None:
+                items.append(node)
+            elif entries is not None:
+                if pending is None:
+                    if node.kind != SCALAR:
+                        raise YamlError("a mapping key must be a scalar", node.line, node.column)
+                    pending = node
                     continue
-                text = pending.value if pending.value is not None else ""
-                mapping: dict[str, tuple[YNode, YNode]] = parent.value  # type: ignore[assignment]
-                if text in mapping:
-                    first = mapping[text][0]
+                key, pending = pending, None
+                if key.plain and key.tag is None and key.value == "<<":
+                    if merges is None:
+                        merges = []
+                    merges.append(node)
+                    continue
+                text: str = key.value if key.value is not None else ""  # type: ignore[assignment]
+                if text in entries:
+                    first = entries[text][0]
                     raise YamlError(
                         f'mapping key "{text}" already defined at line {first.line}:{first.column}',
-                        pending.line,
-                        pending.column,
+                        key.line,
+                        key.column,
                     )
-                mapping[text] = (pending, node)
+                entries[text] = (key, node)
+            elif root is None:
+                root = node
     finally:
         parser.dispose()
     return root if root is not None else YNode(SCALAR, None, 1, 1, True)
 
 
-_NO_KEY: Final = YNode(SCALAR, None, 0, 0)
+def _size(node: YNode) -> int:
+    """How many nodes `node` stands for, aliases expanded (computed once per container)."""
+    if node.size:
+        return node.size
+    if node.kind == MAPPING:
+        total = 1 + sum(_size(key) + _size(value) for key, value in node.mapping.values())
+    else:
+        total = 1 + sum(_size(item) for item in node.items)
+    node.size = total
+    return total
 
 
 def _apply_merges(node: YNode, merges: list[YNode]) -> None:
