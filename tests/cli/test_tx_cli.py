@@ -9,7 +9,7 @@ import pty
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chain.cli.client import raw_from_tx, tx_from_json, wait_for_tx
+from chain.cli.client import fetch_tx, raw_from_tx, tx_from_json, tx_from_raw, wait_for_tx
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ def test_send_in_json_reports_the_block_result_like_cosmos(chain: Chain, strange
     assert int(response["height"]) > 0 and 0 < int(response["gas_used"]) <= 200_000
     transfer = [event for event in response["events"] if event["type"] == "transfer"]
     assert {"key": "recipient", "value": stranger, "index": True} in transfer[-1]["attributes"]
+    included = fetch_tx(chain.node.rpc, response["txhash"])
+    assert included is not None and int(included["height"]) == int(response["height"])
+    assert tx_from_raw(base64.b64decode(included["tx"])).body.memo == "hello"
 
 
 def test_send_beyond_the_balance_fails_in_the_block_and_keeps_only_the_fee(
