@@ -7,6 +7,7 @@ in milliseconds; tests that need real consensus start real CometBFT processes in
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -27,7 +28,9 @@ from chain.app import AppConfig, Application
 from chain.coins import Coins
 from chain.config import set_toml_values
 from chain.crypto import PrivateKey
+from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
+from chain.pb.tendermint.types import validator_pb2
 from chain.rpc import CometRpc, RpcError
 from chain.tx import build_and_sign
 from chain.wiring import build_app, default_app_state
@@ -47,6 +50,14 @@ def genesis_state(balances: dict[str, str]) -> dict[str, Any]:
         "supply": [],
     }
     return state
+
+
+def vote(consensus_address: bytes, power: int, signed: bool = True) -> abci.VoteInfo:
+    """One validator's entry in a block's last commit: signed (voted) or absent."""
+    flag = validator_pb2.BLOCK_ID_FLAG_COMMIT if signed else validator_pb2.BLOCK_ID_FLAG_ABSENT
+    return abci.VoteInfo(
+        validator=abci.Validator(address=consensus_address, power=power), block_id_flag=flag
+    )
 
 
 @dataclass
@@ -83,9 +94,18 @@ class TestNode:
         return self.app.check_tx(abci.RequestCheckTx(tx=raw, type=abci.NEW))
 
     def block(
-        self, txs: Sequence[bytes] = (), time_ns: int | None = None
+        self,
+        txs: Sequence[bytes] = (),
+        time_ns: int | None = None,
+        votes: Sequence[abci.VoteInfo] = (),
+        misbehavior: Sequence[abci.Misbehavior] = (),
+        proposer: bytes = b"",
     ) -> abci.ResponseFinalizeBlock:
-        """Propose, accept, execute and commit one block holding txs."""
+        """Propose, accept, execute and commit one block holding txs.
+
+        votes are the previous block's commit signatures (decided_last_commit), as CometBFT
+        passes them; `vote(consensus_address, power)` builds one.
+        """
         height = self.height + 1
         if time_ns is None:
             time_ns = (GENESIS_TIME_SECONDS + height * BLOCK_SECONDS) * 1_000_000_000
@@ -100,7 +120,14 @@ class TestNode:
         )
         assert verdict.status == abci.ResponseProcessProposal.ACCEPT
         result = self.app.finalize_block(
-            abci.RequestFinalizeBlock(txs=list(txs), height=height, time=stamp)
+            abci.RequestFinalizeBlock(
+                txs=list(txs),
+                height=height,
+                time=stamp,
+                decided_last_commit=abci.CommitInfo(votes=list(votes)),
+                misbehavior=list(misbehavior),
+                proposer_address=proposer,
+            )
         )
         self.app.commit()
         self.height = height
@@ -182,6 +209,7 @@ class LocalNode:
         self, funded: dict[str, str], extra_env: dict[str, str] | None = None
     ) -> dict[str, str]:
         """Create the home, keys and genesis; returns key name → address."""
+        from chain.cli.gentx import bond_node_key, fund
         from chain.cli.node_commands import init_home
         from chain.config import NodeConfig
         from chain.keyring import Keyring
@@ -202,10 +230,12 @@ class LocalNode:
                 ("consensus", "timeout_propose"): "1s",
             },
         )
+        bond_node_key(home, "test-node", self.chain_id)
         keyring = Keyring(self.home, "test")
         addresses = {name: keyring.add(name).address for name in sorted(funded)}
         genesis = json.loads(home.genesis.read_text())
-        genesis["app_state"] = genesis_state({addresses[n]: a for n, a in funded.items()})
+        for name, amount in sorted(funded.items()):
+            fund(genesis, addresses[name], Coins.parse(amount))
         home.genesis.write_text(json.dumps(genesis, indent=2))
         return addresses
 
@@ -227,6 +257,18 @@ class LocalNode:
         except RpcError:
             return False
         return True
+
+    def account(self, address: str) -> tuple[int, int]:
+        """(account number, sequence) of an address in the node's committed state."""
+        response = self.rpc.abci_query(
+            "/cosmos.auth.v1beta1.Query/Account",
+            auth_pb2.QueryAccountRequest(address=address).SerializeToString(),
+        )
+        if response.get("code"):
+            raise RpcError(f"account {address}: {response.get('log')}")
+        answer = auth_pb2.QueryAccountResponse.FromString(base64.b64decode(response["value"]))
+        account = auth_pb2.BaseAccount.FromString(answer.account.value)
+        return account.account_number, account.sequence
 
     def last_height(self) -> int:
         return self.rpc.latest_height()

@@ -7,6 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
+from chain.cli.gentx import bond_node_key
 from chain.cli.output import CommandError, emit
 from chain.config import ConfigError, Home, NodeConfig, cometbft_binary, set_toml_values
 from chain.rpc import CometRpc, RpcError
@@ -53,6 +54,7 @@ def init_home(
     genesis["chain_id"] = chain_id
     genesis["app_state"] = default_app_state()
     genesis["consensus_params"]["abci"] = {"vote_extensions_enable_height": "0"}
+    genesis["validators"] = []  # the app names them in InitChain, from gentxs
     home.genesis.write_text(json.dumps(genesis, indent=2) + "\n")
     set_toml_values(
         home.comet_config,
@@ -76,6 +78,7 @@ def run_init(args: argparse.Namespace) -> int:
         raise CommandError("--chain-id is required, e.g. --chain-id gpuchain-local")
     try:
         home = init_home(args.home, args.moniker, args.chain_id, args.overwrite)
+        bond_node_key(home, args.moniker, args.chain_id)
     except ConfigError as error:
         raise CommandError(str(error)) from None
     node_id = subprocess.run(

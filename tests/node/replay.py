@@ -6,9 +6,11 @@ import base64
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from chain.rpc import CometRpc
-from chain.testing import TestNode
+from chain.pb.tendermint.abci import types_pb2 as abci
+from chain.testing import TestNode, vote
 
 
 def rfc3339_to_ns(text: str) -> int:
@@ -17,6 +19,26 @@ def rfc3339_to_ns(text: str) -> int:
     digits = "".join(ch for ch in rest if ch.isdigit())
     seconds = int(datetime.fromisoformat(main + "+00:00").timestamp())
     return seconds * 1_000_000_000 + int(digits.ljust(9, "0")[:9] or "0")
+
+
+def _last_commit_votes(rpc: CometRpc, block: dict[str, Any]) -> list[abci.VoteInfo]:
+    """The decided_last_commit CometBFT gave the app: block H's record of votes for H-1."""
+    height = int(block["header"]["height"])
+    if height == 1:
+        return []
+    powers = {
+        v["address"]: int(v["voting_power"])
+        for v in rpc.call("validators", height=str(height - 1), per_page="100")["validators"]
+    }
+    return [
+        vote(
+            bytes.fromhex(s["validator_address"]),
+            powers[s["validator_address"]],
+            s["block_id_flag"] != 1,
+        )
+        for s in block["last_commit"]["signatures"]
+        if s["validator_address"]
+    ]
 
 
 def replay_chain(rpc: CometRpc, genesis_path: Path, home: Path, up_to: int) -> dict[int, bytes]:
@@ -28,7 +50,12 @@ def replay_chain(rpc: CometRpc, genesis_path: Path, home: Path, up_to: int) -> d
         for height in range(1, up_to + 1):
             block = rpc.block(height)["block"]
             txs = [base64.b64decode(tx) for tx in block["data"]["txs"] or []]
-            node.block(txs, time_ns=rfc3339_to_ns(block["header"]["time"]))
+            node.block(
+                txs,
+                time_ns=rfc3339_to_ns(block["header"]["time"]),
+                votes=_last_commit_votes(rpc, block),
+                proposer=bytes.fromhex(block["header"]["proposer_address"]),
+            )
         return dict(node.app_hashes)
     finally:
         node.close()

@@ -3,7 +3,6 @@ every app hash it commits equals that of a node that never crashed fed the same 
 
 from __future__ import annotations
 
-import base64
 import random
 import threading
 import time
@@ -13,7 +12,6 @@ from replay import header_app_hashes, replay_chain
 
 from chain.coins import Coins
 from chain.keyring import Keyring
-from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.rpc import RpcError
@@ -31,15 +29,7 @@ def _stream_sends(node: LocalNode, stop: threading.Event, sent: list[str]) -> No
     while not stop.is_set():
         key = rng.choice(keys)
         try:
-            response = node.rpc.abci_query(
-                "/cosmos.auth.v1beta1.Query/Account",
-                auth_pb2.QueryAccountRequest(address=key.bech32_address).SerializeToString(),
-            )
-            account = auth_pb2.BaseAccount.FromString(
-                auth_pb2.QueryAccountResponse.FromString(
-                    base64.b64decode(response["value"])
-                ).account.value
-            )
+            number, sequence = node.account(key.bech32_address)
             message = tx_pb2.MsgSend(
                 from_address=key.bech32_address,
                 to_address=rng.choice(recipients),
@@ -49,8 +39,8 @@ def _stream_sends(node: LocalNode, stop: threading.Event, sent: list[str]) -> No
                 key,
                 [message],
                 chain_id=node.chain_id,
-                account_number=account.account_number,
-                sequence=account.sequence,
+                account_number=number,
+                sequence=sequence,
                 fee=Coins.parse("200ugpc"),
                 gas_limit=200_000,
             )
