@@ -219,6 +219,8 @@ class Expected:
             self.commission[validator] = self.commission.get(validator, 0) + cut
             holders = self.shares[validator]
             all_shares = sum(holders.values())
+            if not all_shares:  # every delegator left since the commit
+                self.community_pool += reward - cut
             for delegator, held in holders.items():
                 key = (validator, delegator)
                 self.accrued[key] = self.accrued.get(key, Fraction(0)) + Fraction(
@@ -236,6 +238,9 @@ class Expected:
 
     def take_commission(self, validator: str) -> int:
         return self.commission.pop(validator, 0)
+
+    def unbond(self, validator: str, delegator: str) -> None:
+        del self.shares[validator][delegator]
 
     def bond(self, validator: str, delegator: str, amount: int) -> None:
         holders = self.shares.setdefault(validator, {})
@@ -412,6 +417,48 @@ def test_a_delegation_change_settles_pending_rewards_automatically(node: VotingN
     before = node.balance(DELEGATOR)
     assert_ok(node.block([node.sign(DELEGATOR, [withdraw_rewards(DELEGATOR, OPERATOR_ONE)])]))
     assert node.balance(DELEGATOR) == before - FEE + expected.settle(ONE, ME)
+
+
+def undelegate(key: PrivateKey, validator: PrivateKey, amount: int) -> staking_tx.MsgUndelegate:
+    return staking_tx.MsgUndelegate(
+        delegator_address=key.bech32_address,
+        validator_address=operator(validator),
+        amount=ugpc(amount),
+    )
+
+
+def test_when_every_delegator_leaves_their_share_goes_to_the_community_pool(
+    node: VotingNode,
+) -> None:
+    expected = start_validators(node)
+    node.block(votes=both_sign())
+    expected.rewarded_block({ONE: 20, TWO: 40})
+    before = {key: node.balance(key) for key in (DELEGATOR, OPERATOR_ONE)}
+    txs = [
+        node.sign(DELEGATOR, [undelegate(DELEGATOR, OPERATOR_ONE, 10 * GPC)]),
+        node.sign(OPERATOR_ONE, [undelegate(OPERATOR_ONE, OPERATOR_ONE, 10 * GPC)]),
+    ]
+    assert_ok(node.block(txs, votes=both_sign()))
+    expected.rewarded_block({ONE: 20, TWO: 40})
+    expected.fees_waiting += 2 * FEE
+    for key in (DELEGATOR, OPERATOR_ONE):  # unbonding settles; the stake itself comes later
+        paid = expected.settle(ONE, key.bech32_address)
+        expected.unbond(ONE, key.bech32_address)
+        assert paid > 0
+        assert node.balance(key) == before[key] - FEE + paid
+
+    # CometBFT still counts the validator for two more blocks: its commission is earned,
+    # the delegators' part has nobody to go to
+    node.block(votes=both_sign())
+    expected.rewarded_block({ONE: 20, TWO: 40})
+    assert node.answer("CommunityPool") == {
+        "pool": [{"denom": "ugpc", "amount": str(expected.community_pool)}]
+    }
+    assert node.answer("Commission", validator=ONE) == {
+        "commission": [{"denom": "ugpc", "amount": str(expected.commission[ONE])}],
+        "outstanding_rewards": [],
+    }
+    assert node.answer("Rewards", delegator=ME) == {"rewards": [], "total": []}
 
 
 def test_uneven_shares_lose_at_most_rounding_and_the_books_still_balance(

@@ -179,7 +179,8 @@ class DistributionKeeper:
             remainder -= reward
             commission, to_delegators = self._reward_validator(ctx, validator, reward)
             paid.append((operator, commission, to_delegators))
-        self.set_community_pool(store, self.community_pool(store) + remainder)
+        if remainder:
+            self.set_community_pool(store, self.community_pool(store) + remainder)
         return Allocation(provision, fees, tuple(paid), remainder)
 
     def _reward_validator(
