@@ -197,16 +197,20 @@ class _Checker:
                             f'endpoint "{target.ip}" has kind "{declared.kind}", should be "ip"',
                         )
                     used_endpoints.add(target.ip)
-                    # Akash keys this on the raw `as` and `proto` values.
+                    # Akash keys this on the raw `as` (0 when absent) and `proto` values, and
+                    # counts each placement of a service separately.
                     port_key = (target.ip, expose.as_, expose.proto)
                     other = ports_used.get(port_key)
-                    if other is not None and other != service.name:
+                    if other is not None:
                         self.fail(
                             f"{to_path}.ip",
-                            f'IP endpoint "{target.ip}" port {expose.port} protocol '
-                            f'{expose.protocol} is already used by service "{other}"',
+                            f'IP endpoint "{target.ip}" with as: {expose.as_} and proto '
+                            f'"{expose.proto}" is already used by {other}',
                         )
-                    ports_used.setdefault(port_key, service.name)
+                    else:
+                        ports_used[port_key] = (
+                            f'service "{service.name}" in placement "{entry.placement}"'
+                        )
             if compute is not None:
                 self.storage_params(service, compute)
                 tee = service.params.tee if service.params else None

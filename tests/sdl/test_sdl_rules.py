@@ -792,7 +792,7 @@ def test_ip_port_clash_between_services_is_refused() -> None:
         )
     )
     issues = issues_of(text)
-    assert any("already used by service" in i.message for i in issues), issues
+    assert any('is already used by service "api"' in i.message for i in issues), issues
 
 
 def test_mixed_denoms_are_refused() -> None:
@@ -822,3 +822,15 @@ def test_mixed_denoms_are_refused() -> None:
         "profiles.placement.dc.pricing.web.denom",
     }
     assert all("one denom" in i.message for i in issues)
+
+
+def test_two_exposes_on_one_ip_without_as_clash_like_in_akash() -> None:
+    # Akash keys IP ports on the raw `as` (0 when absent), not on the port.
+    text = BASE_SDL.replace(
+        "      - port: 80\n        as: 80\n        to:\n          - global: true\n",
+        "      - port: 80\n        to:\n          - global: true\n            ip: myip\n"
+        "      - port: 81\n        to:\n          - global: true\n            ip: myip\n",
+    ).replace("deployment:\n", "endpoints:\n  myip:\n    kind: ip\ndeployment:\n")
+    issues = issues_of(text)
+    assert [i.path for i in issues] == ["services.web.expose[1].to[0].ip"]
+    assert "as: 0" in issues[0].message
