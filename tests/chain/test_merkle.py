@@ -488,3 +488,32 @@ def test_discard_returns_to_the_last_committed_root() -> None:
     tree.committed()
     assert tree.root_hash == reference_root({b"a": b"1", b"b": b"2", b"e": b"5"})
     assert set(nodes) == reachable_nodes(nodes, tree.root_hash)
+
+
+# Consensus-critical: these bytes are in docs/merkle.md; changing them forks the chain.
+VECTOR_STATE = {b"alice": b"100", b"bob": b"200", b"carol": b"300", b"dave": b"400"}
+VECTOR_ROOT = "822fe46c026240643fbf7b95712dd1b6f2e9abeba4acbbd780ee09e1195bb841"
+VECTOR_PROOFS = {
+    b"alice": (
+        "010002c0a07e6690dce29652a830c76a3b9010e4e9e9a28ce5dade073782565938a28dbd"
+        "d1993e7affe903a89943cd1f2a1e899d00ddf9a524caaab29f63a646d1ed8785"
+    ),
+    b"erin": (
+        "020003e0a07e6690dce29652a830c76a3b9010e4e9e9a28ce5dade073782565938a28dbd"
+        "e88595db6e2373140c77336108e543dd79e1c6420dff08568b120417c8af88b5"
+        "5172fdea6635f53c5b482e594d1e151d095de2003f3c64572fa401afe6ae9520"
+        "61ea0803f8853523b777d414ace3130cd4d3f92de2cd7ff8695c337d79c2eeee"
+        "26d228663f13a88592a12d16cf9587caab0388b262d6d9f126ed62f9333aca94"
+    ),
+}
+
+
+def test_the_documented_test_vectors_hold() -> None:
+    tree, _ = committed_tree_after([dict(VECTOR_STATE)])
+    assert tree.root_hash.hex() == VECTOR_ROOT
+    root = bytes.fromhex(VECTOR_ROOT)
+    for key, proof_hex in VECTOR_PROOFS.items():
+        assert tree.prove(key).to_bytes().hex() == proof_hex
+        proof = Proof.from_bytes(bytes.fromhex(proof_hex))
+        assert verify_proof(root, key, VECTOR_STATE.get(key), proof)
+    assert MerkleTree(DictNodes()).prove(b"alice").to_bytes() == b"\x00\x00\x00"
