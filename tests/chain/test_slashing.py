@@ -420,6 +420,15 @@ def test_evidence_against_an_unknown_validator_is_ignored(net: Net) -> None:
     assert net.supply() == supply and slashing_state(net) == state
 
 
+def test_light_client_attack_is_punished_like_a_double_sign(net: Net) -> None:
+    evidence = double_sign(BOB_CONSENSUS, net.node.height, 50)
+    evidence.type = abci.LIGHT_CLIENT_ATTACK
+    tokens = net.tokens(BOB)
+    net.block(misbehavior=[evidence])
+    assert net.tokens(BOB) == tokens - 50 * POWER_REDUCTION * DOUBLE_SIGN_FRACTION // FRACTION_ONE
+    assert net.validator(BOB).jailed and net.signing_info(BOB_CONSENSUS)["tombstoned"] is True
+
+
 def test_unjail_when_not_jailed_fails_and_changes_nothing(net: Net) -> None:
     net.block(signed=[ALICE_CONSENSUS, BOB_CONSENSUS])
     before = (slashing_state(net), net.validator(ALICE))
@@ -431,6 +440,23 @@ def test_unjail_when_not_jailed_fails_and_changes_nothing(net: Net) -> None:
 def test_unjail_of_an_unknown_validator_fails(net: Net) -> None:
     result = net.block([net.tx(CAROL, unjail(CAROL))])
     assert_failed(result.tx_results[0], 2, valoper(CAROL))
+
+
+def test_unjail_naming_an_account_address_is_refused_before_any_state_is_read(net: Net) -> None:
+    raw = net.tx(ALICE, slashing_tx.MsgUnjail(validator_addr=ALICE.bech32_address))
+    response = net.node.check(raw)
+    assert (response.codespace, response.code) == ("sdk", 7), response.log
+    assert "validator_addr" in response.log
+
+
+def test_unjail_without_any_self_delegation_fails(net: Net) -> None:
+    net.block([net.tx(DAVE, create_validator(DAVE, DAVE_CONSENSUS, 10_000_000))])
+    net.block([net.tx(CAROL, delegate(CAROL, DAVE, 5_000_000))])
+    net.block([net.tx(DAVE, undelegate(DAVE, DAVE, 10_000_000))])
+    assert net.validator(DAVE).jailed  # below its minimum of 1: staking jails it
+    result = net.block([net.tx(DAVE, unjail(DAVE))])
+    assert_failed(result.tx_results[0], 6, valoper(DAVE))
+    assert net.validator(DAVE).jailed
 
 
 def test_unjail_needs_the_minimum_self_delegation(net: Net) -> None:
@@ -472,9 +498,13 @@ def test_params_are_queryable_and_round_trip_through_genesis(net: Net, tmp_path:
     infos = {i["address"]: i for i in slashing["signing_infos"]}
     assert infos[bob]["missed_blocks_counter"] == "3" and infos[bob]["index_offset"] == "4"
 
-    copy = new_node(tmp_path / "copy", slashing)
+    copy = TestNode(tmp_path / "copy")
     try:
-        assert copy.app.export_genesis()["slashing"] == slashing
+        copy.init_chain(exported)
+        copy.block()
+        assert copy.app.export_genesis() == exported
+        # Bob's window goes on where it left off.
+        assert Net(copy).signing_info(BOB_CONSENSUS) == net.signing_info(BOB_CONSENSUS)
     finally:
         copy.close()
 
