@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from chain.cli.gentx import build_gentx, collect_gentxs, fund, read_gentxs, write_gentx
 from chain.cli.output import CommandError, emit
 from chain.coins import Coins
 from chain.config import Home, NodeConfig
@@ -29,6 +30,19 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
     export = sub.add_parser("export", parents=[common], help="print committed state as app_state")
     export.set_defaults(func=run_export)
+
+    gentx = sub.add_parser("gentx", parents=[common], help="bond this node's key from KEY")
+    gentx.add_argument("key", help="keyring key that funds and operates the validator")
+    gentx.add_argument("amount", help="self-delegation, e.g. 100000000ugpc")
+    gentx.add_argument("--moniker", help="default: the node's moniker")
+    gentx.add_argument("--commission-rate", default="0.10")
+    gentx.add_argument("--commission-max-rate", default="0.20")
+    gentx.add_argument("--commission-max-change-rate", default="0.01")
+    gentx.set_defaults(func=run_gentx)
+
+    collect = sub.add_parser("collect-gentxs", parents=[common], help="put gentxs into genesis")
+    collect.add_argument("--gentx-dir", type=Path, help="default: HOME/config/gentx")
+    collect.set_defaults(func=run_collect_gentxs)
 
 
 def _resolve_address(args: argparse.Namespace, text: str) -> str:
@@ -58,18 +72,67 @@ def run_add_account(args: argparse.Namespace) -> int:
         genesis = load_genesis(home.genesis)
     except GenesisError as error:
         raise CommandError(str(error)) from None
-    bank = genesis.setdefault("app_state", {}).setdefault("bank", {"balances": [], "supply": []})
-    balances = bank.setdefault("balances", [])
+    balances = genesis.get("app_state", {}).get("bank", {}).get("balances", [])
     if any(entry["address"] == address for entry in balances):
         raise CommandError(f"{address} already has a genesis balance")
-    balances.append({"address": address, "coins": coins.to_json()})
-    balances.sort(key=lambda entry: entry["address"])
-    total = Coins.of([])
-    for entry in balances:
-        total = total + Coins.parse(",".join(f"{c['amount']}{c['denom']}" for c in entry["coins"]))
-    bank["supply"] = total.to_json()
+    fund(genesis, address, coins)
     write_genesis(home.genesis, genesis)
     emit(args, {"address": address, "coins": coins.to_json()}, f"added {coins} to {address}")
+    return 0
+
+
+def run_gentx(args: argparse.Namespace) -> int:
+    from chain.keyring import Keyring, KeyringError
+
+    home = Home(args.home)
+    genesis = load_genesis(home.genesis)
+    chain_id = args.chain_id or genesis["chain_id"]
+    try:
+        operator = Keyring(args.home, args.keyring_backend).private_key(args.key)
+    except KeyringError as error:
+        raise CommandError(str(error)) from None
+    try:
+        coins = Coins.parse(args.amount)
+    except AppError as error:
+        raise CommandError(f"amount {args.amount!r}: {error.detail}") from None
+    if len(coins.items) != 1:
+        raise CommandError("the self-delegation is one amount of the bond denom, e.g. 100ugpc")
+    funded = {b["address"]: b for b in genesis["app_state"].get("bank", {}).get("balances", [])}
+    if operator.bech32_address not in funded:
+        raise CommandError(
+            f"{operator.bech32_address} has no genesis balance: run `genesis add-account` first"
+        )
+    moniker = args.moniker or _moniker(home)
+    raw = build_gentx(
+        home,
+        operator,
+        coins.items[0].amount,
+        moniker,
+        chain_id,
+        (args.commission_rate, args.commission_max_rate, args.commission_max_change_rate),
+        coins.items[0].denom,
+    )
+    path = write_gentx(home, raw, moniker)
+    emit(args, {"gentx": str(path)}, f"genesis transaction written to {path}")
+    return 0
+
+
+def _moniker(home: Home) -> str:
+    import tomllib
+
+    return str(tomllib.loads(home.comet_config.read_text()).get("moniker", "node"))
+
+
+def run_collect_gentxs(args: argparse.Namespace) -> int:
+    home = Home(args.home)
+    directory = args.gentx_dir or home.config_dir / "gentx"
+    gentxs = read_gentxs(directory)
+    if not gentxs:
+        raise CommandError(f"no gentx-*.json files in {directory}")
+    genesis = load_genesis(home.genesis)
+    collect_gentxs(genesis, gentxs)
+    write_genesis(home.genesis, genesis)
+    emit(args, {"gentxs": len(gentxs)}, f"collected {len(gentxs)} gentxs into {home.genesis}")
     return 0
 
 

@@ -15,7 +15,7 @@ DEFAULT_NODE = "tcp://127.0.0.1:26657"
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command group registers itself on one parser; flags shared by all live here."""
-    from chain.cli import genesis, keys, node_commands, query, tx
+    from chain.cli import genesis, keys, node_commands, query, testnet, tx
     from sdl import cli as sdl_cli
 
     common = argparse.ArgumentParser(add_help=False)
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="gpuchain", parents=[common], description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (node_commands, keys, genesis, tx, query):
+    for group in (node_commands, keys, genesis, testnet, tx, query):
         group.register(commands, common)
     sdl_parser = commands.add_parser("sdl", parents=[common], help="validate and hash SDL files")
     sdl_cli.register(sdl_parser)
