@@ -8,7 +8,7 @@ integer (and exact-fraction) arithmetic, never by asking the distribution keeper
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -30,8 +30,7 @@ from chain.pb.cosmos.distribution.v1beta1 import tx_pb2 as distribution_tx
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
 from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
-from chain.pb.tendermint.types import validator_pb2
-from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state
+from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state, vote
 
 FEE = 2000
 GPC = 1_000_000
@@ -48,68 +47,19 @@ DISTRIBUTION = module_address("distribution")
 SERVICE = "/gpuchain.distribution.v1.Query/"
 
 
-# --- a test node whose blocks carry the last commit's votes ---------------------------------
+# --- a test node and the messages ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Signature:
+def signature(consensus_key: PrivateKey, power: int, signed: bool = True) -> abci.VoteInfo:
     """One validator's vote in the last commit, as CometBFT reports it."""
-
-    consensus_key: PrivateKey
-    power: int
-    signed: bool = True
-
-    def vote(self) -> abci.VoteInfo:
-        flag = (
-            validator_pb2.BLOCK_ID_FLAG_COMMIT
-            if self.signed
-            else validator_pb2.BLOCK_ID_FLAG_ABSENT
-        )
-        return abci.VoteInfo(
-            validator=abci.Validator(
-                address=address_from_pubkey(self.consensus_key.public_key), power=self.power
-            ),
-            block_id_flag=flag,
-        )
+    return vote(address_from_pubkey(consensus_key.public_key), power, signed)
 
 
 @dataclass
-class VotingNode(TestNode):
-    """TestNode whose `block` also passes the last commit's votes to FinalizeBlock."""
+class RewardNode(TestNode):
+    """TestNode with readers of committed balances, supply and distribution queries."""
 
     __test__ = False
-
-    def block(  # type: ignore[override]
-        self,
-        txs: Sequence[bytes] = (),
-        time_ns: int | None = None,
-        votes: Sequence[Signature] = (),
-    ) -> abci.ResponseFinalizeBlock:
-        height = self.height + 1
-        if time_ns is None:
-            time_ns = (GENESIS_TIME_SECONDS + height * BLOCK_SECONDS) * 1_000_000_000
-        stamp = timestamp_pb2.Timestamp(seconds=time_ns // 10**9, nanos=time_ns % 10**9)
-        proposal = self.app.prepare_proposal(
-            abci.RequestPrepareProposal(
-                max_tx_bytes=22_020_096, txs=list(txs), height=height, time=stamp
-            )
-        )
-        verdict = self.app.process_proposal(
-            abci.RequestProcessProposal(txs=proposal.txs, height=height, time=stamp)
-        )
-        assert verdict.status == abci.ResponseProcessProposal.ACCEPT
-        result = self.app.finalize_block(
-            abci.RequestFinalizeBlock(
-                txs=list(txs),
-                height=height,
-                time=stamp,
-                decided_last_commit=abci.CommitInfo(votes=[s.vote() for s in votes]),
-            )
-        )
-        self.app.commit()
-        self.height = height
-        self.app_hashes[height] = bytes(result.app_hash)
-        return result
 
     def balance(self, key: PrivateKey | bytes, denom: str = "ugpc") -> int:
         address = key.address if isinstance(key, PrivateKey) else key
@@ -251,7 +201,7 @@ GENESIS_BALANCE = 100 * GPC
 
 
 @pytest.fixture
-def node(tmp_path: Path) -> Iterator[VotingNode]:
+def node(tmp_path: Path) -> Iterator[RewardNode]:
     state = genesis_state(
         {
             OPERATOR_ONE.bech32_address: f"{GENESIS_BALANCE}ugpc",
@@ -261,7 +211,7 @@ def node(tmp_path: Path) -> Iterator[VotingNode]:
         }
     )
     state["distribution"]["params"] = {"inflation_rate": "0.5", "blocks_per_year": "1000"}
-    created = VotingNode(tmp_path / "node")
+    created = RewardNode(tmp_path / "node")
     created.init_chain(state)
     created.block()
     yield created
@@ -272,7 +222,7 @@ ONE, TWO = operator(OPERATOR_ONE), operator(OPERATOR_TWO)
 ME = DELEGATOR.bech32_address
 
 
-def start_validators(node: VotingNode) -> Expected:
+def start_validators(node: RewardNode) -> Expected:
     """Two validators (10 GPC at 10%, 40 GPC at 5%), and 10 GPC delegated to the first.
 
     Share totals (20 and 40 GPC) divide the keeper's fixed-point scale, so its reward per
@@ -296,8 +246,8 @@ def start_validators(node: VotingNode) -> Expected:
     return expected
 
 
-def both_sign(power_one: int = 20, power_two: int = 40) -> list[Signature]:
-    return [Signature(CONSENSUS_ONE, power_one), Signature(CONSENSUS_TWO, power_two)]
+def both_sign(power_one: int = 20, power_two: int = 40) -> list[abci.VoteInfo]:
+    return [signature(CONSENSUS_ONE, power_one), signature(CONSENSUS_TWO, power_two)]
 
 
 def assert_ok(result: abci.ResponseFinalizeBlock) -> None:
@@ -308,7 +258,7 @@ def assert_ok(result: abci.ResponseFinalizeBlock) -> None:
 # --- the flows ----------------------------------------------------------------------------
 
 
-def test_blocks_without_signers_mint_nothing_and_leave_fees_waiting(node: VotingNode) -> None:
+def test_blocks_without_signers_mint_nothing_and_leave_fees_waiting(node: RewardNode) -> None:
     supply = node.supply()
     node.block([node.sign(STRANGER, [bank_send(STRANGER, ME, 5)])])
     node.block()
@@ -323,7 +273,7 @@ def bank_send(key: PrivateKey, recipient: str, amount: int) -> bank_tx.MsgSend:
     )
 
 
-def test_rewards_accrue_by_power_and_commission_to_the_last_ugpc(node: VotingNode) -> None:
+def test_rewards_accrue_by_power_and_commission_to_the_last_ugpc(node: RewardNode) -> None:
     expected = start_validators(node)
     for _ in range(3):
         node.block(votes=both_sign())
@@ -384,7 +334,7 @@ def test_rewards_accrue_by_power_and_commission_to_the_last_ugpc(node: VotingNod
     }
 
 
-def test_a_delegation_change_settles_pending_rewards_automatically(node: VotingNode) -> None:
+def test_a_delegation_change_settles_pending_rewards_automatically(node: RewardNode) -> None:
     expected = start_validators(node)
     for _ in range(2):
         node.block(votes=both_sign())
@@ -406,10 +356,10 @@ def test_a_delegation_change_settles_pending_rewards_automatically(node: VotingN
     # from now on the new shares earn, at the new power; an absent signer earns nothing
     node.block(votes=both_sign(50, 40))
     expected.rewarded_block({ONE: 50, TWO: 40})
-    node.block(votes=[Signature(CONSENSUS_ONE, 50), Signature(CONSENSUS_TWO, 40, signed=False)])
+    node.block(votes=[signature(CONSENSUS_ONE, 50), signature(CONSENSUS_TWO, 40, signed=False)])
     expected.rewarded_block({ONE: 50})
     # a vote by a key no validator has is ignored
-    node.block(votes=[Signature(CONSENSUS_ONE, 50), Signature(STRANGER, 1000)])
+    node.block(votes=[signature(CONSENSUS_ONE, 50), signature(STRANGER, 1000)])
     expected.rewarded_block({ONE: 50})
     pending = node.answer("Rewards", delegator=ME, validator=ONE)["total"]
     assert pending == [{"denom": "ugpc", "amount": str(expected.pending(ONE, ME))}]
@@ -428,7 +378,7 @@ def undelegate(key: PrivateKey, validator: PrivateKey, amount: int) -> staking_t
 
 
 def test_when_every_delegator_leaves_their_share_goes_to_the_community_pool(
-    node: VotingNode,
+    node: RewardNode,
 ) -> None:
     expected = start_validators(node)
     node.block(votes=both_sign())
@@ -461,8 +411,46 @@ def test_when_every_delegator_leaves_their_share_goes_to_the_community_pool(
     assert node.answer("Rewards", delegator=ME) == {"rewards": [], "total": []}
 
 
+def double_sign(consensus: PrivateKey, height: int, power: int) -> abci.Misbehavior:
+    return abci.Misbehavior(
+        type=abci.DUPLICATE_VOTE,
+        validator=abci.Validator(address=address_from_pubkey(consensus.public_key), power=power),
+        height=height,
+        time=timestamp_pb2.Timestamp(seconds=GENESIS_TIME_SECONDS + height * BLOCK_SECONDS),
+        total_voting_power=power,
+    )
+
+
+def test_a_slash_cuts_tokens_not_shares_so_rewards_stay_exact(node: RewardNode) -> None:
+    expected = start_validators(node)
+    node.block(votes=both_sign())
+    expected.rewarded_block({ONE: 20, TWO: 40})
+    infraction = node.height
+    result = node.block(votes=both_sign(), misbehavior=[double_sign(CONSENSUS_ONE, infraction, 20)])
+    expected.rewarded_block({ONE: 20, TWO: 40})  # begin-block pays before slashing punishes
+    assert any(e.type == "slash" for e in result.events)
+    expected.supply -= 20 * GPC * 5 // 100  # burned: the next provisions are smaller
+    assert node.supply() == expected.supply
+    node.block(votes=both_sign())  # CometBFT still counts it for two more blocks
+    expected.rewarded_block({ONE: 20, TWO: 40})
+    assert node.answer("Rewards", delegator=ME)["total"] == [
+        {"denom": "ugpc", "amount": str(expected.pending(ONE, ME))}
+    ]
+
+    # 5% of its 20 GPC burned: the delegator's 10 GPC of shares are now worth 9.5 GPC
+    before = node.balance(DELEGATOR)
+    result = node.block(
+        [node.sign(DELEGATOR, [undelegate(DELEGATOR, OPERATOR_ONE, 9_500_000)])],
+        votes=[signature(CONSENSUS_TWO, 40)],
+    )
+    assert_ok(result)
+    expected.rewarded_block({TWO: 40})
+    assert node.balance(DELEGATOR) == before - FEE + expected.settle(ONE, ME)
+    assert node.answer("Rewards", delegator=ME) == {"rewards": [], "total": []}
+
+
 def test_uneven_shares_lose_at_most_rounding_and_the_books_still_balance(
-    node: VotingNode,
+    node: RewardNode,
 ) -> None:
     """13 GPC of shares do not divide the scale: each payment may fall one ugpc short of the
     exact share, never more, and never above it (invariants run after every block)."""
@@ -479,7 +467,7 @@ def test_uneven_shares_lose_at_most_rounding_and_the_books_still_balance(
     expected.bond(ONE, ME, 3 * GPC)
     expected.fees_waiting += 2 * FEE
     for _ in range(7):
-        node.block(votes=[Signature(CONSENSUS_ONE, 13)])
+        node.block(votes=[signature(CONSENSUS_ONE, 13)])
         expected.rewarded_block({ONE: 13})
     before = node.balance(DELEGATOR)
     assert_ok(node.block([node.sign(DELEGATOR, [withdraw_rewards(DELEGATOR, OPERATOR_ONE)])]))
@@ -489,7 +477,7 @@ def test_uneven_shares_lose_at_most_rounding_and_the_books_still_balance(
 
 
 def test_withdrawing_without_a_delegation_fails_with_the_distribution_error(
-    node: VotingNode,
+    node: RewardNode,
 ) -> None:
     start_validators(node)
     node.block(votes=both_sign())
@@ -510,7 +498,7 @@ def test_withdrawing_without_a_delegation_fails_with_the_distribution_error(
     assert (missing.codespace, missing.code) == ("distribution", 13)
 
 
-def test_withdrawing_empty_commission_fails_and_empty_rewards_pay_nothing(node: VotingNode) -> None:
+def test_withdrawing_empty_commission_fails_and_empty_rewards_pay_nothing(node: RewardNode) -> None:
     start_validators(node)  # bonded, but no commit has named them yet
     result = node.block(
         [
@@ -529,7 +517,7 @@ def test_withdrawing_empty_commission_fails_and_empty_rewards_pay_nothing(node: 
 
 
 def test_params_are_queryable_and_genesis_export_then_import_is_the_identity(
-    node: VotingNode, tmp_path: Path
+    node: RewardNode, tmp_path: Path
 ) -> None:
     assert node.answer("Params") == {
         "inflation_rate": "0.500000000000000000",
@@ -545,7 +533,7 @@ def test_params_are_queryable_and_genesis_export_then_import_is_the_identity(
     exported = node.app.export_genesis()
     assert exported["distribution"]["validators"] and exported["distribution"]["delegations"]
 
-    copy = VotingNode(tmp_path / "copy")
+    copy = RewardNode(tmp_path / "copy")
     try:
         copy.init_chain(exported)  # invariants are checked on the imported state too
         copy.block()
