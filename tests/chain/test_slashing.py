@@ -77,6 +77,13 @@ class Net:
         tokens: int = self.validator(operator).tokens
         return tokens
 
+    def bonded(self, delegator: PrivateKey, operator: PrivateKey) -> int:
+        """What delegator's shares in operator's validator are worth now."""
+        staking = self.module("staking").keeper
+        shares = staking.delegation_shares(self.reader(), delegator.address, operator.address)
+        worth: int = self.validator(operator).tokens_for_shares(shares)
+        return worth
+
     def supply(self) -> int:
         amount: int = self.module("bank").keeper.supply_of(self.reader(), "ugpc")
         return amount
@@ -394,6 +401,9 @@ def test_double_sign_slashes_unbondings_since_the_infraction_and_tombstones(net:
     assert entries[infraction - 1].balance == 4_000_000  # made before: untouched
     assert entries[infraction + 1].balance == 3_000_000 - from_entry
     assert net.tokens(ALICE) == tokens - (total - from_entry)
+    # Delegations shrink with the validator's tokens: 103M bonded became 97.85M (95%).
+    assert net.bonded(CAROL, ALICE) == 3_000_000 * 95 // 100
+    assert net.bonded(ALICE, ALICE) == 100_000_000 * 95 // 100
     assert net.supply() == supply - total
     assert net.validator(ALICE).jailed
     assert power_updates(result) == {ALICE_CONSENSUS.public_key: 0}
@@ -546,3 +556,24 @@ def test_bad_params_are_refused_at_genesis(
         new_node(tmp_path / "bad", {"params": {**SLASHING_PARAMS, field: value}})
     assert raised.value.kind.codespace == "slashing"
     assert field in raised.value.log and words in raised.value.log
+
+
+def test_same_blocks_give_the_same_app_hashes(tmp_path: Path) -> None:
+    """Jailing, slashing, tombstoning and unjailing are deterministic."""
+    hashes = []
+    for name in ("one", "two"):
+        net = Net(new_node(tmp_path / name))
+        net.block(
+            [
+                net.tx(ALICE, create_validator(ALICE, ALICE_CONSENSUS, 100_000_000)),
+                net.tx(BOB, create_validator(BOB, BOB_CONSENSUS, 50_000_000)),
+            ]
+        )
+        height, _ = jail_bob_for_downtime(net)
+        net.block(misbehavior=[double_sign(ALICE_CONSENSUS, height - 1, 100)])
+        while net.node.height < height + JAIL_BLOCKS:
+            net.block()
+        assert net.block([net.tx(BOB, unjail(BOB))]).tx_results[0].code == 0
+        hashes.append(net.node.app_hashes)
+        net.node.close()
+    assert hashes[0] == hashes[1]

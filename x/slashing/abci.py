@@ -12,7 +12,10 @@ def begin_block(ctx: Context, keeper: SlashingKeeper) -> None:
     Evidence goes first so a validator tombstoned in this block is jailed before its vote
     would count against its liveness window.
     """
+    if not ctx.block.misbehavior and not ctx.block.votes:
+        return
+    params = keeper.params(ctx.store)
     for evidence in ctx.block.misbehavior:
-        keeper.handle_double_sign(ctx, evidence)
+        keeper.handle_double_sign(ctx, params, evidence)
     for vote in ctx.block.votes:
-        keeper.handle_signature(ctx, vote.validator_address, vote.power, vote.signed)
+        keeper.handle_signature(ctx, params, vote.validator_address, vote.power, vote.signed)

@@ -84,7 +84,7 @@ class SlashingKeeper:
         for key, _ in list(iterate_prefix(store, keys.missed_blocks_prefix(address))):
             store.delete(key)
 
-    def handle_double_sign(self, ctx: Context, evidence: Misbehavior) -> None:
+    def handle_double_sign(self, ctx: Context, params: Params, evidence: Misbehavior) -> None:
         """Slash the double-sign fraction of the stake bonded at the infraction, jail the
         validator and tombstone it, so it can never unjail. Evidence against an unknown or
         already tombstoned validator, or of an unknown kind, changes nothing."""
@@ -99,7 +99,6 @@ class SlashingKeeper:
         info = self.signing_info(ctx.store, address) or SigningInfo(address, ctx.height)
         if info.tombstoned:
             return
-        params = self.params(ctx.store)
         burned = self._staking.slash(
             ctx,
             validator.operator,
@@ -116,7 +115,9 @@ class SlashingKeeper:
         )
         self.set_signing_info(ctx.store, info.with_(tombstoned=True, jailed_until=JAILED_FOREVER))
 
-    def handle_signature(self, ctx: Context, address: bytes, power: int, signed: bool) -> None:
+    def handle_signature(
+        self, ctx: Context, params: Params, address: bytes, power: int, signed: bool
+    ) -> None:
         """Record whether a validator signed the last block; one that missed more than
         `max_missed_blocks` of its window, past its first window, is slashed the downtime
         fraction and jailed for `downtime_jail_blocks`. Jailed and unknown validators'
@@ -124,7 +125,6 @@ class SlashingKeeper:
         validator = self._staking.validator_by_consensus_address(ctx.store, address)
         if validator is None or validator.jailed:
             return
-        params = self.params(ctx.store)
         info = self.signing_info(ctx.store, address) or SigningInfo(address, ctx.height)
         index = info.index_offset % params.signed_blocks_window
         counter = info.missed_blocks_counter
