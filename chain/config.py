@@ -47,6 +47,10 @@ class Home:
         return self.root / "data" / "application.db"
 
     @property
+    def comet_log(self) -> Path:
+        return self.root / "cometbft.log"
+
+    @property
     def abci_socket(self) -> Path:
         return self.root / "abci.sock"
 

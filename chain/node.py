@@ -65,11 +65,15 @@ async def run_node(home: Home, with_comet: bool, abci_address: str | None) -> in
 
     comet: subprocess.Popen[bytes] | None = None
     if with_comet:
-        comet = subprocess.Popen(
-            [cometbft_binary(), "node", "--home", str(home.root), "--proxy_app", address],
-            preexec_fn=_die_with_parent,
-        )
-        log.info("started cometbft (pid %d)", comet.pid)
+        # One log per process: CometBFT writes HOME/cometbft.log, the app its own stderr.
+        with home.comet_log.open("ab") as comet_log:
+            comet = subprocess.Popen(
+                [cometbft_binary(), "node", "--home", str(home.root), "--proxy_app", address],
+                stdout=comet_log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+            )
+        log.info("started cometbft (pid %d), logging to %s", comet.pid, home.comet_log)
 
     exit_code = 0
     while not stop.is_set():
