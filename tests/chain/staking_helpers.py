@@ -1,0 +1,69 @@
+"""Builders for staking messages in tests: validators from fixed seeds, signed by their operators."""
+
+from __future__ import annotations
+
+from google.protobuf import any_pb2
+
+from chain.crypto import PUBKEY_TYPE_URL, PrivateKey, address_from_pubkey, encode_validator_address
+from chain.pb.cosmos.base.v1beta1 import coin_pb2
+from chain.pb.cosmos.crypto.ed25519 import keys_pb2
+from chain.pb.cosmos.staking.v1beta1 import tx_pb2
+
+
+def consensus_key(seed: int) -> PrivateKey:
+    return PrivateKey(bytes([seed]) * 32)
+
+
+def consensus_address(key: PrivateKey) -> bytes:
+    return address_from_pubkey(key.public_key)
+
+
+def create_validator(
+    operator: PrivateKey,
+    consensus: PrivateKey | bytes,
+    amount: int,
+    *,
+    rate: str = "0.10",
+    max_rate: str = "0.20",
+    max_change: str = "0.01",
+    min_self: str = "1",
+    moniker: str = "v",
+) -> tx_pb2.MsgCreateValidator:
+    pubkey = consensus.public_key if isinstance(consensus, PrivateKey) else consensus
+    return tx_pb2.MsgCreateValidator(
+        description=tx_pb2.Description(moniker=moniker),
+        commission=tx_pb2.CommissionRates(rate=rate, max_rate=max_rate, max_change_rate=max_change),
+        min_self_delegation=min_self,
+        validator_address=encode_validator_address(operator.address),
+        pubkey=any_pb2.Any(
+            type_url=PUBKEY_TYPE_URL, value=keys_pb2.PubKey(key=pubkey).SerializeToString()
+        ),
+        value=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+    )
+
+
+def delegate(delegator: PrivateKey, operator: PrivateKey, amount: int) -> tx_pb2.MsgDelegate:
+    return tx_pb2.MsgDelegate(
+        delegator_address=delegator.bech32_address,
+        validator_address=encode_validator_address(operator.address),
+        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+    )
+
+
+def undelegate(delegator: PrivateKey, operator: PrivateKey, amount: int) -> tx_pb2.MsgUndelegate:
+    return tx_pb2.MsgUndelegate(
+        delegator_address=delegator.bech32_address,
+        validator_address=encode_validator_address(operator.address),
+        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+    )
+
+
+def redelegate(
+    delegator: PrivateKey, source: PrivateKey, destination: PrivateKey, amount: int
+) -> tx_pb2.MsgBeginRedelegate:
+    return tx_pb2.MsgBeginRedelegate(
+        delegator_address=delegator.bech32_address,
+        validator_src_address=encode_validator_address(source.address),
+        validator_dst_address=encode_validator_address(destination.address),
+        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+    )
