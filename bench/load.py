@@ -59,22 +59,31 @@ def machine() -> dict[str, object]:
     }
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of pid and its live descendants (0 when it is gone)."""
-    total = 0.0
+def process_cpu_seconds(pid: int) -> dict[str, float]:
+    """User + system CPU seconds of pid and its live descendants, by process name."""
+    by_name: dict[str, float] = {}
     ticks = os.sysconf("SC_CLK_TCK")
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
+            name = Path(f"/proc/{current}/comm").read_text().strip()
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
+            spent = (int(fields[11]) + int(fields[12])) / ticks
+            by_name[name] = by_name.get(name, 0.0) + spent
             for task in Path(f"/proc/{current}/task").iterdir():
                 children = (task / "children").read_text().split()
                 pending.extend(int(child) for child in children)
         except (OSError, IndexError, ValueError):
             continue
-    return total
+    return by_name
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent not idle since boot (from /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def tx_hash(raw: bytes) -> bytes:
@@ -147,7 +156,9 @@ class LoadResult:
     check_logs: dict[str, int]
     blocks: list[Block]
     generator_cpu_seconds: float
-    node_cpu_seconds: float
+    node_cpu_seconds: dict[str, float]
+    machine_busy_seconds: float
+    load_average: tuple[float, float]
     first_height: int
     hashes: list[bytes] = field(repr=False, default_factory=list)
 
@@ -203,7 +214,23 @@ class LoadResult:
             "block_txs_max": max(block_sizes, default=0),
             "block_interval_mean_s": round(statistics.mean(intervals), 3) if intervals else None,
             "generator_cpu_percent": round(100 * self.generator_cpu_seconds / self.duration, 1),
-            "node_cpu_percent": round(100 * self.node_cpu_seconds / self.duration, 1),
+            "node_cpu_percent": round(100 * sum(self.node_cpu_seconds.values()) / self.duration, 1),
+            "machine_busy_percent": round(100 * self.machine_busy_seconds / self.duration, 1),
+            "others_cpu_percent": round(
+                100
+                * (
+                    self.machine_busy_seconds
+                    - self.generator_cpu_seconds
+                    - sum(self.node_cpu_seconds.values())
+                )
+                / self.duration,
+                1,
+            ),
+            "load_average_1min_before_after": self.load_average,
+            "node_cpu_percent_by_process": {
+                name: round(100 * spent / self.duration, 1)
+                for name, spent in self.node_cpu_seconds.items()
+            },
         }
 
 
@@ -406,11 +433,16 @@ async def _run(
     watcher = asyncio.create_task(_watch_commits(port, seen, stop_watching))
     node_cpu = process_cpu_seconds(node_pid)
     own_cpu = sum(os.times()[:2])
+    machine_busy = machine_busy_seconds()
+    load_before = os.getloadavg()[0]
     start = time.monotonic() + 0.05
     deadline = start + duration
     connections_used = await _offer(port, lanes, requests, outcome, start, rate, deadline, pipeline)
     generator_cpu = sum(os.times()[:2]) - own_cpu
-    node_cpu = process_cpu_seconds(node_pid) - node_cpu
+    machine_busy = machine_busy_seconds() - machine_busy
+    load_after = os.getloadavg()[0]
+    node_cpu_after = process_cpu_seconds(node_pid)
+    node_cpu = {name: node_cpu_after[name] - node_cpu.get(name, 0.0) for name in node_cpu_after}
     await _await_replies(connections_used)
     # CometBFT drops a tx from its mempool only after the block holding it is committed
     # (or a recheck evicts it), so an empty mempool, twice running, means all are in.
@@ -431,6 +463,8 @@ async def _run(
         blocks=blocks,
         generator_cpu_seconds=generator_cpu,
         node_cpu_seconds=node_cpu,
+        machine_busy_seconds=machine_busy,
+        load_average=(round(load_before, 2), round(load_after, 2)),
         first_height=first_height,
         hashes=hashes,
     )

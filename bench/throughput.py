@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 import nacl.signing  # noqa: E402
 
-from bench.load import LoadResult, machine, run_load  # noqa: E402
+from bench.load import LoadResult, machine, machine_busy_seconds, run_load  # noqa: E402
 from chain.cli.node_commands import init_home  # noqa: E402
 from chain.coins import Coins  # noqa: E402
 from chain.config import NodeConfig, cometbft_binary, set_toml_values  # noqa: E402
@@ -53,6 +53,7 @@ FEE = "200ugpc"
 GAS_LIMIT = 100_000
 MIN_GAS_PRICE = "0.001ugpc"  # as LocalNode and the default app.toml: 100000 gas needs 100ugpc
 BALANCE = "1000000000ugpc"
+QUIET_BUSY_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Settings:
     mempool_cache: int
     recheck: bool
     drain: float
+    wait_quiet: float
 
     def comet_values(self, rpc_port: int, p2p_port: int) -> dict[tuple[str, str], Any]:
         """The CometBFT settings both apps run with."""
@@ -239,11 +241,29 @@ def start_kvstore(home: Path, settings: Settings) -> Node:
     return Node(home, command, rpc_port)
 
 
+def wait_for_quiet(limit: float, say: Any) -> float:
+    """Wait up to limit seconds for other processes to leave the CPUs mostly idle.
+
+    Returns the busy share (0..1 of all cores) last seen. Other jobs on a shared machine
+    take CPU from the node, so a run on a busy machine reads low.
+    """
+    cores = os.cpu_count() or 1
+    give_up = time.monotonic() + limit
+    while True:
+        before = machine_busy_seconds()
+        time.sleep(2)
+        busy = (machine_busy_seconds() - before) / (2 * cores)
+        if busy < QUIET_BUSY_SHARE or time.monotonic() >= give_up:
+            return busy
+        say(f"machine {100 * busy:.0f}% busy with other work; waiting for it to calm down")
+
+
 def measure(
-    node: Node, raws: list[bytes], senders: list[int], settings: Settings
+    node: Node, raws: list[bytes], senders: list[int], settings: Settings, say: Any
 ) -> dict[str, object]:
     try:
         node.wait_for_height(2)
+        busy_before = wait_for_quiet(settings.wait_quiet, say) if settings.wait_quiet else None
         result: LoadResult = run_load(
             node.rpc_port,
             raws,
@@ -257,7 +277,10 @@ def measure(
         )
     finally:
         node.stop()
-    return result.figures()
+    figures = result.figures()
+    if busy_before is not None:
+        figures["machine_busy_share_before"] = round(busy_before, 2)
+    return figures
 
 
 def profile_in_process(
@@ -380,6 +403,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mempool-cache", type=int, default=100_000)
     parser.add_argument("--no-recheck", action="store_true", help="mempool.recheck = false")
     parser.add_argument("--drain", type=float, default=60, help="max seconds to await stragglers")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="before each app's load, wait up to this long for a mostly idle machine",
+    )
     parser.add_argument("--skip-kvstore", action="store_true")
     parser.add_argument("--skip-gpuchain", action="store_true")
     parser.add_argument("--profile", type=Path, help="run the app under cProfile, write here")
@@ -404,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         mempool_cache=args.mempool_cache,
         recheck=not args.no_recheck,
         drain=args.drain,
+        wait_quiet=args.wait_quiet,
     )
     report: dict[str, Any] = {
         "machine": machine(),
@@ -438,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
             args.skip_gpuchain = args.skip_kvstore = True
         if not args.skip_gpuchain:
             node = start_gpuchain(workdir / "gpuchain", settings, keys, args.profile)
-            report["gpuchain"] = measure(node, raws, senders, settings)
+            report["gpuchain"] = measure(node, raws, senders, settings, say)
             say(f"gpuchain: {report['gpuchain']}")
             if args.profile is not None:
                 report["hot_spots"] = print_hot_spots(args.profile)
@@ -446,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_kvstore:
             txs = kvstore_txs(count, tx_size)
             node = start_kvstore(workdir / "kvstore", settings)
-            report["kvstore"] = measure(node, txs, senders, settings)
+            report["kvstore"] = measure(node, txs, senders, settings, say)
             say(f"kvstore: {report['kvstore']}")
     finally:
         if args.keep_homes:
@@ -477,6 +508,13 @@ def print_summary(report: dict[str, Any]) -> None:
             f"  checktx rejected {figures['checktx_rejected']}"
             f"  failed in blocks {figures['failed_in_blocks']}"
             f"  never committed {figures['never_committed']}"
+        )
+        all_cores = 100 * (os.cpu_count() or 1)
+        print(
+            f"{'':9} machine busy {figures['machine_busy_percent']}% of {all_cores}%"
+            f" (node {figures['node_cpu_percent']}%,"
+            f" load generator {figures['generator_cpu_percent']}%,"
+            f" other processes {figures['others_cpu_percent']}%)"
         )
     if "ratio" in report:
         print(f"ratio gpuchain / kvstore: {report['ratio']}")

@@ -1,115 +1,405 @@
-"""`make localnet`: a local gpuchain network under localnet/.data/, for development.
+"""`make localnet`: a 4-validator gpuchain network in the background, for development.
 
-Today it is one validator making blocks with a funded test key, in the foreground until
-Ctrl-C. The home is kept between runs (delete localnet/.data to start a new chain).
+The homes live under localnet/.data/validatorN (made by `gpuchain testnet` on the default
+ports: validator i adds 10·i to p2p 26656, RPC 26657, gRPC 9090, metrics 26660) and are
+kept between runs; delete localnet/.data to start a new chain. Each validator's app logs
+to HOME/app.log and its CometBFT to HOME/cometbft.log. The process ids are recorded in
+localnet/.data/localnet.pids, so `make localnet-stop` works from any shell.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from chain.cli.node_commands import init_home
-from chain.config import Home, NodeConfig
-from chain.genesis import write_genesis
+from chain.cli.output import CommandError
+from chain.cli.testnet import NodePorts, make_testnet, ports_of
+from chain.config import ConfigError, Home, cometbft_binary
 from chain.keyring import Keyring
 from chain.rpc import CometRpc, RpcError
 
 DATA = Path(__file__).resolve().parent / ".data"
+PID_FILE = DATA / "localnet.pids"
 CHAIN_ID = "gpuchain-local"
-FUNDED_KEYS = {"alice": "1000000000000ugpc", "bob": "1000000000000ugpc"}
-RPC = "tcp://127.0.0.1:26657"
+VALIDATORS = 4
+BLOCK_TIME = "1s"
+TEST_KEYS = ("alice", "bob")
+START_TIMEOUT_SECONDS = 90.0
+STOP_TIMEOUT_SECONDS = 30.0
+HOME_FILES = (
+    "config/genesis.json",
+    "config/config.toml",
+    "config/app.toml",
+    "config/priv_validator_key.json",
+    "config/node_key.json",
+)
 
 
-def create(home_path: Path) -> None:
-    home = init_home(home_path, "validator0", CHAIN_ID, node_config=NodeConfig())
-    keyring = Keyring(home_path, "test")
-    genesis = json.loads(home.genesis.read_text())
-    balances = []
-    for name, amount in sorted(FUNDED_KEYS.items()):
-        address = keyring.add(name).address
-        balances.append(
-            {
-                "address": address,
-                "coins": [{"denom": "ugpc", "amount": amount.removesuffix("ugpc")}],
-            }
+class LocalnetError(Exception):
+    """The localnet cannot start (busy port, broken home) or stop; the message says why."""
+
+
+@dataclass(frozen=True)
+class Validator:
+    """One validator of the localnet: its home, its ports and where it logs."""
+
+    index: int
+    home: Path
+    ports: NodePorts
+
+    @property
+    def name(self) -> str:
+        return f"validator{self.index}"
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rpc}"
+
+    @property
+    def rpc(self) -> CometRpc:
+        return CometRpc(self.rpc_url, timeout=3.0)
+
+    @property
+    def app_log(self) -> Path:
+        return self.home / "app.log"
+
+    @property
+    def comet_log(self) -> Path:
+        return Home(self.home).comet_log
+
+
+def validators(data: Path = DATA, count: int = VALIDATORS) -> list[Validator]:
+    return [
+        Validator(i, data / f"validator{i}", ports_of(i, 26656, 9090, 26660)) for i in range(count)
+    ]
+
+
+# --- process bookkeeping -------------------------------------------------------------------
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/pid/stat after the command name, None if the process is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of pid (field 22 of /proc/pid/stat), None if it is gone.
+
+    Stored next to each pid so a stop never signals an unrelated process that reused it.
+    """
+    fields = _stat(pid)
+    return fields[19] if fields else None
+
+
+def _alive(record: dict[str, object]) -> bool:
+    pid = int(str(record["pid"]))
+    # A zombie child of ours has exited; reap it so it does not count as running.
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    fields = _stat(pid)
+    return fields is not None and fields[19] == record.get("started") and fields[0] != "Z"
+
+
+def read_pids(pid_file: Path = PID_FILE) -> dict[str, dict[str, object]]:
+    if not pid_file.exists():
+        return {}
+    try:
+        records: dict[str, dict[str, object]] = json.loads(pid_file.read_text())
+    except ValueError:
+        raise LocalnetError(f"{pid_file} is not valid JSON; remove it if nothing runs") from None
+    return records
+
+
+def running(pid_file: Path = PID_FILE) -> dict[str, dict[str, object]]:
+    return {name: record for name, record in read_pids(pid_file).items() if _alive(record)}
+
+
+# --- checks before starting ----------------------------------------------------------------
+
+
+def check_homes(nodes: list[Validator]) -> None:
+    """Raise LocalnetError naming the first missing file or a genesis that differs."""
+    digests = {}
+    for node in nodes:
+        for relative in HOME_FILES:
+            if not (node.home / relative).exists():
+                raise LocalnetError(
+                    f"{node.home / relative} is missing: the localnet homes are broken; "
+                    f"remove {node.home.parent} to make a new network"
+                )
+        raw = (node.home / "config/genesis.json").read_bytes()
+        try:
+            json.loads(raw)
+        except ValueError:
+            raise LocalnetError(f"{node.home}/config/genesis.json is not valid JSON") from None
+        digests[node.name] = hashlib.sha256(raw).hexdigest()
+    if len(set(digests.values())) > 1:
+        raise LocalnetError(
+            "the validators' genesis files differ ("
+            + ", ".join(f"{name} {digest[:12]}" for name, digest in digests.items())
+            + f"); remove {nodes[0].home.parent} to make a new network"
         )
-    genesis["app_state"]["bank"]["balances"] = sorted(balances, key=lambda b: b["address"])
-    write_genesis(home.genesis, genesis)
 
 
-def run() -> int:
-    home_path = DATA / "validator0"
-    if not Home(home_path).genesis.exists():
-        create(home_path)
-        print(f"created a new chain {CHAIN_ID} in {home_path}")
-    keyring = Keyring(home_path, "test")
-    print(
-        "RPC: http://127.0.0.1:26657   gRPC: 127.0.0.1:9090   metrics: http://127.0.0.1:26660/metrics"
-    )
-    print("funded test keys (keyring-backend test, --home " + str(home_path) + "):")
-    for info in keyring.list():
-        print(f"  {info.name}: {info.address}")
-    print(
-        "try: .venv/bin/gpuchain tx bank send alice BOB_ADDRESS 1000ugpc --fees 500ugpc --yes "
-        f"--keyring-backend test --home {home_path}"
-    )
-    print("logs below; Ctrl-C stops the network")
-    log_path = home_path / "node.log"
-    with log_path.open("ab") as log:
-        node = subprocess.Popen(
-            [sys.executable, "-m", "chain.cli.main", "start", "--home", str(home_path)],
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def check_ports(nodes: list[Validator]) -> None:
+    """Raise LocalnetError listing every port another process already listens on."""
+    taken = []
+    for node in nodes:
+        for kind in ("p2p", "rpc", "grpc", "metrics"):
+            port = getattr(node.ports, kind)
+            if port_in_use(port):
+                taken.append(f"{port} ({node.name} {kind})")
+    if taken:
+        raise LocalnetError(
+            "port already in use: "
+            + ", ".join(taken)
+            + "; stop whatever listens there (another localnet or `gpuchain start`?) "
+            "and run `make localnet` again"
+        )
+
+
+# --- start, stop, status ---------------------------------------------------------------------
+
+
+def create(data: Path, nodes: list[Validator]) -> None:
+    try:
+        make_testnet(data, len(nodes), CHAIN_ID, [n.ports for n in nodes], BLOCK_TIME, TEST_KEYS)
+    except (CommandError, ConfigError, subprocess.CalledProcessError) as error:
+        raise LocalnetError(f"could not create the homes in {data}: {error}") from None
+
+
+def spawn(node: Validator) -> subprocess.Popen[bytes]:
+    """Start `gpuchain start` for node, detached from this shell, its output in app.log."""
+    with node.app_log.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "chain.cli.main", "start", "--home", str(node.home)],
+            stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=Path(__file__).resolve().parent.parent,
         )
-        (DATA / "validator0.pid").write_text(str(node.pid))
-        try:
-            return node.wait()
-        except KeyboardInterrupt:
-            node.send_signal(signal.SIGINT)
-            return node.wait()
 
 
-def stop() -> int:
-    pid_file = DATA / "validator0.pid"
-    if not pid_file.exists():
+def _tail(path: Path, lines: int = 15) -> str:
+    if not path.exists():
+        return f"    ({path} does not exist)"
+    text = path.read_text(errors="replace").splitlines()[-lines:]
+    return "\n".join("    " + line for line in text)
+
+
+def wait_for_blocks(
+    nodes: list[Validator], processes: dict[str, subprocess.Popen[bytes]], height: int
+) -> None:
+    """Wait until every node has reached height; raise LocalnetError if one exits or stalls."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    pending = list(nodes)
+    while pending:
+        for node in list(pending):
+            process = processes[node.name]
+            if process.poll() is not None:
+                raise LocalnetError(
+                    f"{node.name} exited with code {process.returncode} while starting\n"
+                    f"  {node.app_log}:\n{_tail(node.app_log)}\n"
+                    f"  {node.comet_log}:\n{_tail(node.comet_log)}"
+                )
+            with contextlib.suppress(RpcError):
+                if node.rpc.latest_height() >= height:
+                    pending.remove(node)
+        if pending and time.monotonic() > deadline:
+            names = ", ".join(n.name for n in pending)
+            raise LocalnetError(
+                f"no block {height} on {names} after {START_TIMEOUT_SECONDS:.0f}s; "
+                f"see {pending[0].app_log} and {pending[0].comet_log}"
+            )
+        time.sleep(0.25)
+
+
+def summary(nodes: list[Validator]) -> str:
+    """What a developer needs to use the running network: endpoints and funded keys."""
+    lines = [f"localnet {CHAIN_ID}: {len(nodes)} validators making blocks"]
+    for node in nodes:
+        lines.append(
+            f"  {node.name}  RPC {node.rpc_url}  gRPC 127.0.0.1:{node.ports.grpc}  "
+            f"metrics http://127.0.0.1:{node.ports.metrics}/metrics  logs {node.home}/"
+            "{app,cometbft}.log"
+        )
+    key_home = nodes[0].home
+    flags = f"--home {key_home} --keyring-backend test --node tcp://127.0.0.1:{nodes[0].ports.rpc}"
+    lines.append(f"funded test keys (use with {flags}):")
+    keyring = Keyring(key_home, "test")
+    names = [info.name for info in keyring.list() if info.name in TEST_KEYS]
+    for name in names:
+        lines.append(f"  {name}  {keyring.show(name).address}")
+    if names:
+        lines.append(
+            f"try: .venv/bin/gpuchain tx bank send {names[0]} "
+            f"{keyring.show(names[-1]).address} 1000ugpc --fees 500ugpc {flags}"
+        )
+    lines.append("stop with `make localnet-stop`; `make localnet-status` shows each node")
+    return "\n".join(lines)
+
+
+def start(data: Path = DATA) -> int:
+    nodes = validators(data)
+    pid_file = data / PID_FILE.name
+    alive = running(pid_file)
+    if alive:
+        print(f"localnet is already running ({', '.join(sorted(alive))})")
+        print(summary(nodes))
+        return 0
+    if not data.exists() or not any(data.iterdir()):
+        check_ports(nodes)
+        create(data, nodes)
+        print(f"created a new chain {CHAIN_ID} with {len(nodes)} validators in {data}")
+    check_homes(nodes)
+    check_ports(nodes)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    records: dict[str, dict[str, object]] = {}
+    for node in nodes:
+        process = spawn(node)
+        processes[node.name] = process
+        records[node.name] = {"pid": process.pid, "started": _start_time(process.pid)}
+        pid_file.write_text(json.dumps(records, indent=2) + "\n")
+    try:
+        start_height = max(_height(node) for node in nodes)
+        wait_for_blocks(nodes, processes, start_height + 1)
+    except (LocalnetError, KeyboardInterrupt):
+        print("starting failed; stopping the validators that did start", file=sys.stderr)
+        stop(data)
+        raise
+    print(summary(nodes))
+    return 0
+
+
+def _height(node: Validator) -> int:
+    """The last block height node's CometBFT stored, read from its home (0 for a new chain)."""
+    state = node.home / "data" / "priv_validator_state.json"
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        return int(json.loads(state.read_text())["height"])
+    return 0
+
+
+def stop(data: Path = DATA, timeout: float = STOP_TIMEOUT_SECONDS) -> int:
+    """SIGTERM every recorded process, SIGKILL those still there after timeout; report each."""
+    pid_file = data / PID_FILE.name
+    records = read_pids(pid_file)
+    if not records:
         print("no localnet is running")
         return 0
-    try:
-        os.kill(int(pid_file.read_text()), signal.SIGTERM)
-        print("stopped validator0")
-    except ProcessLookupError:
-        print("validator0 was not running")
-    pid_file.unlink()
+    alive = {name: r for name, r in records.items() if _alive(r)}
+    for name in sorted(set(records) - set(alive)):
+        print(f"{name}: was not running")
+    for record in alive.values():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(str(record["pid"])), signal.SIGTERM)
+    began = time.monotonic()
+    deadline = began + timeout
+    waiting = dict(alive)
+    while waiting and time.monotonic() < deadline:
+        for name, record in list(waiting.items()):
+            if not _alive(record):
+                print(f"{name}: stopped (pid {record['pid']}, {time.monotonic() - began:.1f}s)")
+                del waiting[name]
+        time.sleep(0.1)
+    for name, record in waiting.items():
+        pid = int(str(record["pid"]))
+        # The node leads its own process group; its CometBFT child is in it too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        print(f"{name}: killed (pid {pid} ignored SIGTERM for {timeout:.0f}s)")
+    for record in waiting.values():
+        while _alive(record):
+            time.sleep(0.05)
+    pid_file.unlink(missing_ok=True)
     return 0
 
 
-def status() -> int:
-    try:
-        info = CometRpc(RPC).status()
-    except RpcError as error:
-        print(f"validator0: down ({error})")
+def status(data: Path = DATA) -> int:
+    """Print each node's height, peers and whether it is in the validator set."""
+    nodes = validators(data)
+    if not nodes[0].home.exists():
+        print(f"no localnet in {data}; `make localnet` creates one")
         return 1
-    sync = info["sync_info"]
-    print(f"validator0: height {sync['latest_block_height']}, catching up {sync['catching_up']}")
-    return 0
+    alive = running(data / PID_FILE.name)
+    all_up = True
+    for node in nodes:
+        pid = alive.get(node.name, {}).get("pid")
+        process = f"pid {pid}" if pid else "no process"
+        try:
+            info = node.rpc.status()
+            peers = int(node.rpc.call("net_info")["n_peers"])
+            height = int(info["sync_info"]["latest_block_height"])
+            address = info["validator_info"]["address"]
+            in_set = address in validator_addresses(node.rpc, height)
+        except (RpcError, KeyError, ValueError) as error:
+            print(f"{node.name}: down ({process}; {error})")
+            all_up = False
+            continue
+        catching_up = ", catching up" if info["sync_info"]["catching_up"] else ""
+        membership = "in the validator set" if in_set else "NOT in the validator set"
+        print(
+            f"{node.name}: height {height}, {peers} peers, {membership}{catching_up} "
+            f"({process}, RPC {node.rpc_url})"
+        )
+    return 0 if all_up else 1
+
+
+def validator_addresses(rpc: CometRpc, height: int) -> set[str]:
+    """Consensus addresses (upper-case hex) of the validator set at height, every page."""
+    addresses: set[str] = set()
+    page = 1
+    while True:
+        result = rpc.call("validators", height=str(height), page=str(page), per_page="100")
+        addresses.update(v["address"] for v in result["validators"])
+        if len(addresses) >= int(result["total"]) or not result["validators"]:
+            return addresses
+        page += 1
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stop", action="store_true")
-    parser.add_argument("--status", action="store_true")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--stop", action="store_true", help="stop the running localnet")
+    action.add_argument("--status", action="store_true", help="show each node's state")
     args = parser.parse_args()
-    if args.stop:
-        return stop()
-    if args.status:
-        return status()
-    return run()
+    try:
+        cometbft_binary()
+        if args.stop:
+            return stop()
+        if args.status:
+            return status()
+        return start()
+    except (LocalnetError, ConfigError) as error:
+        print(f"localnet: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Builders for staking messages in tests: validators from fixed seeds, signed by their operators."""
+"""Builders for staking messages in tests: validators from fixed seeds."""
 
 from __future__ import annotations
 

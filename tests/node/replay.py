@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from chain.rpc import CometRpc
 from chain.pb.tendermint.abci import types_pb2 as abci
+from chain.rpc import CometRpc
 from chain.testing import TestNode, vote
 
 
