@@ -259,7 +259,7 @@ def summary(nodes: list[Validator]) -> str:
     if names:
         lines.append(
             f"try: .venv/bin/gpuchain tx bank send {names[0]} "
-            f"{keyring.show(names[-1]).address} 1000ugpc --fees 500ugpc {flags}"
+            f"{keyring.show(names[-1]).address} 1000ugpc --fees 500ugpc --yes {flags}"
         )
     lines.append("stop with `make localnet-stop`; `make localnet-status` shows each node")
     return "\n".join(lines)
@@ -310,8 +310,14 @@ def stop(data: Path = DATA, timeout: float = STOP_TIMEOUT_SECONDS) -> int:
     pid_file = data / PID_FILE.name
     records = read_pids(pid_file)
     if not records:
-        print("no localnet is running")
-        return 0
+        busy = [f"{n.name} RPC {n.ports.rpc}" for n in validators(data) if port_in_use(n.ports.rpc)]
+        print(
+            "no localnet is running"
+            if not busy
+            else f"no localnet processes are recorded in {pid_file}, yet ports are in use "
+            f"({', '.join(busy)}): stop those processes by hand"
+        )
+        return 0 if not busy else 1
     alive = {name: r for name, r in records.items() if _alive(r)}
     for name in sorted(set(records) - set(alive)):
         print(f"{name}: was not running")
