@@ -367,7 +367,8 @@ def source_state() -> str:
 
 
 def print_hot_spots(profile: Path, top: int = 25) -> list[dict[str, object]]:
-    """The app's functions by own time, as % of the time it was not idle in epoll."""
+    """The app's functions by own time, and ours by time including callees, as % of the
+    time it was not idle in epoll."""
     stats = pstats.Stats(str(profile))
     rows = []
     idle = 0.0
@@ -376,16 +377,26 @@ def print_hot_spots(profile: Path, top: int = 25) -> list[dict[str, object]]:
         if "poll" in name and ("epoll" in name or "select" in name):
             idle += own
             continue
-        rows.append((own, cumulative, calls, where, filename))
-    busy = sum(row[0] for row in rows)
-    rows.sort(reverse=True)
-    print(f"\nprofile: {busy:.1f} s busy, {idle:.1f} s idle in epoll")
-    print(f"{'own %':>6} {'own s':>7} {'cum s':>7} {'calls':>9}  function")
-    hot = []
-    for own, cumulative, calls, where, filename in rows[:top]:
         module = filename.replace(str(REPO) + "/", "")
-        print(f"{100 * own / busy:6.1f} {own:7.2f} {cumulative:7.2f} {calls:9d}  {module}:{where}")
-        hot.append({"function": f"{module}:{where}", "own_percent": round(100 * own / busy, 1)})
+        rows.append((own, cumulative, calls, f"{module}:{line}({name})" if line else where))
+    busy = sum(row[0] for row in rows)
+    print(f"\nprofile: {busy:.1f} s busy, {idle:.1f} s idle in epoll")
+    print(f"{'own %':>6} {'cum %':>6} {'calls':>9}  function (by own time)")
+    hot = []
+    for own, cumulative, calls, where in sorted(rows, reverse=True)[:top]:
+        print(f"{100 * own / busy:6.1f} {100 * cumulative / busy:6.1f} {calls:9d}  {where}")
+        hot.append(
+            {
+                "function": where,
+                "own_percent": round(100 * own / busy, 1),
+                "cumulative_percent": round(100 * cumulative / busy, 1),
+            }
+        )
+    # Entry points (main, the server loop) include the idle time: leave them out.
+    ours = [row for row in rows if row[3].startswith(("chain/", "x/")) and row[1] <= busy / 2]
+    print(f"\n{'own %':>6} {'cum %':>6} {'calls':>9}  function (ours, by time with callees)")
+    for own, cumulative, calls, where in sorted(ours, key=lambda row: -row[1])[:top]:
+        print(f"{100 * own / busy:6.1f} {100 * cumulative / busy:6.1f} {calls:9d}  {where}")
     return hot
 
 
