@@ -99,7 +99,7 @@ def create_validator(
 ) -> staking_tx.MsgCreateValidator:
     return staking_tx.MsgCreateValidator(
         description=staking_tx.Description(moniker=f"validator-{key.bech32_address[-4:]}"),
-        commission=staking_tx.CommissionRates(rate=rate, max_rate="0.50", max_change_rate="0.01"),
+        commission=staking_tx.CommissionRates(rate=rate, max_rate="1", max_change_rate="0.01"),
         min_self_delegation="1",
         delegator_address=key.bech32_address,
         validator_address=operator(key),
