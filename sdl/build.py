@@ -23,7 +23,9 @@ from sdl.model import (
     Attribute,
     ComputeProfile,
     Credentials,
+    DeploymentEntry,
     Expose,
+    ExposeTo,
     Group,
     Manifest,
     ManifestExpose,
@@ -84,6 +86,12 @@ class _Checker:
         self.sdl = sdl
         self.issues: list[SdlIssue] = []
         self.known_paths = {issue.path for issue in known}
+        self.checked_services: set[str] = set()
+        self.global_found = False
+        self.used_endpoints: set[str] = set()
+        self.ports_used: dict[tuple[str, int, str], str] = {}
+        self.hosts_seen: dict[str, str] = {}
+        self.group_tee: dict[str, str] = {}
 
     def fail(self, path: str, message: str) -> None:
         if self._follows_known(path):
@@ -110,8 +118,35 @@ class _Checker:
         return self.sdl.locate(path)[2]
 
     def run(self) -> list[SdlIssue]:
+        """Every rule in Akash's order: endpoints, each deployment entry, then the limits."""
         sdl = self.sdl
-        for name, endpoint in sdl.endpoints.items():
+        self.endpoint_declarations()
+        if not sdl.deployment:
+            self.fail("deployment", "no service is deployed: at least one group is needed")
+        for entry in sdl.deployment:
+            compute, service = self.references(entry)
+            if service is None:
+                continue
+            if service.name not in self.checked_services:
+                self.checked_services.add(service.name)
+                self.global_found |= self.service(service)
+            self.exposes(entry, service)
+            if compute is not None:
+                self.storage_params(service, compute)
+                self.tee(entry, service, compute)
+        for name in sdl.endpoints:
+            if name not in self.used_endpoints:
+                self.fail(f"endpoints.{name}", f'endpoint "{name}" is declared but never used')
+        if sdl.deployment and self.checked_services and not self.global_found:
+            self.fail(
+                "services",
+                "no service is exposed globally: at least one expose needs to: [{global: true}]",
+            )
+        self.limits()
+        return self.issues
+
+    def endpoint_declarations(self) -> None:
+        for name, endpoint in self.sdl.endpoints.items():
             path = f"endpoints.{name}"
             if not ENDPOINT_NAME.fullmatch(name):
                 self.fail(
@@ -124,120 +159,110 @@ class _Checker:
             elif endpoint.kind != "ip":
                 self.fail(f"{path}.kind", f'endpoint "{name}" has unknown kind "{endpoint.kind}"')
 
-        if not sdl.deployment:
-            self.fail("deployment", "no service is deployed: at least one group is needed")
-        used_endpoints: set[str] = set()
-        ports_used: dict[tuple[str, int, str], str] = {}
-        hosts_seen: dict[str, str] = {}
-        checked_services: set[str] = set()
-        global_found = False
-        group_tee: dict[str, str] = {}
-        for entry in sdl.deployment:
-            path = f"deployment.{entry.service}.{entry.placement}"
-            compute = sdl.compute.get(entry.profile)
-            placement = sdl.placements.get(entry.placement)
-            service = sdl.services.get(entry.service)
-            if compute is None and (
-                not entry.profile or not self.exists(f"profiles.compute.{entry.profile}")
-            ):
-                self.fail(f"{path}.profile", f'no compute profile named "{entry.profile}"')
-            if placement is None:
-                if not self.exists(f"profiles.placement.{entry.placement}"):
-                    self.fail(path, f'no placement profile named "{entry.placement}"')
-            elif entry.profile not in placement.pricing:
-                pricing_path = f"profiles.placement.{entry.placement}.pricing.{entry.profile}"
-                if not self.exists(pricing_path):
-                    self.fail(
-                        f"profiles.placement.{entry.placement}.pricing",
-                        f'no pricing for profile "{entry.profile}"',
-                    )
-            if service is None:
-                self.fail(f"deployment.{entry.service}", f'no service named "{entry.service}"')
-            if entry.count == 0:
+    def references(self, entry: DeploymentEntry) -> tuple[ComputeProfile | None, Service | None]:
+        """The profile, placement, pricing and service a deployment entry names must exist."""
+        sdl = self.sdl
+        path = f"deployment.{entry.service}.{entry.placement}"
+        compute = sdl.compute.get(entry.profile)
+        placement = sdl.placements.get(entry.placement)
+        service = sdl.services.get(entry.service)
+        # A name that is in the file but failed to decode was reported already.
+        if compute is None and (
+            not entry.profile or not self.exists(f"profiles.compute.{entry.profile}")
+        ):
+            self.fail(f"{path}.profile", f'no compute profile named "{entry.profile}"')
+        if placement is None:
+            if not self.exists(f"profiles.placement.{entry.placement}"):
+                self.fail(path, f'no placement profile named "{entry.placement}"')
+        elif entry.profile not in placement.pricing:
+            pricing_path = f"profiles.placement.{entry.placement}.pricing.{entry.profile}"
+            if not self.exists(pricing_path):
                 self.fail(
-                    f"{path}.count", "count must be at least 1 (the group would have no resources)"
+                    f"profiles.placement.{entry.placement}.pricing",
+                    f'no pricing for profile "{entry.profile}"',
                 )
-            if service is None:
-                continue
-            service_path = f"services.{service.name}"
-            if service.name not in checked_services:
-                checked_services.add(service.name)
-                global_found |= self.service(service)
-            for expose_index, expose in enumerate(service.expose):
-                expose_path = f"{service_path}.expose[{expose_index}]"
-                for host_index, host in enumerate(expose.accept):
-                    earlier = hosts_seen.get(host)
-                    if earlier is not None:
-                        self.fail(
-                            f"{expose_path}.accept[{host_index}]",
-                            f'hostname "{host}" is already used by {earlier}; every hostname '
-                            "must be unique in the deployment",
-                        )
-                    else:
-                        hosts_seen[host] = (
-                            f'service "{service.name}" in placement "{entry.placement}"'
-                        )
-                for to_index, target in enumerate(expose.to):
-                    if not target.ip:
-                        continue
-                    to_path = f"{expose_path}.to[{to_index}]"
-                    if not target.global_:
-                        self.fail(
-                            f"{to_path}.ip",
-                            f'service "{service.name}" declares an IP, so it must also set '
-                            "global: true",
-                        )
-                    declared = sdl.endpoints.get(target.ip)
-                    if declared is None:
-                        self.fail(f"{to_path}.ip", f'no endpoint named "{target.ip}" exists')
-                        continue
-                    if declared.kind != "ip":
-                        self.fail(
-                            f"{to_path}.ip",
-                            f'endpoint "{target.ip}" has kind "{declared.kind}", should be "ip"',
-                        )
-                    used_endpoints.add(target.ip)
-                    # Akash keys this on the raw `as` (0 when absent) and `proto` values, and
-                    # counts each placement of a service separately.
-                    port_key = (target.ip, expose.as_, expose.proto)
-                    other = ports_used.get(port_key)
-                    if other is not None:
-                        self.fail(
-                            f"{to_path}.ip",
-                            f'IP endpoint "{target.ip}" with as: {expose.as_} and proto '
-                            f'"{expose.proto}" is already used by {other}',
-                        )
-                    else:
-                        ports_used[port_key] = (
-                            f'service "{service.name}" in placement "{entry.placement}"'
-                        )
-            if compute is not None:
-                self.storage_params(service, compute)
-                tee = service.params.tee if service.params else None
-                if tee == "cpu-gpu" and compute.gpu.units == 0:
-                    self.fail(
-                        f"{service_path}.params.tee",
-                        'tee type "cpu-gpu" requires gpu resources (gpu units > 0 in profile '
-                        f'"{compute.name}")',
-                    )
-                if tee is not None:
-                    earlier_tee = group_tee.setdefault(entry.placement, tee)
-                    if earlier_tee != tee:
-                        self.fail(
-                            f"{service_path}.params.tee",
-                            f'conflicting tee types in placement group "{entry.placement}": '
-                            f'"{earlier_tee}" and "{tee}"',
-                        )
-        for name in sdl.endpoints:
-            if name not in used_endpoints:
-                self.fail(f"endpoints.{name}", f'endpoint "{name}" is declared but never used')
-        if sdl.deployment and checked_services and not global_found:
+        if service is None:
+            self.fail(f"deployment.{entry.service}", f'no service named "{entry.service}"')
+        if entry.count == 0:
             self.fail(
-                "services",
-                "no service is exposed globally: at least one expose needs to: [{global: true}]",
+                f"{path}.count", "count must be at least 1 (the group would have no resources)"
             )
-        self.limits()
-        return self.issues
+        return compute, service
+
+    def exposes(self, entry: DeploymentEntry, service: Service) -> None:
+        """Hostnames unique in the deployment; IPs global, declared and not reused."""
+        for expose_index, expose in enumerate(service.expose):
+            expose_path = f"services.{service.name}.expose[{expose_index}]"
+            for host_index, host in enumerate(expose.accept):
+                earlier = self.hosts_seen.get(host)
+                if earlier is not None:
+                    self.fail(
+                        f"{expose_path}.accept[{host_index}]",
+                        f'hostname "{host}" is already used by {earlier}; every hostname '
+                        "must be unique in the deployment",
+                    )
+                else:
+                    self.hosts_seen[host] = (
+                        f'service "{service.name}" in placement "{entry.placement}"'
+                    )
+            for to_index, target in enumerate(expose.to):
+                if target.ip:
+                    self.ip_target(entry, service, expose, target, f"{expose_path}.to[{to_index}]")
+
+    def ip_target(
+        self,
+        entry: DeploymentEntry,
+        service: Service,
+        expose: Expose,
+        target: ExposeTo,
+        path: str,
+    ) -> None:
+        if not target.global_:
+            self.fail(
+                f"{path}.ip",
+                f'service "{service.name}" declares an IP, so it must also set global: true',
+            )
+        declared = self.sdl.endpoints.get(target.ip)
+        if declared is None:
+            self.fail(f"{path}.ip", f'no endpoint named "{target.ip}" exists')
+            return
+        if declared.kind != "ip":
+            self.fail(
+                f"{path}.ip",
+                f'endpoint "{target.ip}" has kind "{declared.kind}", should be "ip"',
+            )
+        self.used_endpoints.add(target.ip)
+        # Akash keys this on the raw `as` (0 when absent) and `proto` values, and counts each
+        # placement of a service separately.
+        port_key = (target.ip, expose.as_, expose.proto)
+        other = self.ports_used.get(port_key)
+        if other is not None:
+            self.fail(
+                f"{path}.ip",
+                f'IP endpoint "{target.ip}" with as: {expose.as_} and proto '
+                f'"{expose.proto}" is already used by {other}',
+            )
+        else:
+            self.ports_used[port_key] = f'service "{service.name}" in placement "{entry.placement}"'
+
+    def tee(self, entry: DeploymentEntry, service: Service, compute: ComputeProfile) -> None:
+        tee = service.params.tee if service.params else None
+        if tee is None:
+            return
+        path = f"services.{service.name}.params.tee"
+        if tee == "cpu-gpu" and compute.gpu.units == 0:
+            self.fail(
+                path,
+                'tee type "cpu-gpu" requires gpu resources (gpu units > 0 in profile '
+                f'"{compute.name}")',
+            )
+        earlier = self.group_tee.setdefault(entry.placement, tee)
+        if earlier != tee:
+            self.fail(
+                path,
+                f'conflicting tee types in placement group "{entry.placement}": '
+                f'"{earlier}" and "{tee}"',
+            )
 
     def service(self, service: Service) -> bool:
         """The manifest rules for one deployed service; returns whether it exposes globally."""
