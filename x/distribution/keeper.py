@@ -34,7 +34,7 @@ from x.distribution.types import (
 
 @dataclass(frozen=True)
 class Allocation:
-    """What one block distributed, for events and tests."""
+    """What one block distributed: the provision, the fees, each signer's share, the rest."""
 
     provision: int
     fees: int
@@ -140,7 +140,8 @@ class DistributionKeeper:
     def allocate(self, ctx: Context) -> Allocation | None:
         """Mint this block's provision and pay it, with the fees collected so far, to the
         last commit's signers by power. Without a known signer (no commit yet, or only
-        unknown validators) nothing is minted and the fees wait for a block that has one.
+        unknown validators) nothing is minted, the fees wait for a block that has one, and
+        the answer is None.
         """
         signers: dict[bytes, tuple[ValidatorView, int]] = {}
         for vote in ctx.block.votes:
