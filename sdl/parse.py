@@ -73,6 +73,8 @@ def _yaml_number(text: str, maximum: int) -> int | None:
     Integers follow Go's base-0 syntax (`0x1F`, `0o17`, `017` octal, `1_000`); other numbers
     are read as floats and truncated. Values above `maximum` come back as `maximum + 1`.
     """
+    if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+        return int(text)
     if _INT_TEXT.fullmatch(text):
         cleaned = text.replace("_", "")
         sign = -1 if cleaned.startswith("-") else 1

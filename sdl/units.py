@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Final
 
 PRICE_SCALE: Final = 10**18
@@ -38,6 +39,7 @@ _UINT32_MAX: Final = 2**32 - 1
 _UINT64_MAX: Final = 2**64 - 1
 
 
+@lru_cache(maxsize=1024)  # pure, and the same values recur across files
 def parse_cpu_millicores(text: str) -> int:
     """`500m` is 500 millicores; `0.5` or `1` are cores (truncated to whole millicores)."""
     text = text.strip()
@@ -60,6 +62,7 @@ def parse_cpu_millicores(text: str) -> int:
     return value
 
 
+@lru_cache(maxsize=1024)  # pure, and the same values recur across files
 def parse_size(text: str, *, binary_only: bool = False) -> int:
     """A byte size: a plain number, or a number with one case-sensitive suffix (k Ki M Mi ...)."""
     text = text.strip()
@@ -82,6 +85,7 @@ def parse_size(text: str, *, binary_only: bool = False) -> int:
     return int(total)
 
 
+@lru_cache(maxsize=1024)  # pure, and the same values recur across files
 def parse_price_amount(text: str) -> int:
     """A decimal amount with at most 18 decimals, returned in 10^-18 units (no exponents)."""
     text = text.strip()
@@ -154,6 +158,7 @@ def parse_duration_ns(text: str) -> int:
 _VERSION: Final = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?")
 
 
+@lru_cache(maxsize=1024)  # pure, and the same values recur across files
 def parse_sdl_version(text: str) -> tuple[int, int, int, bool]:
     """Tolerant semantic version (`2`, `2.0`, `v2.1`): (major, minor, patch, is_prerelease)."""
     cleaned = text.strip()
