@@ -53,11 +53,6 @@ async def run_node(home: Home, with_comet: bool, abci_address: str | None) -> in
     app = open_app(home, config)
     server = AbciServer(app)
     await server.start(address)
-    grpc_server = start_grpc_server(app, config.grpc_address) if config.grpc_address else None
-    if config.metrics_address:
-        host, port = _split_host_port(config.metrics_address)
-        start_http_server(port, addr=host, registry=REGISTRY)
-
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -75,6 +70,12 @@ async def run_node(home: Home, with_comet: bool, abci_address: str | None) -> in
             )
         log.info("started cometbft (pid %d), logging to %s", comet.pid, home.comet_log)
 
+    # After the fork: gRPC's threads must not be running when CometBFT is forked off.
+    grpc_server = start_grpc_server(app, config.grpc_address) if config.grpc_address else None
+    if config.metrics_address:
+        host, port = _split_host_port(config.metrics_address)
+        start_http_server(port, addr=host, registry=REGISTRY)
+
     exit_code = 0
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
@@ -86,9 +87,12 @@ async def run_node(home: Home, with_comet: bool, abci_address: str | None) -> in
 
     if comet is not None and comet.poll() is None:
         comet.terminate()
-        try:
-            comet.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+        # Keep serving ABCI while CometBFT shuts down: it may still be finishing a block.
+        for _ in range(150):
+            if comet.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        else:
             comet.kill()
             comet.wait()
     if grpc_server is not None:

@@ -53,7 +53,9 @@ class CometRpc:
         return result
 
     def tx(self, tx_hash: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.call("tx", hash="0x" + tx_hash, prove=False)
+        result: dict[str, Any] = self.call(
+            "tx", hash=base64.b64encode(bytes.fromhex(tx_hash)).decode(), prove=False
+        )
         return result
 
     def wait_for_tx(self, tx_hash: str, timeout: float = 30.0) -> dict[str, Any]:

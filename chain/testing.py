@@ -250,6 +250,7 @@ class LocalNode:
         )
         if wait:
             self.wait_for_height(self.last_height() + 1 if self._rpc_up() else 1, timeout=60)
+            self.wait_for_app_height(1)
 
     def _rpc_up(self) -> bool:
         try:
@@ -290,6 +291,14 @@ class LocalNode:
                     f"height {height} not reached in {timeout}s; see {self.log_path}"
                 )
             time.sleep(0.1)
+
+    def wait_for_app_height(self, height: int, timeout: float = 30) -> None:
+        """Wait until the app itself has committed height (CometBFT stores a block first)."""
+        deadline = time.monotonic() + timeout
+        while int(self.rpc.call("abci_info")["response"].get("last_block_height", 0)) < height:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"app did not commit height {height} in {timeout}s")
+            time.sleep(0.05)
 
     def stop(self) -> int:
         """SIGTERM and wait; returns the exit code."""

@@ -65,14 +65,9 @@ def node_chain_id(rpc: CometRpc) -> str:
 
 
 def fetch_tx(rpc: CometRpc, tx_hash: str) -> dict[str, Any] | None:
-    """The committed tx with this hash (CometBFT's `tx` result), or None if not indexed.
-
-    CometRpc.tx sends the hash as "0x…", which only CometBFT's URI (GET) endpoint accepts;
-    over JSON-RPC the hash is bytes, i.e. base64, so this calls the method directly.
-    """
-    encoded = base64.b64encode(bytes.fromhex(tx_hash)).decode("ascii")
+    """The committed tx with this hash (CometBFT's `tx` result), or None if not indexed."""
     try:
-        result: dict[str, Any] = rpc.call("tx", hash=encoded, prove=False)
+        result: dict[str, Any] = rpc.tx(tx_hash)
     except RpcError as error:
         if "not found" in str(error):
             return None

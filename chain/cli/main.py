@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chain.cli import output
+from chain.config import ConfigError
+from chain.genesis import GenesisError
+from chain.rpc import RpcError
 
 DEFAULT_HOME = Path.home() / ".gpuchain"
 DEFAULT_NODE = "tcp://127.0.0.1:26657"
@@ -49,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except output.CommandError as error:
+        output.fail(args, str(error))
+        return 1
+    except (RpcError, ConfigError, GenesisError, OSError) as error:
         output.fail(args, str(error))
         return 1
     except KeyboardInterrupt:

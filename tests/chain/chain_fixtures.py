@@ -1,12 +1,9 @@
-"""Fixtures for state-machine tests: a funded in-process chain with real LevelDB."""
+"""Shared pieces of state-machine tests: fixed keys and a funded in-process chain."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from chain.crypto import PrivateKey
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2
@@ -42,14 +39,12 @@ def send(sender: PrivateKey, recipient: str, amount: str, denom: str = "ugpc") -
     )
 
 
-@pytest.fixture
-def chain(tmp_path: Path) -> Iterator[Chain]:
-    node = TestNode(tmp_path / "node")
+def funded_chain(home: Path) -> Chain:
+    node = TestNode(home)
     node.init_chain(
         genesis_state(
             {ALICE.bech32_address: "1000000000ugpc,500uatom", BOB.bech32_address: "1000000ugpc"}
         )
     )
     node.block()
-    yield Chain(node)
-    node.close()
+    return Chain(node)

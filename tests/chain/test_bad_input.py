@@ -4,7 +4,7 @@ and none of them changes state."""
 from __future__ import annotations
 
 import pytest
-from conftest import ALICE, BOB, CAROL, Chain, send
+from chain_fixtures import ALICE, BOB, CAROL, Chain, send
 from google.protobuf import any_pb2
 
 from chain.coins import Coins

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ALICE, BOB, CAROL, send
+from chain_fixtures import ALICE, BOB, CAROL, send
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

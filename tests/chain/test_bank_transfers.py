@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ALICE, BOB, CAROL, Chain, send
+from chain_fixtures import ALICE, BOB, CAROL, Chain, send
 
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2

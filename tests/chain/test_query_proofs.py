@@ -3,7 +3,7 @@ against it: tampering with the proof, the value or the root makes verification f
 
 from __future__ import annotations
 
-from conftest import ALICE, CAROL, Chain
+from chain_fixtures import ALICE, CAROL, Chain
 
 from chain.app import PROOF_OP_TYPE, STORE_QUERY_PATH, verify_store_proof
 from chain.pb.tendermint.abci import types_pb2 as abci
@@ -50,7 +50,7 @@ def test_tampered_proofs_values_and_roots_fail(chain: Chain) -> None:
 
 
 def test_a_proof_from_an_older_height_does_not_verify_against_a_newer_root(chain: Chain) -> None:
-    from conftest import BOB, send
+    from chain_fixtures import BOB, send
 
     key = balance_key(ALICE.address, "ugpc")
     old = _prove(chain, key)

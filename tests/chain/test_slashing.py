@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ALICE, BOB, CAROL
+from chain_fixtures import ALICE, BOB, CAROL
 from google.protobuf import any_pb2, timestamp_pb2
 from google.protobuf.message import Message
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ALICE, BOB, CAROL
+from chain_fixtures import ALICE, BOB, CAROL
 from staking_helpers import consensus_key, create_validator, delegate, redelegate, undelegate
 
 from chain.crypto import PrivateKey

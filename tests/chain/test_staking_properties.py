@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from conftest import ALICE, BOB, CAROL
+from chain_fixtures import ALICE, BOB, CAROL
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
