@@ -99,12 +99,12 @@ class NodeCache:
         if len(nodes) > self._capacity:
             self._evict()
 
-    def remember(self, writes: Mapping[bytes, bytes | None]) -> None:
+    def remember(self, writes: Mapping[bytes, bytes | None], pruned: list[bytes]) -> None:
         """Take in one persisted `TreeUpdate`: its new nodes in, its pruned nodes out."""
         nodes = self._nodes
         nodes.update(writes)  # type: ignore[arg-type]  # the None entries are popped below
-        for node_hash, encoded in writes.items():
-            if encoded is None:
+        for node_hash in pruned:
+            if writes[node_hash] is None:
                 nodes.pop(node_hash, None)
         if len(nodes) > self._capacity:
             self._evict()
@@ -147,7 +147,7 @@ class MerkleTree:
         self._committed_root = self._root
         self._cache = cache if cache is not None else NodeCache()
         # Node writes of apply() calls that the caller has not yet persisted, oldest first.
-        self._pending: list[dict[bytes, bytes | None]] = []
+        self._pending: list[tuple[dict[bytes, bytes | None], list[bytes]]] = []
 
     @classmethod
     def at(cls, nodes: NodeReader, root_hash: bytes, cache: NodeCache | None = None) -> MerkleTree:
@@ -166,8 +166,8 @@ class MerkleTree:
 
     def committed(self) -> None:
         """Forget the pending nodes: the caller has persisted every `TreeUpdate` so far."""
-        for writes in self._pending:
-            self._cache.remember(writes)
+        for writes, pruned in self._pending:
+            self._cache.remember(writes, pruned)
         self._pending = []
         self._committed_root = self._root
 
@@ -185,7 +185,7 @@ class MerkleTree:
         encoded = self._cache.get(node_hash)
         if encoded is not None:
             return encoded
-        for writes in reversed(self._pending):
+        for writes, _ in reversed(self._pending):
             encoded = writes.get(node_hash)
             if encoded is not None:
                 return encoded
@@ -384,11 +384,11 @@ class MerkleTree:
             return new_hash
 
         self._root = update(self._root, 0, 0, len(entries))
-        # A node both replaced and made again (a leaf that moved) is kept.
-        for node_hash in pruned:
-            writes.setdefault(node_hash, None)
-        self._pending.append(writes.copy())
-        return TreeUpdate(self._root, writes)
+        # Deletions first, so that a node both replaced and made again is kept.
+        node_writes: dict[bytes, bytes | None] = dict.fromkeys(pruned)
+        node_writes.update(writes)
+        self._pending.append((node_writes, pruned))
+        return TreeUpdate(self._root, node_writes.copy())
 
     def get_value_hash(self, key: bytes) -> bytes | None:
         """The sha256 of the value stored under ``key``, or None when the key is absent."""
