@@ -36,6 +36,9 @@ BLOCK_TIME = "1s"
 TEST_KEYS = ("alice", "bob")
 START_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 30.0
+# `gpuchain start` forks CometBFT after its gRPC server is up; gRPC's fork handlers can then
+# abort the child before it execs. Without fork support gRPC leaves the child alone.
+NODE_ENV = {"GRPC_ENABLE_FORK_SUPPORT": "false"}
 HOME_FILES = (
     "config/genesis.json",
     "config/config.toml",
@@ -203,6 +206,7 @@ def spawn(node: Validator) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             cwd=Path(__file__).resolve().parent.parent,
+            env={**os.environ, **NODE_ENV},
         )
 
 

@@ -40,6 +40,10 @@ CHAIN_ID = "gpuchain-network-test"
 BLOCK_TIME = "200ms"
 BLOCK_ID_FLAG_COMMIT = 2
 REPO = Path(__file__).resolve().parents[2]
+# `gpuchain start` forks CometBFT (with a preexec_fn) after its gRPC server is up; gRPC's
+# fork handlers then sometimes abort the child before it execs (SIGABRT, "epoll_wait error:
+# Bad file descriptor" in cometbft.log). Without fork support gRPC leaves the child alone.
+NODE_ENV = {"GRPC_ENABLE_FORK_SUPPORT": "false"}
 
 
 def free_ports() -> NodePorts:
@@ -86,6 +90,7 @@ class Node:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 cwd=REPO,
+                env={**os.environ, **NODE_ENV},
             )
 
     def stop(self, timeout: float = 20.0) -> None:

@@ -1,0 +1,143 @@
+"""Staking through real consensus: a fifth node syncs, bonds itself by transaction and votes;
+undelegated tokens come back exactly at the end of the unbonding period, not before."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from google.protobuf import any_pb2
+from network_helpers import Network, commit_signers
+
+from chain.crypto import PUBKEY_TYPE_URL, encode_validator_address
+from chain.pb.cosmos.base.v1beta1 import coin_pb2
+from chain.pb.cosmos.crypto.ed25519 import keys_pb2
+from chain.pb.cosmos.staking.v1beta1 import tx_pb2
+from chain.rpc import RpcError
+
+UNBONDING_BLOCKS = 10
+NEW_VALIDATOR_STAKE = 500_000_000  # power 500 (1 power per 10^6 ugpc)
+STAKING = "/gpuchain.staking.v1.Query/"
+
+
+def short_unbonding(app_state: dict[str, Any]) -> None:
+    app_state["staking"]["params"]["unbonding_blocks"] = str(UNBONDING_BLOCKS)
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
+    net = Network.create(tmp_path_factory.mktemp("staking") / "net", app_state=short_unbonding)
+    try:
+        net.start()
+        net.wait_for_height(3)
+        yield net
+    finally:
+        net.stop_all()
+
+
+def test_a_fifth_node_catches_up_by_block_sync(network: Network) -> None:
+    network.wait_for_height(10)
+    newcomer = network.add_full_node("validator4")
+    newcomer.start()
+    target = network.height()
+    newcomer.wait_for_height(target, timeout=60)
+    status = network.wait_until(
+        lambda: not newcomer.rpc.status()["sync_info"]["catching_up"],
+        what="validator4 caught up",
+    )
+    assert status
+    assert newcomer.rpc.block(target)["block_id"] == network.rpc.block(target)["block_id"]
+    assert newcomer.consensus_address not in network.validator_powers()
+
+
+def test_the_fifth_node_bonds_by_transaction_and_its_votes_count(network: Network) -> None:
+    newcomer = network.node("validator4")
+    operator = network.node("validator0").key("alice")
+    message = tx_pb2.MsgCreateValidator(
+        description=tx_pb2.Description(moniker="validator4"),
+        commission=tx_pb2.CommissionRates(rate="0.10", max_rate="0.20", max_change_rate="0.01"),
+        min_self_delegation="1",
+        validator_address=encode_validator_address(operator.address),
+        pubkey=any_pb2.Any(
+            type_url=PUBKEY_TYPE_URL,
+            value=keys_pb2.PubKey(key=newcomer.consensus_key.public_key).SerializeToString(),
+        ),
+        value=coin_pb2.Coin(denom="ugpc", amount=str(NEW_VALIDATOR_STAKE)),
+    )
+    included = int(network.send(operator, [message])["height"])
+
+    powers = network.wait_until(
+        lambda: (
+            newcomer.consensus_address in network.validator_powers() and network.validator_powers()
+        ),
+        timeout=30,
+        what="validator4 in /validators",
+    )
+    assert powers[newcomer.consensus_address] == NEW_VALIDATOR_STAKE // 1_000_000
+    assert len(powers) == 5
+    answer = network.query(
+        STAKING + "Validator", {"validator": encode_validator_address(operator.address)}
+    )
+    assert (answer["status"], answer["power"]) == ("bonded", "500")
+
+    # Its precommits land in later blocks' last commits with BLOCK_ID_FLAG_COMMIT (CometBFT
+    # applies a set change a block or two after the one that made it: look a little later).
+    start = network.height()
+    window = range(start + 3, start + 8)
+    network.wait_for_height(window[-1], nodes=[newcomer])
+    signed = [h for h in window if newcomer.consensus_address in commit_signers(newcomer.rpc, h)]
+    assert len(signed) >= 4, f"validator4 signed only {signed} of {list(window)}"
+    # Nothing of its before it bonded: CometBFT applies a change two blocks later.
+    assert newcomer.consensus_address not in commit_signers(network.rpc, included)
+
+
+def test_undelegated_tokens_return_exactly_at_the_end_of_unbonding(network: Network) -> None:
+    bob = network.node("validator0").key("bob")
+    validators = network.query(STAKING + "Validators")["validators"]
+    target = next(v for v in validators if v["moniker"] == "validator1")["operator_address"]
+    coin = coin_pb2.Coin(denom="ugpc", amount="100000000")
+    network.send(
+        bob,
+        [
+            tx_pb2.MsgDelegate(
+                delegator_address=bob.bech32_address, validator_address=target, amount=coin
+            )
+        ],
+    )
+    amount = 40_000_000
+    network.send(
+        bob,
+        [
+            tx_pb2.MsgUndelegate(
+                delegator_address=bob.bech32_address,
+                validator_address=target,
+                amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+            )
+        ],
+    )
+    entries = network.query(STAKING + "Unbonding", {"delegator": bob.bech32_address})["entries"]
+    assert len(entries) == 1
+    completion = int(entries[0]["completion_height"])
+    assert completion == int(entries[0]["creation_height"]) + UNBONDING_BLOCKS
+    assert entries[0]["balance"] == str(amount)
+
+    seen: dict[int, int] = {}
+    while not seen or max(seen) < completion + 1:
+        try:
+            height, balance = network.balance(bob.bech32_address)
+        except RpcError:
+            continue
+        seen[height] = balance
+        time.sleep(0.05)
+    assert min(seen) >= int(entries[0]["creation_height"])
+    before = {h: b for h, b in seen.items() if h < completion}
+    after = {h: b for h, b in seen.items() if h >= completion}
+    assert before and after
+    start_balance = seen[min(seen)]
+    assert set(before.values()) == {start_balance}, before
+    assert set(after.values()) == {start_balance + amount}, after
+    assert network.query(STAKING + "Unbonding", {"delegator": bob.bech32_address}) == {
+        "entries": []
+    }
