@@ -7,10 +7,11 @@ invariants and optional block hooks. The app calls block hooks in module order.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from google.protobuf.message import Message
 
@@ -18,6 +19,7 @@ from chain.context import Context
 from chain.store import KVStore
 
 JsonDict = dict[str, Any]
+KeeperT = TypeVar("KeeperT")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,69 @@ class Module:
 
     def invariants(self) -> list[Invariant]:
         return []
+
+
+class GenesisFunctions(Protocol):
+    """A module's genesis.py: the four functions every module's genesis file defines."""
+
+    def default_genesis(self) -> JsonDict: ...
+
+    def validate_genesis(self, state: JsonDict) -> None: ...
+
+    def init_genesis(self, ctx: Context, keeper: Any, state: JsonDict) -> None: ...
+
+    def export_genesis(self, store: KVStore, keeper: Any) -> JsonDict: ...
+
+
+@dataclass(frozen=True)
+class Handles:
+    """One message a keeper module handles: stateless check, signer, handler(ctx, keeper, msg)."""
+
+    message_class: type[Message]
+    validate_basic: Callable[[Any], None]
+    signer: Callable[[Any], str]
+    handler: Callable[[Context, Any, Any], Message]
+
+
+class KeeperModule(Module, Generic[KeeperT]):
+    """A module built around one keeper: genesis goes through its genesis.py (`genesis`),
+    messages through its `handles` table, so a module file only names its parts."""
+
+    genesis: GenesisFunctions
+    handles: tuple[Handles, ...] = ()
+
+    def __init__(self, keeper: KeeperT) -> None:
+        self.keeper = keeper
+
+    def msg_routes(self) -> list[MsgRoute]:
+        return [
+            MsgRoute(
+                entry.message_class,
+                entry.validate_basic,
+                entry.signer,
+                functools.partial(_call_with_keeper, entry.handler, self.keeper),
+                self.name,
+            )
+            for entry in self.handles
+        ]
+
+    def default_genesis(self) -> JsonDict:
+        return self.genesis.default_genesis()
+
+    def validate_genesis(self, state: JsonDict) -> None:
+        self.genesis.validate_genesis(state)
+
+    def init_genesis(self, ctx: Context, state: JsonDict) -> None:
+        self.genesis.init_genesis(ctx, self.keeper, state)
+
+    def export_genesis(self, store: KVStore) -> JsonDict:
+        return self.genesis.export_genesis(store, self.keeper)
+
+
+def _call_with_keeper(
+    handler: Callable[[Context, Any, Any], Message], keeper: Any, ctx: Context, msg: Any
+) -> Message:
+    return handler(ctx, keeper, msg)
 
 
 def json_route(path: str, answer: Callable[[KVStore, JsonDict], Any]) -> QueryRoute:

@@ -1,31 +1,16 @@
-"""Wires the auth module into the app."""
+"""Wires the auth module into the app (its ante checks are wired in chain.wiring)."""
 
 from __future__ import annotations
 
-from chain.context import Context
-from chain.module import JsonDict, Module, QueryRoute
-from chain.store import KVStore
-from x.auth import genesis, queries
+from chain.module import KeeperModule, QueryRoute
+from x.auth import genesis as auth_genesis
+from x.auth import queries
 from x.auth.keeper import AccountKeeper
 
 
-class AuthModule(Module):
+class AuthModule(KeeperModule[AccountKeeper]):
     name = "auth"
-
-    def __init__(self, keeper: AccountKeeper) -> None:
-        self.keeper = keeper
+    genesis = auth_genesis
 
     def query_routes(self) -> list[QueryRoute]:
         return queries.query_routes(self.keeper)
-
-    def default_genesis(self) -> JsonDict:
-        return genesis.default_genesis()
-
-    def validate_genesis(self, state: JsonDict) -> None:
-        genesis.validate_genesis(state)
-
-    def init_genesis(self, ctx: Context, state: JsonDict) -> None:
-        genesis.init_genesis(ctx, self.keeper, state)
-
-    def export_genesis(self, store: KVStore) -> JsonDict:
-        return genesis.export_genesis(store, self.keeper)

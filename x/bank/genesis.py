@@ -60,3 +60,7 @@ def export_genesis(store: KVStore, keeper: BankKeeper) -> dict[str, Any]:
         ],
         "supply": keeper.total_supply(store).to_json(),
     }
+
+
+def default_genesis() -> dict[str, Any]:
+    return {"balances": [], "supply": []}

@@ -2,83 +2,58 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from google.protobuf.message import Message
-
 from chain.context import Context
-from chain.module import Invariant, JsonDict, Module, MsgRoute, QueryRoute, ValidatorUpdate
+from chain.module import Handles, Invariant, KeeperModule, QueryRoute, ValidatorUpdate
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2
 from chain.store import KVStore
-from x.staking import genesis, handlers, invariants, msgs, queries
+from x.staking import genesis as staking_genesis
+from x.staking import handlers, invariants, msgs, queries
 from x.staking.expected import BankKeeper
 from x.staking.keeper import StakingKeeper
 
 
-class StakingModule(Module):
+class StakingModule(KeeperModule[StakingKeeper]):
     name = "staking"
+    genesis = staking_genesis
+    handles = (
+        Handles(
+            tx_pb2.MsgCreateValidator,
+            msgs.validate_create_validator,
+            msgs.operator_signer,
+            handlers.handle_create_validator,
+        ),
+        Handles(
+            tx_pb2.MsgEditValidator,
+            msgs.validate_edit_validator,
+            msgs.operator_signer,
+            handlers.handle_edit_validator,
+        ),
+        Handles(
+            tx_pb2.MsgDelegate,
+            msgs.validate_delegate,
+            msgs.delegator_signer,
+            handlers.handle_delegate,
+        ),
+        Handles(
+            tx_pb2.MsgUndelegate,
+            msgs.validate_delegate,
+            msgs.delegator_signer,
+            handlers.handle_undelegate,
+        ),
+        Handles(
+            tx_pb2.MsgBeginRedelegate,
+            msgs.validate_redelegate,
+            msgs.delegator_signer,
+            handlers.handle_redelegate,
+        ),
+    )
 
     def __init__(self, keeper: StakingKeeper, bank: BankKeeper) -> None:
-        self.keeper = keeper
+        super().__init__(keeper)
         self.bank = bank
-
-    def msg_routes(self) -> list[MsgRoute]:
-        keeper = self.keeper
-
-        def route(message: type[Message], validate: Any, signer: Any, handle: Any) -> MsgRoute:
-            def run(ctx: Context, msg: Any) -> Message:
-                response: Message = handle(ctx, keeper, msg)
-                return response
-
-            return MsgRoute(message, validate, signer, run, self.name)
-
-        return [
-            route(
-                tx_pb2.MsgCreateValidator,
-                msgs.validate_create_validator,
-                msgs.operator_signer,
-                handlers.handle_create_validator,
-            ),
-            route(
-                tx_pb2.MsgEditValidator,
-                msgs.validate_edit_validator,
-                msgs.operator_signer,
-                handlers.handle_edit_validator,
-            ),
-            route(
-                tx_pb2.MsgDelegate,
-                msgs.validate_delegate,
-                msgs.delegator_signer,
-                handlers.handle_delegate,
-            ),
-            route(
-                tx_pb2.MsgUndelegate,
-                msgs.validate_delegate,
-                msgs.delegator_signer,
-                handlers.handle_undelegate,
-            ),
-            route(
-                tx_pb2.MsgBeginRedelegate,
-                msgs.validate_redelegate,
-                msgs.delegator_signer,
-                handlers.handle_redelegate,
-            ),
-        ]
 
     def query_routes(self) -> list[QueryRoute]:
         return queries.query_routes(self.keeper)
-
-    def default_genesis(self) -> JsonDict:
-        return genesis.default_genesis()
-
-    def validate_genesis(self, state: JsonDict) -> None:
-        genesis.validate_genesis(state)
-
-    def init_genesis(self, ctx: Context, state: JsonDict) -> None:
-        genesis.init_genesis(ctx, self.keeper, state)
-
-    def export_genesis(self, store: KVStore) -> JsonDict:
-        return genesis.export_genesis(store, self.keeper)
 
     def end_block(self, ctx: Context) -> list[ValidatorUpdate]:
         self.keeper.complete_unbondings(ctx)
