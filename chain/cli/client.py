@@ -23,13 +23,19 @@ from google.protobuf.message import DecodeError, Message
 
 from chain.cli.output import CommandError
 from chain.coins import Coins
-from chain.crypto import AddressError, decode_address
+from chain.crypto import (
+    AddressError,
+    decode_address,
+    decode_validator_address,
+    encode_validator_address,
+)
 from chain.errors import KEY_NOT_FOUND, AppError
 from chain.keyring import KeyInfo, Keyring, KeyringError
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2  # noqa: F401  (see below)
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2  # noqa: F401  (see below)
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
+from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.rpc import CometRpc, RpcError
 
 # The bank and ed25519 modules are imported for their side effect: json_format resolves
@@ -108,6 +114,19 @@ def abci_query(rpc: CometRpc, path: str, request: Message, response: MessageT) -
     return response
 
 
+def json_query(rpc: CometRpc, path: str, arguments: dict[str, Any] | None = None) -> Any:
+    """Run one of gpuchain's JSON queries (gpuchain.base.v1 JsonRequest → JsonResponse).
+
+    Raises CommandError as abci_query does, and when the answer's json is not JSON.
+    """
+    request = query_pb2.JsonRequest(json=json.dumps(arguments or {}, sort_keys=True).encode())
+    response = abci_query(rpc, path, request, query_pb2.JsonResponse())
+    try:
+        return json.loads(response.json or b"null")
+    except ValueError as error:
+        raise CommandError(f"query {path}: the node's answer is not JSON ({error})") from None
+
+
 def fetch_account(rpc: CometRpc, address: str) -> auth_pb2.BaseAccount | None:
     """The account at address in the latest committed state, or None if it does not exist."""
     with node_errors():
@@ -173,6 +192,22 @@ def resolve_address(args: argparse.Namespace, text: str, what: str = "address") 
                 f"invalid {what} {text!r}: not a gpu1… address ({address_error}) "
                 "and no keyring key has that name"
             ) from None
+    return text.lower()
+
+
+def resolve_validator_address(args: argparse.Namespace, text: str, what: str = "validator") -> str:
+    """A `gpuvaloper1…` address as given, or the operator address of the keyring key text."""
+    try:
+        decode_validator_address(text)
+    except AddressError as address_error:
+        try:
+            key = open_keyring(args).show(text)
+        except (KeyringError, CommandError):
+            raise CommandError(
+                f"invalid {what} address {text!r}: not a gpuvaloper1… address "
+                f"({address_error}) and no keyring key has that name"
+            ) from None
+        return encode_validator_address(address_bytes(key.address))
     return text.lower()
 
 

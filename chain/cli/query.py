@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chain.app import PROOF_OP_TYPE, STORE_QUERY_PATH, verify_store_proof
+from chain.cli import staking_query
 from chain.cli.client import (
     abci_query,
     address_bytes,
@@ -106,6 +107,8 @@ def register(
     block = query_commands.add_parser("block", parents=[common], help="a block (latest by default)")
     block.add_argument("height", metavar="HEIGHT", nargs="?", type=_positive)
     block.set_defaults(func=query_block)
+
+    staking_query.register(query_commands, common)
 
 
 def _positive(text: str) -> int:

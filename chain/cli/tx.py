@@ -88,7 +88,7 @@ def register(
     send.add_argument("from_key", metavar="FROM", help="keyring key name or address")
     send.add_argument("to", metavar="TO", help="recipient address")
     send.add_argument("amount", metavar="AMOUNT", help="coins, e.g. 1000ugpc")
-    _add_build_flags(send)
+    add_build_flags(send)
     send.set_defaults(func=bank_send)
 
     multi_send = bank_commands.add_parser(
@@ -105,7 +105,7 @@ def register(
         nargs="+",
         help="recipient addresses, then the amount each one receives",
     )
-    _add_build_flags(multi_send)
+    add_build_flags(multi_send)
     multi_send.set_defaults(func=bank_multi_send)
 
     sign = tx_commands.add_parser(
@@ -145,6 +145,10 @@ def register(
     decode.add_argument("encoded", metavar="BASE64")
     decode.set_defaults(func=decode_base64)
 
+    from chain.cli import staking_tx  # it builds on this module's deliver()
+
+    staking_tx.register(tx_commands, common)
+
 
 def _add_account_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -166,9 +170,10 @@ def _add_broadcast_mode_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_build_flags(parser: argparse.ArgumentParser) -> None:
+def add_build_flags(parser: argparse.ArgumentParser, default_gas: int = DEFAULT_GAS) -> None:
+    """The flags every tx-building command shares: fee, gas, memo, confirmation, modes."""
     parser.add_argument("--fees", default="", help="fee coins, e.g. 200ugpc")
-    parser.add_argument("--gas", type=_positive, default=DEFAULT_GAS, help="gas limit")
+    parser.add_argument("--gas", type=_positive, default=default_gas, help="gas limit")
     parser.add_argument("--memo", default="")
     parser.add_argument("--timeout-height", type=_non_negative, default=0, metavar="H")
     parser.add_argument("-y", "--yes", action="store_true", help="skip the confirmation")
@@ -203,7 +208,7 @@ def _coins_pb(coins: Coins) -> list[coin_pb2.Coin]:
     return [coin_pb2.Coin(denom=coin.denom, amount=str(coin.amount)) for coin in coins]
 
 
-def _sender(args: argparse.Namespace) -> KeyInfo:
+def sender_key(args: argparse.Namespace) -> KeyInfo:
     """FROM's keyring key; with --generate-only, an address whose public key is on chain will do.
 
     That lets a machine without the key (or any keyring) prepare a tx for a cold signer.
@@ -237,7 +242,7 @@ def _positive_amount(text: str) -> Coins:
 
 def bank_send(args: argparse.Namespace) -> int:
     """`tx bank send FROM TO AMOUNT`."""
-    sender = _sender(args)
+    sender = sender_key(args)
     recipient = resolve_address(args, args.to, "recipient")
     amount = _positive_amount(args.amount)
     message = bank_tx_pb2.MsgSend(
@@ -251,7 +256,7 @@ def bank_multi_send(args: argparse.Namespace) -> int:
     *recipient_texts, amount_text = args.recipients_and_amount
     if not recipient_texts:
         raise CommandError("multi-send needs at least one recipient before AMOUNT")
-    sender = _sender(args)
+    sender = sender_key(args)
     recipients = [resolve_address(args, text, "recipient") for text in recipient_texts]
     amount = _positive_amount(amount_text)
     total = Coins()
