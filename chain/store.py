@@ -202,10 +202,10 @@ class CommitStore:
             app_hash=self._db.get(APP_HASH_KEY) or b"",
         )
         self._query = (self._db.snapshot(), self.last)
-        self._reset_pending()
-
-    def _reset_pending(self) -> None:
         self.tree = MerkleTree(_Nodes(self._db), self.root_of(self.last))
+        self._clear_pending()
+
+    def _clear_pending(self) -> None:
         self._pending = Overlay(LevelDBReader(self._db))
         self._pending_nodes: dict[bytes, bytes | None] = {}
 
@@ -220,7 +220,9 @@ class CommitStore:
     def query_view(self) -> tuple[LevelDBReader, MerkleTree, CommitInfo]:
         """A consistent snapshot of the last commit, safe to read while a block executes."""
         snapshot, info = self._query  # one attribute: swapped atomically by commit()
-        return LevelDBReader(snapshot), MerkleTree(_Nodes(snapshot), self.root_of(info)), info
+        # The node cache is safe to share: a node's key is its hash, so it never changes.
+        tree = MerkleTree(_Nodes(snapshot), self.root_of(info), cache=self.tree.cache)
+        return LevelDBReader(snapshot), tree, info
 
     def begin_block(self) -> Overlay:
         """A fresh layer over committed state plus anything finalized but not committed."""
@@ -250,8 +252,7 @@ class CommitStore:
             batch.put(HEIGHT_KEY, height.to_bytes(8, "big"))
             batch.put(APP_HASH_KEY, app_hash)
         self.tree.committed()
-        self._pending = Overlay(LevelDBReader(self._db))
-        self._pending_nodes = {}
+        self._clear_pending()
         self.last = CommitInfo(height, app_hash)
         # A query may still hold the old snapshot; it is released when the last user drops it.
         self._query = (self._db.snapshot(), self.last)
@@ -259,7 +260,8 @@ class CommitStore:
 
     def discard_pending(self) -> None:
         """Forget finalized but uncommitted work (a block CometBFT will execute again)."""
-        self._reset_pending()
+        self.tree.discard()
+        self._clear_pending()
 
     def close(self) -> None:
         self._query[0].close()
