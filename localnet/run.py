@@ -19,12 +19,13 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from chain.cli.output import CommandError
 from chain.cli.testnet import NodePorts, make_testnet, ports_of
-from chain.config import ConfigError, Home, cometbft_binary
+from chain.config import ConfigError, Home, NodeConfig, cometbft_binary
 from chain.keyring import Keyring
 from chain.rpc import CometRpc, RpcError
 
@@ -81,10 +82,48 @@ class Validator:
         return Home(self.home).comet_log
 
 
-def validators(data: Path = DATA, count: int = VALIDATORS) -> list[Validator]:
-    return [
-        Validator(i, data / f"validator{i}", ports_of(i, 26656, 9090, 26660)) for i in range(count)
-    ]
+DEFAULT_BASE_PORTS = (26656, 9090, 26660)  # p2p of validator 0 (RPC is +1), gRPC, metrics
+
+
+def planned(
+    data: Path, count: int = VALIDATORS, base_ports: tuple[int, int, int] = DEFAULT_BASE_PORTS
+) -> list[Validator]:
+    """The validators a new localnet in data gets: validator i on the base ports + 10·i."""
+    return [Validator(i, data / f"validator{i}", ports_of(i, *base_ports)) for i in range(count)]
+
+
+def validators(data: Path = DATA) -> list[Validator]:
+    """The validators whose homes exist in data, with the ports their configs name."""
+    homes = sorted(
+        (p for p in data.glob("validator*") if p.name.removeprefix("validator").isdigit()),
+        key=lambda p: int(p.name.removeprefix("validator")),
+    )
+    return [_from_home(int(home.name.removeprefix("validator")), home) for home in homes]
+
+
+def _port(address: str, what: str, path: Path) -> int:
+    try:
+        return int(address.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        raise LocalnetError(f"{path}: {what} {address!r} names no port") from None
+
+
+def _from_home(index: int, home: Path) -> Validator:
+    comet_config = Home(home).comet_config
+    try:
+        comet = tomllib.loads(comet_config.read_text())
+        app = NodeConfig.load(Home(home).app_config)
+        ports = NodePorts(
+            p2p=_port(comet["p2p"]["laddr"], "p2p.laddr", comet_config),
+            rpc=_port(comet["rpc"]["laddr"], "rpc.laddr", comet_config),
+            grpc=_port(app.grpc_address, "grpc-address", Home(home).app_config),
+            metrics=_port(app.metrics_address, "metrics-address", Home(home).app_config),
+        )
+    except (OSError, KeyError, tomllib.TOMLDecodeError, ConfigError) as error:
+        raise LocalnetError(
+            f"{home} is broken ({error}); remove {home.parent} to make a new network"
+        ) from None
+    return Validator(index, home, ports)
 
 
 # --- process bookkeeping -------------------------------------------------------------------
@@ -246,7 +285,8 @@ def wait_for_blocks(
 
 def summary(nodes: list[Validator]) -> str:
     """What a developer needs to use the running network: endpoints and funded keys."""
-    lines = [f"localnet {CHAIN_ID}: {len(nodes)} validators making blocks"]
+    chain_id = json.loads(Home(nodes[0].home).genesis.read_text())["chain_id"]
+    lines = [f"localnet {chain_id}: {len(nodes)} validators making blocks"]
     for node in nodes:
         lines.append(
             f"  {node.name}  RPC {node.rpc_url}  gRPC 127.0.0.1:{node.ports.grpc}  "
@@ -269,18 +309,28 @@ def summary(nodes: list[Validator]) -> str:
     return "\n".join(lines)
 
 
-def start(data: Path = DATA) -> int:
-    nodes = validators(data)
+def start(
+    data: Path = DATA,
+    count: int = VALIDATORS,
+    base_ports: tuple[int, int, int] = DEFAULT_BASE_PORTS,
+) -> int:
+    """Start every validator home in data (creating count of them first if there are none),
+    wait for a new block on each and print how to reach them."""
     pid_file = data / PID_FILE.name
     alive = running(pid_file)
     if alive:
         print(f"localnet is already running ({', '.join(sorted(alive))})")
-        print(summary(nodes))
+        print(summary(validators(data)))
         return 0
+    pid_file.unlink(missing_ok=True)
     if not data.exists() or not any(data.iterdir()):
-        check_ports(nodes)
-        create(data, nodes)
-        print(f"created a new chain {CHAIN_ID} with {len(nodes)} validators in {data}")
+        fresh = planned(data, count, base_ports)
+        check_ports(fresh)
+        create(data, fresh)
+        print(f"created a new chain {CHAIN_ID} with {count} validators in {data}")
+    nodes = validators(data)
+    if not nodes:
+        raise LocalnetError(f"{data} holds no validatorN homes; remove it to make a new network")
     check_homes(nodes)
     check_ports(nodes)
     processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -353,7 +403,7 @@ def stop(data: Path = DATA, timeout: float = STOP_TIMEOUT_SECONDS) -> int:
 def status(data: Path = DATA) -> int:
     """Print each node's height, peers and whether it is in the validator set."""
     nodes = validators(data)
-    if not nodes[0].home.exists():
+    if not nodes:
         print(f"no localnet in {data}; `make localnet` creates one")
         return 1
     alive = running(data / PID_FILE.name)
