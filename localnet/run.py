@@ -449,17 +449,28 @@ def main() -> int:
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--stop", action="store_true", help="stop the running localnet")
     action.add_argument("--status", action="store_true", help="show each node's state")
+    parser.add_argument("--data", type=Path, default=DATA, help="folder of the validator homes")
+    parser.add_argument("--validators", type=int, default=VALIDATORS, help="for a new network")
+    parser.add_argument(
+        "--base-port", type=int, default=DEFAULT_BASE_PORTS[0], help="p2p port of validator0"
+    )
+    parser.add_argument("--grpc-base-port", type=int, default=DEFAULT_BASE_PORTS[1])
+    parser.add_argument("--metrics-base-port", type=int, default=DEFAULT_BASE_PORTS[2])
     args = parser.parse_args()
+    data = args.data.resolve()
     try:
         cometbft_binary()
         if args.stop:
-            return stop()
+            return stop(data)
         if args.status:
-            return status()
-        return start()
+            return status(data)
+        base_ports = (args.base_port, args.grpc_base_port, args.metrics_base_port)
+        return start(data, args.validators, base_ports)
     except (LocalnetError, ConfigError) as error:
         print(f"localnet: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":
