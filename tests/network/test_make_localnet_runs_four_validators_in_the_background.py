@@ -183,3 +183,35 @@ def test_a_broken_home_is_named(localnet: Localnet) -> None:
     assert refused.returncode == 1
     assert f"{key} is missing" in refused.stderr
     assert "remove" in refused.stderr
+
+
+def test_stop_kills_a_process_that_ignores_sigterm(tmp_path: Path) -> None:
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(15, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
+        started = Path(f"/proc/{stubborn.pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        records = {"validator0": {"pid": stubborn.pid, "started": started}}
+        (tmp_path / "localnet.pids").write_text(json.dumps(records))
+        script = (
+            "from pathlib import Path; from localnet.run import stop; "
+            f"stop(Path({str(tmp_path)!r}), timeout=1.0)"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=30
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"validator0: killed (pid {stubborn.pid} ignored SIGTERM for 1s)" in result.stdout
+        assert stubborn.wait(timeout=5) == -9
+    finally:
+        if stubborn.poll() is None:
+            stubborn.kill()
+        stubborn.wait()
