@@ -405,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60, help="seconds of load (60)")
     parser.add_argument("--accounts", type=int, default=2000, help="sending accounts (2000)")
     parser.add_argument("--rate", type=float, default=4000, help="offered tx/s target (4000)")
-    parser.add_argument("--connections", type=int, default=8, help="keep-alive RPC connections")
+    parser.add_argument("--connections", type=int, default=16, help="keep-alive RPC connections")
     parser.add_argument(
         "--pipeline", type=int, default=256, help="most unanswered requests per connection"
     )
@@ -420,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         metavar="SECONDS",
         help="before each app's load, wait up to this long for a mostly idle machine",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per app, alternating; the best is reported"
     )
     parser.add_argument("--skip-kvstore", action="store_true")
     parser.add_argument("--skip-gpuchain", action="store_true")
@@ -478,18 +481,27 @@ def main(argv: list[str] | None = None) -> int:
             timings = {k: v for k, v in report["in_process"].items() if k != "hot_spots"}
             say(f"in-process: {timings}")
             args.skip_gpuchain = args.skip_kvstore = True
-        if not args.skip_gpuchain:
-            node = start_gpuchain(workdir / "gpuchain", settings, keys, args.profile)
-            report["gpuchain"] = measure(node, raws, senders, settings, say)
-            say(f"gpuchain: {report['gpuchain']}")
-            if args.profile is not None:
-                report["hot_spots"] = print_hot_spots(args.profile)
-        del raws
-        if not args.skip_kvstore:
-            txs = kvstore_txs(count, tx_size)
-            node = start_kvstore(workdir / "kvstore", settings)
-            report["kvstore"] = measure(node, txs, senders, settings, say)
-            say(f"kvstore: {report['kvstore']}")
+        txs = kvstore_txs(count, tx_size)
+        runs: dict[str, list[dict[str, Any]]] = {"gpuchain": [], "kvstore": []}
+        # Alternate the apps, so a burst of other work on a shared machine hits both alike.
+        for repeat in range(args.repeat):
+            if not args.skip_gpuchain:
+                home = workdir / f"gpuchain-{repeat}"
+                node = start_gpuchain(home, settings, keys, args.profile)
+                runs["gpuchain"].append(measure(node, raws, senders, settings, say))
+                say(f"gpuchain: {runs['gpuchain'][-1]}")
+                if args.profile is not None:
+                    report["hot_spots"] = print_hot_spots(args.profile)
+            if not args.skip_kvstore:
+                node = start_kvstore(workdir / f"kvstore-{repeat}", settings)
+                runs["kvstore"].append(measure(node, txs, senders, settings, say))
+                say(f"kvstore: {runs['kvstore'][-1]}")
+        for app, figures in runs.items():
+            if figures:
+                # The least disturbed run is the one that committed most.
+                report[app] = max(figures, key=lambda run: run["committed_tx_per_s"])
+                if len(figures) > 1:
+                    report[f"{app}_runs"] = figures
     finally:
         if args.keep_homes:
             say(f"node homes kept in {workdir}")
