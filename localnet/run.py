@@ -393,11 +393,22 @@ def stop(data: Path = DATA, timeout: float = STOP_TIMEOUT_SECONDS) -> int:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
         print(f"{name}: killed (pid {pid} ignored SIGTERM for {timeout:.0f}s)")
-    for record in waiting.values():
-        while _alive(record):
-            time.sleep(0.05)
+    reaped = time.monotonic() + 10
+    unkillable = [name for name, record in waiting.items() if not _gone(record, reaped)]
+    if unkillable:
+        print(f"still running after SIGKILL: {', '.join(unkillable)}; see {pid_file}")
+        return 1
     pid_file.unlink(missing_ok=True)
     return 0
+
+
+def _gone(record: dict[str, object], deadline: float) -> bool:
+    """Wait (until deadline) for a killed process to disappear; False if it is still there."""
+    while _alive(record):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def status(data: Path = DATA) -> int:

@@ -49,7 +49,8 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
 
 
 def operator_of(node: Node) -> PrivateKey:
-    return node.key(node.name)  # make_testnet's operator key is named after the validator
+    key: PrivateKey = node.key(node.name)  # make_testnet names it after the validator
+    return key
 
 
 def validator_state(network: Network, node: Node) -> dict[str, Any]:
