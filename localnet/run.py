@@ -38,7 +38,8 @@ TEST_KEYS = ("alice", "bob")
 START_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 30.0
 # `gpuchain start` forks CometBFT after its gRPC server is up; gRPC's fork handlers can then
-# abort the child before it execs. Without fork support gRPC leaves the child alone.
+# abort the child before it execs (grpc/grpc#43055). Without fork support gRPC leaves the
+# child alone.
 NODE_ENV = {"GRPC_ENABLE_FORK_SUPPORT": "false"}
 HOME_FILES = (
     "config/genesis.json",

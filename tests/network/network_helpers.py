@@ -42,7 +42,8 @@ BLOCK_ID_FLAG_COMMIT = 2
 REPO = Path(__file__).resolve().parents[2]
 # `gpuchain start` forks CometBFT (with a preexec_fn) after its gRPC server is up; gRPC's
 # fork handlers then sometimes abort the child before it execs (SIGABRT, "epoll_wait error:
-# Bad file descriptor" in cometbft.log). Without fork support gRPC leaves the child alone.
+# Bad file descriptor" in cometbft.log; grpc/grpc#43055, grpcio >= 1.81). Without fork
+# support gRPC leaves the child alone.
 NODE_ENV = {"GRPC_ENABLE_FORK_SUPPORT": "false"}
 
 

@@ -44,8 +44,7 @@ def test_the_chain_halts_with_two_validators_stopped(network: Network) -> None:
     halted_at = network.height()
     time.sleep(3.0)  # 15 block times at 200 ms
     assert network.height() == halted_at
-    for node in network.running:
-        assert node.height() == halted_at
+    assert all(node.height() <= halted_at for node in network.running)
 
 
 def test_restarting_the_two_resumes_the_chain(network: Network) -> None:
