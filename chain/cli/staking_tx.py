@@ -20,7 +20,13 @@ from typing import Any, TypeAlias
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
 
-from chain.cli.client import address_bytes, parse_coins_argument, resolve_validator_address
+from chain.cli.client import (
+    address_bytes,
+    json_query,
+    parse_coins_argument,
+    resolve_validator_address,
+    rpc_client,
+)
 from chain.cli.output import CommandError
 from chain.cli.tx import add_build_flags, deliver, sender_key
 from chain.config import Home
@@ -41,6 +47,7 @@ from x.slashing import msgs as slashing_msgs
 from x.staking import msgs as staking_msgs
 
 STAKING_GAS = 400_000
+REWARDS_QUERY = "/gpuchain.distribution.v1.Query/Rewards"
 
 Group: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -148,6 +155,13 @@ def register(tx_commands: Group, common: argparse.ArgumentParser) -> None:
         "--commission", action="store_true", help="also withdraw the validator's commission"
     )
     withdraw.set_defaults(func=withdraw_rewards)
+    withdraw_all = command(
+        distribution,
+        "withdraw-all-rewards",
+        "withdraw the rewards of every delegation",
+        "Withdraw --from's pending rewards from every validator it delegates to, in one tx.",
+    )
+    withdraw_all.set_defaults(func=withdraw_all_rewards)
 
 
 # --- arguments --------------------------------------------------------------------------
@@ -343,4 +357,20 @@ def withdraw_rewards(args: argparse.Namespace) -> int:
                 distribution_msgs.validate_withdraw_validator_commission,
             )
         )
+    return _send(args, key, *messages)
+
+
+def withdraw_all_rewards(args: argparse.Namespace) -> int:
+    """`tx distribution withdraw-all-rewards --from KEY`: one message per delegation."""
+    key = sender_key(args)
+    answer = json_query(rpc_client(args), REWARDS_QUERY, {"delegator": key.address})
+    operators = [entry["validator_address"] for entry in answer.get("rewards", [])]
+    if not operators:
+        raise CommandError(f"{key.name} ({key.address}) has no delegations to withdraw from")
+    messages = [
+        distribution_tx_pb2.MsgWithdrawDelegatorReward(
+            delegator_address=key.address, validator_address=operator
+        )
+        for operator in operators
+    ]
     return _send(args, key, *messages)

@@ -264,6 +264,40 @@ def test_the_operator_withdraws_rewards_and_commission_in_one_tx(
     assert chain.balance(operator) == before + reward + commission_paid - STAKING_FEE_AMOUNT
 
 
+def test_withdraw_all_rewards_settles_every_delegation_in_one_tx(
+    chain: Chain, validators: Validators
+) -> None:
+    response = staking_tx(chain, "distribution", "withdraw-all-rewards", "--from", "staker")
+
+    withdrawn_from = {
+        attribute["value"]
+        for event in response["events"]
+        if event["type"] == "withdraw_rewards"
+        for attribute in event["attributes"]
+        if attribute["key"] == "validator"
+    }
+    assert withdrawn_from == {validators.genesis, validators.second}
+
+
+def test_generate_only_prints_the_unsigned_tx_with_staking_gas(
+    chain: Chain, validators: Validators
+) -> None:
+    sequence = chain.account(validators.staker).sequence
+
+    unsigned = chain.json(
+        "tx", "staking", "delegate", validators.genesis, "1ugpc", "--from", "staker",
+        "--generate-only",
+    )  # fmt: skip
+
+    (message,) = unsigned["body"]["messages"]
+    assert message["@type"] == "/cosmos.staking.v1beta1.MsgDelegate"
+    assert message["validator_address"] == validators.genesis
+    assert message["amount"] == {"denom": "ugpc", "amount": "1"}
+    assert unsigned["auth_info"]["fee"]["gas_limit"] == "400000"
+    assert unsigned["signatures"] == []
+    assert chain.account(validators.staker).sequence == sequence
+
+
 def test_signing_info_names_the_validator_by_operator_consensus_address_or_key(
     chain: Chain, validators: Validators
 ) -> None:
@@ -332,6 +366,11 @@ def test_bad_inputs_fail_with_a_message_naming_the_problem(
             *fee,
         ),
         "validator not jailed": ("tx", "slashing", "unjail", "--from", "node-operator", *fee),
+        # Without --pubkey, the key is this --home's node's, which already signs for genesis.
+        "consensus pubkey already used by a validator": (
+            "tx", "staking", "create-validator", "--amount", "1000000ugpc", "--from", "alice",
+            *fee,
+        ),
     }  # fmt: skip
     cases = {**local, **on_chain}
 
