@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+# The node forks CometBFT from this process; gRPC's fork handlers can abort that child
+# (grpc/grpc#43055) and gRPC never needs to survive a fork here, so they stay off.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 
 import grpc
 
