@@ -199,6 +199,25 @@ def test_create_validator_with_a_fresh_consensus_key_adds_a_second_validator(
     assert power_of(listed, validators.genesis) == str(100 + (STAKE - UNBOND) // 1_000_000)
 
 
+def test_edit_validator_renames_it_and_refuses_a_second_commission_change_within_a_day(
+    chain: Chain, validators: Validators
+) -> None:
+    staking_tx(
+        chain, "staking", "edit-validator", "--moniker", "renamed", "--min-self-delegation", "2",
+        "--from", "staker",
+    )  # fmt: skip
+
+    edited, too_soon = chain.run_all(
+        ("query", "staking", "validator", validators.second, "-o", "json"),
+        ("tx", "staking", "edit-validator", "--commission-rate", "0.06", "--from", "staker",
+         "--fees", STAKING_FEE, "--yes"),
+    )  # fmt: skip
+    answer = json.loads(edited.stdout)
+    assert answer["moniker"] == "renamed" and answer["min_self_delegation"] == "2"
+    assert answer["commission"]["rate"].startswith("0.05")
+    assert too_soon.returncode == 1 and "at most once per 24 hours" in too_soon.stderr
+
+
 def test_redelegating_moves_stake_from_one_validator_to_the_other(
     chain: Chain, validators: Validators
 ) -> None:
@@ -354,6 +373,7 @@ def test_bad_inputs_fail_with_a_message_naming_the_problem(
             "--pubkey", "AAAA", *fee,
         ),
         f"validator {unknown} not found": ("query", "staking", "validator", unknown),
+        "nothing to edit": ("tx", "staking", "edit-validator", "--from", "staker", *fee),
         "invalid validator 'nonsense'": ("query", "slashing", "signing-info", "nonsense"),
     }  # fmt: skip
     # Each from its own key: these reach the chain, so their sequences must not collide.
