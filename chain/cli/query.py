@@ -5,6 +5,8 @@ Merkle proof and checks it against the app hash in the header of the block after
 query height, so the answer does not rest on the node's word alone: a zero balance is
 proven as an absent key. The header itself comes from the same node; checking its commit
 signatures (a light client) is out of scope here.
+
+`query staking|slashing|distribution` are in staking_query.py.
 """
 
 from __future__ import annotations

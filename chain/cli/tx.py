@@ -10,6 +10,9 @@ between the JSON and the base64 of the wire bytes.
 Broadcast modes: `sync` returns the CheckTx result; `commit` (the default) also waits
 until the tx is in a block and reports its result. The exit code is non-zero whenever
 CheckTx or the block rejected the tx.
+
+`tx staking|slashing|distribution` (validators, delegations, rewards) are in staking_tx.py
+and go through the same `deliver`.
 """
 
 from __future__ import annotations
