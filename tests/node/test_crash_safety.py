@@ -51,8 +51,10 @@ def _stream_sends(node: LocalNode, stop: threading.Event, sent: list[str]) -> No
         time.sleep(0.05)
 
 
-def test_kill_9_under_load_loses_nothing_committed_and_never_diverges(tmp_path: Path) -> None:
-    node = LocalNode(tmp_path / "node")
+def test_kill_9_under_load_loses_nothing_committed_and_never_diverges(
+    tmp_path: Path, local_node: LocalNode
+) -> None:
+    node = local_node
     node.init({name: "1000000000ugpc" for name in SENDERS})
     node.start()
     stop = threading.Event()

@@ -48,8 +48,10 @@ def _replay_in_subprocess(
     return {int(h): bytes.fromhex(v) for h, v in json.loads(result.stdout).items()}
 
 
-def test_nodes_with_different_hash_seeds_agree_on_every_app_hash(tmp_path: Path) -> None:
-    node = LocalNode(tmp_path / "node")
+def test_nodes_with_different_hash_seeds_agree_on_every_app_hash(
+    tmp_path: Path, local_node: LocalNode
+) -> None:
+    node = local_node
     names = [f"user{i}" for i in range(6)]
     node.init({name: "1000000ugpc,1000uatom,1000ustake" for name in names})
     node.start(env={"PYTHONHASHSEED": "1"})

@@ -12,7 +12,6 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import grpc
 import pytest
@@ -77,16 +76,16 @@ def test_metrics_report_height_and_block_timings(node: LocalNode) -> None:
     assert "gpuchain_commit_seconds_bucket" in text
 
 
-def test_sigterm_stops_app_and_cometbft_with_exit_code_zero(tmp_path: Path) -> None:
-    local = LocalNode(tmp_path / "home")
+def test_sigterm_stops_app_and_cometbft_with_exit_code_zero(local_node: LocalNode) -> None:
+    local = local_node
     local.init({"alice": "10ugpc"})
     local.start()
     assert local.stop() == 0
     assert subprocess.run(["pgrep", "-f", f"cometbft node --home {local.home}"]).returncode == 1
 
 
-def test_the_node_exits_non_zero_when_cometbft_dies(tmp_path: Path) -> None:
-    local = LocalNode(tmp_path / "home")
+def test_the_node_exits_non_zero_when_cometbft_dies(local_node: LocalNode) -> None:
+    local = local_node
     local.init({"alice": "10ugpc"})
     local.start()
     assert local.process is not None
@@ -99,8 +98,8 @@ def test_the_node_exits_non_zero_when_cometbft_dies(tmp_path: Path) -> None:
     assert local.process.wait(timeout=30) == 1
 
 
-def test_abci_only_mode_serves_a_separately_started_cometbft(tmp_path: Path) -> None:
-    local = LocalNode(tmp_path / "home")
+def test_abci_only_mode_serves_a_separately_started_cometbft(local_node: LocalNode) -> None:
+    local = local_node
     local.init({"alice": "10ugpc"})
     abci_address = f"tcp://127.0.0.1:{free_port()}"
     app = subprocess.Popen(
