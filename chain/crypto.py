@@ -111,15 +111,19 @@ def encode_address(address: bytes) -> str:
     return bech32_encode(ADDRESS_PREFIX, address)
 
 
+def _decode_with_prefix(text: str, prefix: str, what: str) -> bytes:
+    found, data = bech32_decode(text)
+    if found != prefix:
+        raise AddressError(f"{what} prefix is {found!r}, expected {prefix!r}")
+    if len(data) != ADDRESS_LENGTH:
+        raise AddressError(f"{what} is {len(data)} bytes, expected {ADDRESS_LENGTH}")
+    return data
+
+
 @functools.lru_cache(maxsize=65536)
 def decode_address(text: str) -> bytes:
     """Parse a `gpu1…` address; raises AddressError when it is not one."""
-    prefix, data = bech32_decode(text)
-    if prefix != ADDRESS_PREFIX:
-        raise AddressError(f"address prefix is {prefix!r}, expected {ADDRESS_PREFIX!r}")
-    if len(data) != ADDRESS_LENGTH:
-        raise AddressError(f"address is {len(data)} bytes, expected {ADDRESS_LENGTH}")
-    return data
+    return _decode_with_prefix(text, ADDRESS_PREFIX, "address")
 
 
 def module_address(name: str) -> bytes:
@@ -137,12 +141,7 @@ def encode_validator_address(operator: bytes) -> str:
 
 def decode_validator_address(text: str) -> bytes:
     """Parse a `gpuvaloper1…` operator address; raises AddressError when it is not one."""
-    prefix, data = bech32_decode(text)
-    if prefix != VALIDATOR_PREFIX:
-        raise AddressError(f"validator address prefix is {prefix!r}, expected {VALIDATOR_PREFIX!r}")
-    if len(data) != ADDRESS_LENGTH:
-        raise AddressError(f"validator address is {len(data)} bytes, expected {ADDRESS_LENGTH}")
-    return data
+    return _decode_with_prefix(text, VALIDATOR_PREFIX, "validator address")
 
 
 def verify_signature(pubkey: bytes, message: bytes, signature: bytes) -> bool:

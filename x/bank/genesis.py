@@ -8,9 +8,9 @@ from chain.coins import Coin, Coins, parse_amount
 from chain.context import Context
 from chain.crypto import encode_address
 from chain.errors import INVALID_COINS
+from chain.msgs import account_address
 from chain.store import KVStore
 from x.bank.keeper import BankKeeper
-from x.bank.msgs import parse_address
 
 
 def parse_balances(state: dict[str, Any]) -> list[tuple[bytes, Coins]]:
@@ -18,7 +18,7 @@ def parse_balances(state: dict[str, Any]) -> list[tuple[bytes, Coins]]:
     balances = []
     seen: set[bytes] = set()
     for index, entry in enumerate(state.get("balances", [])):
-        address = parse_address(entry.get("address", ""), f"bank.balances[{index}].address")
+        address = account_address(entry.get("address", ""), f"bank.balances[{index}].address")
         if address in seen:
             raise INVALID_COINS(f"bank.balances[{index}]: {entry['address']} listed twice")
         seen.add(address)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from chain.context import Context
 from chain.errors import UNAUTHORIZED
+from chain.msgs import account_address
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2
 from x.bank.events import emit_transfer
 from x.bank.keeper import BankKeeper
-from x.bank.msgs import parse_address, parse_coins
+from x.bank.msgs import parse_coins
 from x.bank.types import MODULE_ADDRESSES
 
 
@@ -18,11 +19,11 @@ def _refuse_module_recipient(address: bytes, text: str) -> None:
 
 def handle_send(ctx: Context, keeper: BankKeeper, msg: tx_pb2.MsgSend) -> tx_pb2.MsgSendResponse:
     """Raises UNAUTHORIZED (module account recipient) and INSUFFICIENT_FUNDS."""
-    recipient = parse_address(msg.to_address, "to_address")
+    recipient = account_address(msg.to_address, "to_address")
     _refuse_module_recipient(recipient, msg.to_address)
     keeper.send(
         ctx,
-        parse_address(msg.from_address, "from_address"),
+        account_address(msg.from_address, "from_address"),
         recipient,
         parse_coins(msg.amount, "amount"),
     )
@@ -33,10 +34,10 @@ def handle_multi_send(
     ctx: Context, keeper: BankKeeper, msg: tx_pb2.MsgMultiSend
 ) -> tx_pb2.MsgMultiSendResponse:
     """Raises UNAUTHORIZED (module account recipient) and INSUFFICIENT_FUNDS."""
-    sender = parse_address(msg.inputs[0].address, "inputs[0].address")
+    sender = account_address(msg.inputs[0].address, "inputs[0].address")
     keeper.subtract(ctx.store, sender, parse_coins(msg.inputs[0].coins, "inputs[0].coins"))
     for index, output in enumerate(msg.outputs):
-        recipient = parse_address(output.address, f"outputs[{index}].address")
+        recipient = account_address(output.address, f"outputs[{index}].address")
         _refuse_module_recipient(recipient, output.address)
         amount = parse_coins(output.coins, f"outputs[{index}].coins")
         keeper.add(ctx.store, recipient, amount)

@@ -5,17 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from chain.coins import Coin, Coins, parse_amount
-from chain.crypto import AddressError, decode_address
-from chain.errors import INVALID_ADDRESS, INVALID_COINS, INVALID_REQUEST
+from chain.errors import INVALID_COINS, INVALID_REQUEST
+from chain.msgs import account_address
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
-
-
-def parse_address(text: str, field: str) -> bytes:
-    try:
-        return decode_address(text)
-    except AddressError as error:
-        raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
 
 
 def parse_coins(coins: Iterable[coin_pb2.Coin], field: str) -> Coins:
@@ -27,8 +20,8 @@ def parse_coins(coins: Iterable[coin_pb2.Coin], field: str) -> Coins:
 
 
 def validate_send(msg: tx_pb2.MsgSend) -> None:
-    parse_address(msg.from_address, "from_address")
-    parse_address(msg.to_address, "to_address")
+    account_address(msg.from_address, "from_address")
+    account_address(msg.to_address, "to_address")
     parse_coins(msg.amount, "amount")
 
 
@@ -37,11 +30,11 @@ def validate_multi_send(msg: tx_pb2.MsgMultiSend) -> None:
         raise INVALID_REQUEST(f"multi-send takes exactly one input, got {len(msg.inputs)}")
     if not msg.outputs:
         raise INVALID_REQUEST("multi-send has no outputs")
-    parse_address(msg.inputs[0].address, "inputs[0].address")
+    account_address(msg.inputs[0].address, "inputs[0].address")
     total_in = parse_coins(msg.inputs[0].coins, "inputs[0].coins")
     total_out = Coins()
     for index, output in enumerate(msg.outputs):
-        parse_address(output.address, f"outputs[{index}].address")
+        account_address(output.address, f"outputs[{index}].address")
         total_out = total_out + parse_coins(output.coins, f"outputs[{index}].coins")
     if total_in != total_out:
         raise INVALID_COINS(f"inputs ({total_in}) do not equal outputs ({total_out})")

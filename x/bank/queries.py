@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from chain.coins import Coins, validate_denom
 from chain.module import QueryRoute
+from chain.msgs import account_address
 from chain.pb.cosmos.bank.v1beta1 import query_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.store import KVStore
 from x.bank.keeper import BankKeeper
-from x.bank.msgs import parse_address
 
 
 def _coins_pb(coins: Coins) -> list[coin_pb2.Coin]:
@@ -19,7 +19,7 @@ def query_routes(keeper: BankKeeper) -> list[QueryRoute]:
     def balance(
         store: KVStore, request: query_pb2.QueryBalanceRequest
     ) -> query_pb2.QueryBalanceResponse:
-        address = parse_address(request.address, "address")
+        address = account_address(request.address, "address")
         validate_denom(request.denom)
         amount = keeper.balance(store, address, request.denom)
         return query_pb2.QueryBalanceResponse(
@@ -29,7 +29,7 @@ def query_routes(keeper: BankKeeper) -> list[QueryRoute]:
     def all_balances(
         store: KVStore, request: query_pb2.QueryAllBalancesRequest
     ) -> query_pb2.QueryAllBalancesResponse:
-        coins = keeper.balances(store, parse_address(request.address, "address"))
+        coins = keeper.balances(store, account_address(request.address, "address"))
         return query_pb2.QueryAllBalancesResponse(balances=_coins_pb(coins))
 
     def total_supply(

@@ -12,8 +12,8 @@ from typing import Any
 from chain.context import Context
 from chain.crypto import encode_address, encode_validator_address
 from chain.errors import INVALID_REQUEST
+from chain.msgs import account_address, validator_address
 from chain.store import KVStore
-from x.distribution import msgs
 from x.distribution.keeper import DistributionKeeper
 from x.distribution.types import Params, ValidatorRewards, parse_count
 
@@ -36,15 +36,15 @@ def _parse(
     validators: dict[bytes, ValidatorRewards] = {}
     for index, entry in enumerate(state.get("validators", [])):
         where = f"distribution.validators[{index}]"
-        operator = msgs.operator(str(entry.get("validator", "")), f"{where}.validator")
+        operator = validator_address(str(entry.get("validator", "")), f"{where}.validator")
         if operator in validators:
             raise INVALID_REQUEST(f"{where}: {entry['validator']} listed twice")
         validators[operator] = ValidatorRewards.from_json(entry, where)
     starts: dict[tuple[bytes, bytes], int] = {}
     for index, entry in enumerate(state.get("delegations", [])):
         where = f"distribution.delegations[{index}]"
-        delegator = msgs.account(str(entry.get("delegator", "")), f"{where}.delegator")
-        operator = msgs.operator(str(entry.get("validator", "")), f"{where}.validator")
+        delegator = account_address(str(entry.get("delegator", "")), f"{where}.delegator")
+        operator = validator_address(str(entry.get("validator", "")), f"{where}.validator")
         if (delegator, operator) in starts:
             raise INVALID_REQUEST(f"{where}: delegation listed twice")
         start = parse_count(entry.get("reward_per_share", "0"), f"{where}.reward_per_share")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from chain.context import Context
+from chain.msgs import account_address, validator_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2
-from x.distribution import msgs
 from x.distribution.keeper import DistributionKeeper
 
 
@@ -18,8 +18,8 @@ def handle_withdraw_delegator_reward(
 ) -> tx_pb2.MsgWithdrawDelegatorRewardResponse:
     """Raises UNKNOWN_VALIDATOR, NO_DELEGATION. Nothing pending is not an error (as in
     Cosmos SDK): the response's amount is then empty."""
-    delegator = msgs.account(msg.delegator_address, "delegator_address")
-    operator = msgs.operator(msg.validator_address, "validator_address")
+    delegator = account_address(msg.delegator_address, "delegator_address")
+    operator = validator_address(msg.validator_address, "validator_address")
     keeper.require_delegation(ctx.store, delegator, operator)
     amount = keeper.withdraw_rewards(ctx, delegator, operator)
     return tx_pb2.MsgWithdrawDelegatorRewardResponse(
@@ -31,7 +31,7 @@ def handle_withdraw_validator_commission(
     ctx: Context, keeper: DistributionKeeper, msg: tx_pb2.MsgWithdrawValidatorCommission
 ) -> tx_pb2.MsgWithdrawValidatorCommissionResponse:
     """Raises UNKNOWN_VALIDATOR, NO_VALIDATOR_COMMISSION."""
-    operator = msgs.operator(msg.validator_address, "validator_address")
+    operator = validator_address(msg.validator_address, "validator_address")
     amount = keeper.withdraw_commission(ctx, operator)
     return tx_pb2.MsgWithdrawValidatorCommissionResponse(
         amount=_coins_pb(keeper.denom(ctx.store), amount)

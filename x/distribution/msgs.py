@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from chain.crypto import AddressError, decode_address, decode_validator_address, encode_address
-from chain.errors import INVALID_ADDRESS
+from chain.crypto import decode_validator_address, encode_address
+from chain.msgs import account_address, validator_address
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2
 
 
-def account(text: str, field: str) -> bytes:
-    try:
-        return decode_address(text)
-    except AddressError as error:
-        raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
-
-
-def operator(text: str, field: str) -> bytes:
-    try:
-        return decode_validator_address(text)
-    except AddressError as error:
-        raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
-
-
 def validate_withdraw_delegator_reward(msg: tx_pb2.MsgWithdrawDelegatorReward) -> None:
-    account(msg.delegator_address, "delegator_address")
-    operator(msg.validator_address, "validator_address")
+    account_address(msg.delegator_address, "delegator_address")
+    validator_address(msg.validator_address, "validator_address")
 
 
 def validate_withdraw_validator_commission(msg: tx_pb2.MsgWithdrawValidatorCommission) -> None:
-    operator(msg.validator_address, "validator_address")
+    validator_address(msg.validator_address, "validator_address")
 
 
 def delegator_signer(msg: tx_pb2.MsgWithdrawDelegatorReward) -> str:

@@ -6,8 +6,8 @@ from typing import Any
 
 from chain.crypto import encode_validator_address
 from chain.module import QueryRoute, json_route
+from chain.msgs import account_address, validator_address
 from chain.store import KVStore
-from x.distribution import msgs
 from x.distribution.keeper import DistributionKeeper
 
 SERVICE = "/gpuchain.distribution.v1.Query/"
@@ -21,9 +21,9 @@ def coins_json(denom: str, amount: int) -> list[dict[str, str]]:
 def query_routes(keeper: DistributionKeeper) -> list[QueryRoute]:
     def rewards(store: KVStore, arguments: dict[str, Any]) -> Any:
         """{delegator[, validator]} → pending rewards per delegation and their total."""
-        delegator = msgs.account(str(arguments.get("delegator", "")), "delegator")
+        delegator = account_address(str(arguments.get("delegator", "")), "delegator")
         if arguments.get("validator"):
-            operator = msgs.operator(str(arguments["validator"]), "validator")
+            operator = validator_address(str(arguments["validator"]), "validator")
             keeper.require_delegation(store, delegator, operator)
             operators = [operator]
         else:
@@ -44,7 +44,7 @@ def query_routes(keeper: DistributionKeeper) -> list[QueryRoute]:
 
     def commission(store: KVStore, arguments: dict[str, Any]) -> Any:
         """{validator} → the operator's unwithdrawn commission and its delegators' pool."""
-        operator = msgs.operator(str(arguments.get("validator", "")), "validator")
+        operator = validator_address(str(arguments.get("validator", "")), "validator")
         keeper.require_validator(store, operator)
         record = keeper.validator_rewards(store, operator)
         denom = keeper.denom(store)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chain.context import Context
 from chain.crypto import encode_validator_address
+from chain.msgs import validator_address
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2
-from x.slashing import msgs
 from x.slashing.errors import (
     MISSING_SELF_DELEGATION,
     NOT_JAILED,
@@ -26,7 +26,7 @@ def handle_unjail(
     A jailed validator without signing info never voted: it was jailed for dropping below
     its minimum self delegation, and may return as soon as it is above it again (as Cosmos).
     """
-    operator = msgs.operator(msg.validator_addr, "validator_addr")
+    operator = validator_address(msg.validator_addr, "validator_addr")
     validator = keeper.staking.validator(ctx.store, operator)
     if validator is None:
         raise UNKNOWN_VALIDATOR(msg.validator_addr)

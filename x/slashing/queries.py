@@ -6,8 +6,8 @@ from typing import Any
 
 from chain.errors import INVALID_ADDRESS, INVALID_REQUEST
 from chain.module import QueryRoute, json_route
+from chain.msgs import validator_address
 from chain.store import KVStore
-from x.slashing import msgs
 from x.slashing.errors import NO_SIGNING_INFO, UNKNOWN_VALIDATOR
 from x.slashing.keeper import SlashingKeeper
 from x.slashing.types import SigningInfo
@@ -31,7 +31,7 @@ def _consensus_address(keeper: SlashingKeeper, store: KVStore, arguments: dict[s
             raise INVALID_ADDRESS(f"consensus_address is {len(address)} bytes, expected 20")
         return address
     if "validator" in arguments:
-        operator = msgs.operator(str(arguments["validator"]), "validator")
+        operator = validator_address(str(arguments["validator"]), "validator")
         validator = keeper.staking.validator(store, operator)
         if validator is None:
             raise UNKNOWN_VALIDATOR(str(arguments["validator"]))

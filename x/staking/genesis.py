@@ -8,8 +8,9 @@ from typing import Any
 
 from chain.context import Context
 from chain.crypto import encode_address, encode_validator_address
+from chain.msgs import account_address, validator_address
 from chain.store import KVStore
-from x.staking import keys, msgs
+from x.staking import keys
 from x.staking.keeper import StakingKeeper
 from x.staking.types import Params, UnbondingEntry, Validator
 
@@ -21,8 +22,8 @@ def default_genesis() -> dict[str, Any]:
 def validate_genesis(state: dict[str, Any]) -> None:
     Params.from_json(state.get("params", {}))
     for entry in state.get("delegations", []):
-        msgs.account(entry["delegator"], "staking.delegations.delegator")
-        msgs.operator(entry["validator"], "staking.delegations.validator")
+        account_address(entry["delegator"], "staking.delegations.delegator")
+        validator_address(entry["validator"], "staking.delegations.validator")
 
 
 def init_genesis(ctx: Context, keeper: StakingKeeper, state: dict[str, Any]) -> None:
@@ -33,8 +34,8 @@ def init_genesis(ctx: Context, keeper: StakingKeeper, state: dict[str, Any]) -> 
         shares = int(entry["shares"])
         ctx.store.set(
             keys.delegation_key(
-                msgs.account(entry["delegator"], "delegator"),
-                msgs.operator(entry["validator"], "validator"),
+                account_address(entry["delegator"], "delegator"),
+                validator_address(entry["validator"], "validator"),
             ),
             shares.to_bytes((shares.bit_length() + 7) // 8, "big"),
         )
@@ -46,7 +47,7 @@ def init_genesis(ctx: Context, keeper: StakingKeeper, state: dict[str, Any]) -> 
         )
     ctx.store.set(keys.NEXT_UNBONDING_KEY, keys.u64(len(state.get("unbonding_entries", []))))
     for entry in state.get("last_powers", []):
-        operator = msgs.operator(entry["validator"], "validator")
+        operator = validator_address(entry["validator"], "validator")
         ctx.store.set(keys.last_power_key(operator), keys.u64(int(entry["power"])))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chain.context import Context
 from chain.crypto import address_from_pubkey
+from chain.msgs import account_address, validator_address
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2
 from x.staking import keys, msgs
 from x.staking.errors import (
@@ -31,7 +32,7 @@ def handle_create_validator(
     ctx: Context, keeper: StakingKeeper, msg: tx_pb2.MsgCreateValidator
 ) -> tx_pb2.MsgCreateValidatorResponse:
     """Raises VALIDATOR_EXISTS, PUBKEY_IN_USE, INVALID_AMOUNT, INSUFFICIENT_FUNDS."""
-    operator = msgs.operator(msg.validator_address, "validator_address")
+    operator = validator_address(msg.validator_address, "validator_address")
     pubkey = msgs.consensus_pubkey(msg)
     if keeper.validator(ctx.store, operator) is not None:
         raise VALIDATOR_EXISTS(msg.validator_address)
@@ -67,7 +68,7 @@ def handle_edit_validator(
     ctx: Context, keeper: StakingKeeper, msg: tx_pb2.MsgEditValidator
 ) -> tx_pb2.MsgEditValidatorResponse:
     """Raises UNKNOWN_VALIDATOR, COMMISSION_CHANGE, MIN_SELF_DELEGATION."""
-    operator = msgs.operator(msg.validator_address, "validator_address")
+    operator = validator_address(msg.validator_address, "validator_address")
     validator = keeper.require_validator(ctx.store, operator)
     commission = validator.commission
     if msg.commission_rate:
@@ -108,8 +109,8 @@ def handle_delegate(
     amount = _bond_amount(ctx, keeper, msgs.positive_amount(msg.amount, "amount"), msg.amount.denom)
     keeper.delegate(
         ctx,
-        msgs.account(msg.delegator_address, "delegator_address"),
-        msgs.operator(msg.validator_address, "validator_address"),
+        account_address(msg.delegator_address, "delegator_address"),
+        validator_address(msg.validator_address, "validator_address"),
         amount,
     )
     return tx_pb2.MsgDelegateResponse()
@@ -122,8 +123,8 @@ def handle_undelegate(
     amount = _bond_amount(ctx, keeper, msgs.positive_amount(msg.amount, "amount"), msg.amount.denom)
     keeper.undelegate(
         ctx,
-        msgs.account(msg.delegator_address, "delegator_address"),
-        msgs.operator(msg.validator_address, "validator_address"),
+        account_address(msg.delegator_address, "delegator_address"),
+        validator_address(msg.validator_address, "validator_address"),
         amount,
     )
     return tx_pb2.MsgUndelegateResponse()
@@ -136,9 +137,9 @@ def handle_redelegate(
     amount = _bond_amount(ctx, keeper, msgs.positive_amount(msg.amount, "amount"), msg.amount.denom)
     keeper.redelegate(
         ctx,
-        msgs.account(msg.delegator_address, "delegator_address"),
-        msgs.operator(msg.validator_src_address, "validator_src_address"),
-        msgs.operator(msg.validator_dst_address, "validator_dst_address"),
+        account_address(msg.delegator_address, "delegator_address"),
+        validator_address(msg.validator_src_address, "validator_src_address"),
+        validator_address(msg.validator_dst_address, "validator_dst_address"),
         amount,
     )
     return tx_pb2.MsgBeginRedelegateResponse()

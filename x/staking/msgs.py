@@ -6,12 +6,10 @@ from chain.coins import parse_amount, validate_denom
 from chain.crypto import (
     PUBKEY_LENGTH,
     PUBKEY_TYPE_URL,
-    AddressError,
-    decode_address,
     decode_validator_address,
     encode_address,
 )
-from chain.errors import INVALID_ADDRESS
+from chain.msgs import account_address, validator_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2
@@ -26,20 +24,6 @@ from x.staking.errors import (
 from x.staking.types import RATE_ONE, parse_rate
 
 MAX_MONIKER_LENGTH = 70
-
-
-def account(text: str, field: str) -> bytes:
-    try:
-        return decode_address(text)
-    except AddressError as error:
-        raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
-
-
-def operator(text: str, field: str) -> bytes:
-    try:
-        return decode_validator_address(text)
-    except AddressError as error:
-        raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
 
 
 def positive_amount(coin: coin_pb2.Coin, field: str) -> int:
@@ -74,9 +58,9 @@ def commission_rates(msg: tx_pb2.MsgCreateValidator) -> tuple[int, int, int]:
 
 
 def validate_create_validator(msg: tx_pb2.MsgCreateValidator) -> None:
-    operator(msg.validator_address, "validator_address")
+    validator_address(msg.validator_address, "validator_address")
     if msg.delegator_address:
-        account(msg.delegator_address, "delegator_address")
+        account_address(msg.delegator_address, "delegator_address")
     consensus_pubkey(msg)
     commission_rates(msg)
     if not 0 < len(msg.description.moniker) <= MAX_MONIKER_LENGTH:
@@ -92,7 +76,7 @@ def validate_create_validator(msg: tx_pb2.MsgCreateValidator) -> None:
 
 
 def validate_edit_validator(msg: tx_pb2.MsgEditValidator) -> None:
-    operator(msg.validator_address, "validator_address")
+    validator_address(msg.validator_address, "validator_address")
     if msg.commission_rate:
         parse_rate(msg.commission_rate, "commission_rate", INVALID_COMMISSION)
     if msg.min_self_delegation:
@@ -102,15 +86,15 @@ def validate_edit_validator(msg: tx_pb2.MsgEditValidator) -> None:
 
 
 def validate_delegate(msg: tx_pb2.MsgDelegate | tx_pb2.MsgUndelegate) -> None:
-    account(msg.delegator_address, "delegator_address")
-    operator(msg.validator_address, "validator_address")
+    account_address(msg.delegator_address, "delegator_address")
+    validator_address(msg.validator_address, "validator_address")
     positive_amount(msg.amount, "amount")
 
 
 def validate_redelegate(msg: tx_pb2.MsgBeginRedelegate) -> None:
-    account(msg.delegator_address, "delegator_address")
-    source = operator(msg.validator_src_address, "validator_src_address")
-    destination = operator(msg.validator_dst_address, "validator_dst_address")
+    account_address(msg.delegator_address, "delegator_address")
+    source = validator_address(msg.validator_src_address, "validator_src_address")
+    destination = validator_address(msg.validator_dst_address, "validator_dst_address")
     if source == destination:
         raise SELF_REDELEGATION(msg.validator_src_address)
     positive_amount(msg.amount, "amount")

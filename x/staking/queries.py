@@ -7,8 +7,8 @@ from typing import Any
 from chain.crypto import encode_address, encode_validator_address
 from chain.errors import KEY_NOT_FOUND
 from chain.module import QueryRoute, json_route
+from chain.msgs import account_address, validator_address
 from chain.store import KVStore
-from x.staking import msgs
 from x.staking.keeper import StakingKeeper
 from x.staking.types import Validator, format_rate
 
@@ -45,14 +45,14 @@ def query_routes(keeper: StakingKeeper) -> list[QueryRoute]:
         }
 
     def validator(store: KVStore, arguments: dict[str, Any]) -> Any:
-        operator = msgs.operator(str(arguments.get("validator", "")), "validator")
+        operator = validator_address(str(arguments.get("validator", "")), "validator")
         found = keeper.validator(store, operator)
         if found is None:
             raise KEY_NOT_FOUND(f"validator {arguments['validator']} not found")
         return validator_json(found, keeper.last_powers(store).get(operator, 0))
 
     def delegations(store: KVStore, arguments: dict[str, Any]) -> Any:
-        delegator = msgs.account(str(arguments.get("delegator", "")), "delegator")
+        delegator = account_address(str(arguments.get("delegator", "")), "delegator")
         result = []
         for operator, shares in keeper.delegations_of(store, delegator):
             found = keeper.require_validator(store, operator)
@@ -66,7 +66,7 @@ def query_routes(keeper: StakingKeeper) -> list[QueryRoute]:
         return {"delegations": result}
 
     def unbonding(store: KVStore, arguments: dict[str, Any]) -> Any:
-        delegator = msgs.account(str(arguments.get("delegator", "")), "delegator")
+        delegator = account_address(str(arguments.get("delegator", "")), "delegator")
         return {
             "entries": [
                 {

@@ -1,0 +1,22 @@
+"""Stateless checks that every module's messages share: addresses, named by their field."""
+
+from __future__ import annotations
+
+from chain.crypto import AddressError, decode_address, decode_validator_address
+from chain.errors import INVALID_ADDRESS
+
+
+def account_address(text: str, field: str) -> bytes:
+    """A `gpu1…` account address; raises INVALID_ADDRESS naming the field and the fault."""
+    try:
+        return decode_address(text)
+    except AddressError as error:
+        raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
+
+
+def validator_address(text: str, field: str) -> bytes:
+    """A `gpuvaloper1…` operator address; raises INVALID_ADDRESS naming the field."""
+    try:
+        return decode_validator_address(text)
+    except AddressError as error:
+        raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
