@@ -69,6 +69,7 @@ class Settings:
     recheck: bool
     drain: float
     wait_quiet: float
+    tx_index: str
 
     def comet_values(self, rpc_port: int, p2p_port: int) -> dict[tuple[str, str], Any]:
         """The CometBFT settings both apps run with."""
@@ -79,7 +80,7 @@ class Settings:
             ("mempool", "size"): self.mempool_size,
             ("mempool", "cache_size"): self.mempool_cache,
             ("mempool", "recheck"): self.recheck,
-            ("tx_index", "indexer"): "kv",
+            ("tx_index", "indexer"): self.tx_index,
         }
 
 
@@ -413,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mempool-size", type=int, default=50_000)
     parser.add_argument("--mempool-cache", type=int, default=100_000)
     parser.add_argument("--no-recheck", action="store_true", help="mempool.recheck = false")
+    parser.add_argument(
+        "--tx-index", default="kv", choices=("kv", "null"), help="CometBFT tx indexer (kv)"
+    )
     parser.add_argument("--drain", type=float, default=60, help="max seconds to await stragglers")
     parser.add_argument(
         "--wait-quiet",
@@ -449,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         recheck=not args.no_recheck,
         drain=args.drain,
         wait_quiet=args.wait_quiet,
+        tx_index=args.tx_index,
     )
     report: dict[str, Any] = {
         "machine": machine(),
@@ -459,7 +464,6 @@ def main(argv: list[str] | None = None) -> int:
             "gas_limit": GAS_LIMIT,
             "min_gas_price": MIN_GAS_PRICE,
             "invariant_check_period": 0,
-            "tx_index": "kv",
         },
     }
     say = (lambda *a: None) if args.json else print
