@@ -1,18 +1,23 @@
 """Chain throughput: signed bank sends committed per second by one validator (prints figures).
 
 Run: .venv/bin/python bench/throughput.py [--duration 60] [--accounts 2000] [--rate 4000]
-     [--block-time 1s] [--skip-kvstore] [--json] [--profile app.prof]
+     [--connections 16] [--block-time 1s] [--repeat N] [--wait-quiet SECONDS]
+     [--skip-kvstore] [--json] [--profile app.prof] [--in-process BLOCKS]
 
 It funds `--accounts` accounts (deterministic seeds) in a fresh single-validator genesis,
 pre-signs `rate * duration` MsgSends before the clock starts (account i sends 1ugpc to
 account i+1 with sequences 0, 1, 2, ...; fee 200ugpc, gas 100000), starts `gpuchain
 start` on free loopback ports, offers the txs by broadcast_tx_sync at `--rate` for
 `--duration` seconds (bench/load.py) and reports committed tx/s, broadcast-to-commit
-latency and failures. Then, on the same machine and with the same CometBFT settings, it
-runs CometBFT's built-in `kvstore` app under the same load (unique `key=value` txs of
-the same size) and reports the ratio. `--profile` runs the app under cProfile instead
-and prints its hot spots (the figures of a profiled run are not comparable).
-"""
+latency, failures and the CPU used by the node, the load and other processes. Then, on
+the same machine and with the same CometBFT settings, it runs CometBFT's built-in
+`kvstore` app under the same load (unique `key=value` txs of the same size) and reports
+the ratio. On a shared machine, `--wait-quiet` and `--repeat` (alternating the apps,
+reporting each one's least disturbed run) keep other jobs out of the figures.
+
+`--profile` runs the node under cProfile and prints its hot spots (its figures are not
+comparable); `--in-process` times and profiles the app's ABCI methods alone instead.
+Figures and the settings behind them are recorded in docs/benchmarks.md."""
 
 from __future__ import annotations
 
