@@ -341,7 +341,8 @@ class _Outcome:
         if result is None:
             self.check_codes[index] = -1
             problem = reply.get("error", {})
-            reason = str(problem.get("data") or problem.get("message"))[:60]
+            # "mempool is full: number of txs 50013 ..." and the like: group by the kind.
+            reason = str(problem.get("data") or problem.get("message")).split(":")[0][:60]
         else:
             self.check_codes[index] = int(result["code"])
             reason = f"code {result['code']}: {result.get('log', '')[:50]}"
