@@ -25,6 +25,7 @@ from chain.pb.tendermint.abci import types_pb2 as abci
 log = logging.getLogger("gpuchain.abci")
 
 MAX_FRAME_BYTES = 128 * 1024 * 1024
+READ_CHUNK_BYTES = 256 * 1024
 _VARINT_MAX_BYTES = 10
 
 
@@ -46,26 +47,62 @@ def encode_frame(message: Any) -> bytes:
             return bytes(prefix) + body
 
 
-async def read_frame(reader: asyncio.StreamReader) -> bytes | None:
-    """The next frame's body, or None at a clean end of stream."""
-    length = 0
-    for index in range(_VARINT_MAX_BYTES):
-        byte = await reader.read(1)
-        if not byte:
-            if index == 0:
+class FrameReader:
+    """Splits a connection's byte stream into ABCI frames, reading in large chunks.
+
+    CometBFT pipelines many requests per write (a mempool burst of CheckTx), so one read
+    usually yields many frames; `buffered()` says whether another frame is already here.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self._reader = reader
+        self._buffer = bytearray()
+        self._position = 0
+
+    def _next_buffered(self) -> bytes | None:
+        """The next complete frame in the buffer, or None if it is not all here yet."""
+        length = 0
+        index = self._position
+        for shift in range(0, 7 * _VARINT_MAX_BYTES, 7):
+            if index >= len(self._buffer):
                 return None
-            raise FrameError("connection closed inside a frame length")
-        length |= (byte[0] & 0x7F) << (7 * index)
-        if not byte[0] & 0x80:
-            break
-    else:
-        raise FrameError("frame length varint is too long")
-    if length > MAX_FRAME_BYTES:
-        raise FrameError(f"frame of {length} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
-    try:
-        return await reader.readexactly(length)
-    except asyncio.IncompleteReadError:
-        raise FrameError("connection closed inside a frame body") from None
+            byte = self._buffer[index]
+            index += 1
+            length |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                break
+        else:
+            raise FrameError("frame length varint is too long")
+        if length > MAX_FRAME_BYTES:
+            raise FrameError(f"frame of {length} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
+        if index + length > len(self._buffer):
+            return None
+        self._position = index + length
+        return bytes(self._buffer[index : self._position])
+
+    def buffered(self) -> bool:
+        """Whether a whole frame is waiting, so answering can wait for it too."""
+        position = self._position
+        try:
+            found = self._next_buffered() is not None
+        finally:
+            self._position = position
+        return found
+
+    async def next(self) -> bytes | None:
+        """The next frame's body, or None at a clean end of stream."""
+        while True:
+            frame = self._next_buffered()
+            if frame is not None:
+                return frame
+            del self._buffer[: self._position]
+            self._position = 0
+            chunk = await self._reader.read(READ_CHUNK_BYTES)
+            if not chunk:
+                if self._buffer:
+                    raise FrameError("connection closed inside a frame")
+                return None
+            self._buffer += chunk
 
 
 class AbciServer:
@@ -150,9 +187,15 @@ class AbciServer:
             self._connections.add(task)
             task.add_done_callback(self._connections.discard)
         loop = asyncio.get_running_loop()
+        frames = FrameReader(reader)
+        answers: list[bytes] = []
         try:
             while True:
-                body = await read_frame(reader)
+                if answers and not frames.buffered():
+                    # Answer a pipelined burst in one write, before waiting for more input.
+                    writer.write(b"".join(answers))
+                    answers.clear()
+                body = await frames.next()
                 if body is None:
                     return
                 request = abci.Request()
@@ -162,7 +205,9 @@ class AbciServer:
                     raise FrameError(f"frame is not an ABCI Request ({error})") from None
                 kind = request.WhichOneof("value")
                 if kind == "flush":
-                    writer.write(encode_frame(abci.Response(flush=abci.ResponseFlush())))
+                    answers.append(encode_frame(abci.Response(flush=abci.ResponseFlush())))
+                    writer.write(b"".join(answers))
+                    answers.clear()
                     await writer.drain()
                     continue
                 if kind == "echo":
@@ -185,7 +230,7 @@ class AbciServer:
                         response = abci.Response(**{field: result})
                 else:
                     raise FrameError(f"unsupported ABCI request {kind!r}")
-                writer.write(encode_frame(response))
+                answers.append(encode_frame(response))
         except FrameError as error:
             self.connection_failures += 1
             log.error("closing ABCI connection: %s", error)
