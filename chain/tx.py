@@ -24,7 +24,6 @@ from chain.errors import (
     TX_DECODE,
     TX_TOO_LARGE,
     UNKNOWN_REQUEST,
-    AppError,
 )
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
@@ -211,6 +210,3 @@ def build_and_sign(
         timeout_height=timeout_height,
     )
     return sign_tx(unsigned, key, chain_id, account_number)
-
-
-__all__ = ["AppError", "DecodedTx", "build_and_sign", "decode_tx", "sign_bytes", "tx_hash"]

@@ -162,8 +162,8 @@ def test_invalid_denom(chain: Chain) -> None:
 
 
 def test_send_to_a_module_account(chain: Chain) -> None:
-    from chain.crypto import encode_address
-    from x.bank.types import FEE_COLLECTOR, module_address
+    from chain.crypto import encode_address, module_address
+    from x.bank.types import FEE_COLLECTOR
 
     raw = chain.node.sign(ALICE, [send(ALICE, encode_address(module_address(FEE_COLLECTOR)), "1")])
     result = chain.node.block([raw]).tx_results[0]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from chain_fixtures import ALICE, BOB, CAROL, Chain, send
 
+from chain.crypto import module_address
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from x.bank.types import FEE_COLLECTOR, module_address
+from x.bank.types import FEE_COLLECTOR
 
 
 def test_send_moves_tokens_and_pays_the_fee(chain: Chain) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from chain.coins import Coin, Coins
 from chain.context import Context
-from chain.crypto import encode_address
+from chain.crypto import encode_address, module_address
 from chain.errors import INSUFFICIENT_FUNDS
 from chain.store import KVStore, iterate_prefix
 from x.bank import keys
 from x.bank.events import emit_transfer
 from x.bank.expected import AccountCreator
-from x.bank.types import FEE_COLLECTOR, module_address
+from x.bank.types import FEE_COLLECTOR
 
 
 class BankKeeper:

@@ -11,6 +11,3 @@ DISTRIBUTION = "distribution"
 MODULE_ACCOUNT_NAMES = (FEE_COLLECTOR, BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION, "escrow")
 
 MODULE_ADDRESSES = frozenset(module_address(name) for name in MODULE_ACCOUNT_NAMES)
-
-
-__all__ = ["FEE_COLLECTOR", "MODULE_ACCOUNT_NAMES", "MODULE_ADDRESSES", "module_address"]
