@@ -236,7 +236,7 @@ class Application:
         outcome = self._run_tx(
             self._check_state, request.tx, mode, self.store.last.height + 1, 0, messages=False
         )
-        metrics.CHECK_TXS.labels("ok" if outcome.code == 0 else "rejected").inc()
+        (metrics.CHECK_TX_REJECTED if outcome.code else metrics.CHECK_TX_OK).inc()
         return abci.ResponseCheckTx(
             code=outcome.code,
             codespace=outcome.codespace,
@@ -302,7 +302,7 @@ class Application:
         results = []
         for raw in request.txs:
             outcome = self._run_tx(block, raw, ExecMode.FINALIZE, request.height, block_time)
-            metrics.TXS.labels("ok" if outcome.code == 0 else "failed").inc()
+            (metrics.TX_FAILED if outcome.code else metrics.TX_OK).inc()
             results.append(
                 abci.ExecTxResult(
                     code=outcome.code,
