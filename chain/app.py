@@ -8,11 +8,10 @@ init_chain → check_tx → prepare/process_proposal → finalize_block → comm
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -38,7 +37,6 @@ from chain.errors import (
     INTERNAL,
     INVALID_REQUEST,
     TX_DECODE,
-    TX_TOO_LARGE,
     UNKNOWN_REQUEST,
     AppError,
 )
@@ -171,8 +169,9 @@ class Application:
         self.chain_id = (store.committed().get(CHAIN_ID_KEY) or b"").decode()
         self._check_state = Overlay(store.committed())
         self._finalized_height = 0
-        self._decoded: OrderedDict[bytes, tuple[DecodedTx, list[MsgRoute]]] = OrderedDict()
-        self._decoded_lock = threading.Lock()
+        # Stateless decoding depends only on the bytes, so a tx seen before (CheckTx, the
+        # proposal checks, FinalizeBlock) comes from this bounded, thread-safe memo.
+        self._decode = functools.lru_cache(maxsize=DECODED_CACHE_SIZE)(self._decode_uncached)
 
     # --- connection handshake -------------------------------------------------------
 
@@ -247,9 +246,9 @@ class Application:
 
     # --- proposals -------------------------------------------------------------------
 
-    def _stateless_ok(self, raw: bytes) -> bool:
+    def _stateless_ok(self, raw: bytes, max_tx_bytes: int) -> bool:
         try:
-            self._decode(raw, self.ante.max_tx_bytes(self.store.committed()))
+            self._decode(raw, max_tx_bytes)
         except AppError:
             return False
         return True
@@ -259,10 +258,11 @@ class Application:
     ) -> abci.ResponsePrepareProposal:
         """Keep the mempool's order, drop undecodable txs, stay within the byte limit."""
         chosen, size = [], 0
+        limit = self.ante.max_tx_bytes(self.store.committed())
         for raw in request.txs:
             if size + len(raw) > request.max_tx_bytes:
                 break
-            if self._stateless_ok(raw):
+            if self._stateless_ok(raw, limit):
                 chosen.append(raw)
                 size += len(raw)
         return abci.ResponsePrepareProposal(txs=chosen)
@@ -271,7 +271,8 @@ class Application:
         self, request: abci.RequestProcessProposal
     ) -> abci.ResponseProcessProposal:
         """Reject a proposal carrying a tx no honest proposer would include."""
-        accept = all(self._stateless_ok(raw) for raw in request.txs)
+        limit = self.ante.max_tx_bytes(self.store.committed())
+        accept = all(self._stateless_ok(raw, limit) for raw in request.txs)
         status = (
             abci.ResponseProcessProposal.ACCEPT if accept else abci.ResponseProcessProposal.REJECT
         )
@@ -339,24 +340,8 @@ class Application:
 
     # --- transactions ----------------------------------------------------------------
 
-    def _decode(self, raw: bytes, max_tx_bytes: int) -> tuple[DecodedTx, list[MsgRoute]]:
-        """Decode and check a tx statelessly; a tx seen before (CheckTx, then the proposal
-        checks, then FinalizeBlock) comes from a bounded cache: the result depends only on
-        the bytes, so reusing it cannot make validators disagree."""
-        if len(raw) > max_tx_bytes:
-            raise TX_TOO_LARGE(f"tx is {len(raw)} bytes, limit {max_tx_bytes}")
-        with self._decoded_lock:
-            cached = self._decoded.get(raw)
-        if cached is not None:
-            return cached
-        decoded = self._decode_uncached(raw, max_tx_bytes)
-        with self._decoded_lock:
-            self._decoded[raw] = decoded
-            if len(self._decoded) > DECODED_CACHE_SIZE:
-                self._decoded.popitem(last=False)
-        return decoded
-
     def _decode_uncached(self, raw: bytes, max_tx_bytes: int) -> tuple[DecodedTx, list[MsgRoute]]:
+        """Decode and check a tx statelessly; raises AppError naming what is wrong."""
         tx = decode_tx(raw, self.registry, max_tx_bytes)
         routes = [self.routes[url] for url in tx.type_urls]
         for index, (route, message) in enumerate(zip(routes, tx.messages, strict=True)):

@@ -8,8 +8,7 @@ and sequence writes land in their own layer, kept even when the messages later f
 from __future__ import annotations
 
 import base64
-import hashlib
-from collections import OrderedDict
+import functools
 from collections.abc import Sequence
 
 from chain.coins import DecPrice
@@ -31,7 +30,9 @@ from x.auth.expected import FeePayer
 from x.auth.keeper import AccountKeeper
 from x.auth.types import FEE_DENOM, Account
 
-_VERIFIED_CACHE_SIZE = 100_000
+# A signature check is a pure function of its inputs, so a result cached in CheckTx is safe
+# to reuse when the same bytes reach FinalizeBlock (lru_cache is also thread-safe).
+_cached_signature_check = functools.lru_cache(maxsize=50_000)(verify_signature)
 
 
 class AnteHandler:
@@ -41,9 +42,6 @@ class AnteHandler:
         self._accounts = accounts
         self._fees = fees
         self._schedule = schedule
-        # Signature checks are pure functions of their inputs, so a result cached in
-        # CheckTx is safe to reuse when the same bytes reach FinalizeBlock.
-        self._verified: OrderedDict[bytes, None] = OrderedDict()
 
     def max_tx_bytes(self, store: KVStore) -> int:
         return self._accounts.params(store).max_tx_bytes
@@ -140,15 +138,9 @@ class AnteHandler:
         # yet known: as in Cosmos SDK, genesis transactions sign with account number 0.
         number = 0 if ctx.mode == ExecMode.GENESIS else account.account_number
         document = sign_bytes(tx.body_bytes, tx.auth_info_bytes, ctx.chain_id, number)
-        cache_key = hashlib.sha256(document + tx.public_key + tx.signature).digest()
-        if cache_key in self._verified:
-            return
-        if not verify_signature(tx.public_key, document, tx.signature):
+        if not _cached_signature_check(tx.public_key, document, tx.signature):
             raise UNAUTHORIZED(
                 f"signature verification failed; check the chain-id (this chain is "
                 f"{ctx.chain_id!r}), account number ({account.account_number}) and sequence "
                 f"({account.sequence})"
             )
-        self._verified[cache_key] = None
-        if len(self._verified) > _VERIFIED_CACHE_SIZE:
-            self._verified.popitem(last=False)
