@@ -12,14 +12,34 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chain.errors import INVALID_COINS
+from chain.errors import INVALID_COINS, ErrorKind
 
 MAX_AMOUNT = 2**256 - 1
 DENOM_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$")
 _COIN_PATTERN = re.compile(r"^\s*([0-9]+)\s*([a-zA-Z][a-zA-Z0-9/:._-]{2,127})\s*$")
 _DEC_COIN_PATTERN = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z][a-zA-Z0-9/:._-]{2,127})\s*$")
-PRICE_DECIMALS = 18
-PRICE_SCALE: int = 10**PRICE_DECIMALS
+DEC_DECIMALS = 18
+DEC_ONE: int = 10**DEC_DECIMALS  # fixed point of rates, fractions and gas prices, as Cosmos Dec
+_DEC_PATTERN = re.compile(r"^([0-9]+)(?:\.([0-9]{1,18}))?$")
+
+
+def _scaled(whole: str, fraction: str) -> int:
+    return int(whole) * DEC_ONE + int(fraction.ljust(DEC_DECIMALS, "0"))
+
+
+def parse_dec(text: str, field_name: str, error: ErrorKind, example: str = "0.10") -> int:
+    """Parse a non-negative decimal like "0.10" into an 18-decimal integer; raises error
+    naming the field when the text is not one."""
+    match = _DEC_PATTERN.match(text.strip())
+    if not match:
+        raise error(f"{field_name} {text!r} is not a decimal like {example}")
+    return _scaled(match.group(1), match.group(2) or "")
+
+
+def format_dec(value: int) -> str:
+    """An 18-decimal integer as Cosmos prints a Dec, e.g. "0.100000000000000000"."""
+    whole, fraction = divmod(value, DEC_ONE)
+    return f"{whole}.{str(fraction).rjust(DEC_DECIMALS, '0')}"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -120,16 +140,15 @@ class DecPrice:
         if not match:
             raise INVALID_COINS(f"cannot parse gas price {text!r}, expected e.g. 0.025ugpc")
         whole, _, fraction = match.group(1).partition(".")
-        if len(fraction) > PRICE_DECIMALS:
-            raise INVALID_COINS(f"gas price {text!r} has more than {PRICE_DECIMALS} decimals")
-        scaled = int(whole) * PRICE_SCALE + int(fraction.ljust(PRICE_DECIMALS, "0") or "0")
-        return cls(match.group(2), scaled)
+        if len(fraction) > DEC_DECIMALS:
+            raise INVALID_COINS(f"gas price {text!r} has more than {DEC_DECIMALS} decimals")
+        return cls(match.group(2), _scaled(whole, fraction))
 
     def fee_for(self, gas: int) -> int:
         """The smallest whole fee that pays `gas` at this price (rounded up)."""
-        return -(-gas * self.scaled // PRICE_SCALE)
+        return -(-gas * self.scaled // DEC_ONE)
 
     def __str__(self) -> str:
-        whole, fraction = divmod(self.scaled, PRICE_SCALE)
-        digits = str(fraction).rjust(PRICE_DECIMALS, "0").rstrip("0")
+        whole, fraction = divmod(self.scaled, DEC_ONE)
+        digits = str(fraction).rjust(DEC_DECIMALS, "0").rstrip("0")
         return f"{whole}.{digits}{self.denom}" if digits else f"{whole}{self.denom}"

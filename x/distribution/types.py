@@ -9,33 +9,25 @@ of a validator less than one ugpc together.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chain.coins import DEC_ONE, format_dec, parse_dec
 from chain.crypto import module_address
 from chain.errors import INVALID_REQUEST
 
-RATE_DECIMALS = 18
-RATE_ONE: int = 10**RATE_DECIMALS
+RATE_ONE = DEC_ONE
 REWARD_SCALE: int = 10**27
 DISTRIBUTION = module_address("distribution")
 FEE_COLLECTOR = module_address("fee_collector")
-_RATE_PATTERN = re.compile(r"^([0-9]+)(?:\.([0-9]{1,18}))?$")
 
 
 def parse_rate(text: str, field_name: str) -> int:
     """Parse a decimal like "0.07" into an 18-decimal integer; raises INVALID_REQUEST."""
-    match = _RATE_PATTERN.match(text.strip())
-    if not match:
-        raise INVALID_REQUEST(f"{field_name} {text!r} is not a decimal like 0.07")
-    whole, fraction = match.group(1), match.group(2) or ""
-    return int(whole) * RATE_ONE + int(fraction.ljust(RATE_DECIMALS, "0"))
+    return parse_dec(text, field_name, INVALID_REQUEST, "0.07")
 
 
-def format_rate(rate: int) -> str:
-    whole, fraction = divmod(rate, RATE_ONE)
-    return f"{whole}.{str(fraction).rjust(RATE_DECIMALS, '0')}"
+format_rate = format_dec
 
 
 def parse_count(value: Any, field_name: str) -> int:

@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chain.coins import DEC_ONE, format_dec, parse_dec
 from chain.errors import ErrorKind
 from x.slashing.errors import INVALID_PARAMS
 
-FRACTION_DECIMALS = 18
-FRACTION_ONE: int = 10**FRACTION_DECIMALS
+FRACTION_ONE = DEC_ONE
 # Tombstoned validators are jailed "forever": no height ever reaches this one.
 JAILED_FOREVER = 2**63 - 1
 # Votes in block H commit block H-1, whose validator set was chosen at the end of H-2
 # (CometBFT applies updates one block late): the stake at risk is the one bonded then.
 VALIDATOR_UPDATE_DELAY = 1
-_FRACTION_PATTERN = re.compile(r"^([0-9]+)(?:\.([0-9]{1,18}))?$")
 
 
 def parse_fraction(text: str, field_name: str, error: ErrorKind = INVALID_PARAMS) -> int:
     """Parse a decimal like "0.05" into an 18-decimal integer; raises error naming the field."""
-    match = _FRACTION_PATTERN.match(str(text).strip())
-    if not match:
-        raise error(f"{field_name} {text!r} is not a decimal like 0.05")
-    whole, fraction = match.group(1), match.group(2) or ""
-    return int(whole) * FRACTION_ONE + int(fraction.ljust(FRACTION_DECIMALS, "0"))
+    return parse_dec(str(text), field_name, error, "0.05")
 
 
-def format_fraction(value: int) -> str:
-    whole, fraction = divmod(value, FRACTION_ONE)
-    return f"{whole}.{str(fraction).rjust(FRACTION_DECIMALS, '0')}"
+format_fraction = format_dec
 
 
 def round_half_even(numerator: int, denominator: int) -> int:

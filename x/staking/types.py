@@ -7,31 +7,23 @@ Voting power is tokens // POWER_REDUCTION (1 power per GPC).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
+from chain.coins import DEC_ONE, format_dec, parse_dec
 from chain.errors import ErrorKind
 
-RATE_DECIMALS = 18
-RATE_ONE: int = 10**RATE_DECIMALS
+RATE_ONE = DEC_ONE
 POWER_REDUCTION = 1_000_000
-_RATE_PATTERN = re.compile(r"^([0-9]+)(?:\.([0-9]{1,18}))?$")
 
 
 def parse_rate(text: str, field_name: str, error: ErrorKind) -> int:
     """Parse a decimal like "0.10" into an 18-decimal integer; raises error naming the field."""
-    match = _RATE_PATTERN.match(text.strip())
-    if not match:
-        raise error(f"{field_name} {text!r} is not a decimal like 0.10")
-    whole, fraction = match.group(1), match.group(2) or ""
-    return int(whole) * RATE_ONE + int(fraction.ljust(RATE_DECIMALS, "0"))
+    return parse_dec(text, field_name, error, "0.10")
 
 
-def format_rate(rate: int) -> str:
-    whole, fraction = divmod(rate, RATE_ONE)
-    return f"{whole}.{str(fraction).rjust(RATE_DECIMALS, '0')}"
+format_rate = format_dec
 
 
 class BondStatus(IntEnum):
