@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import time
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import Any, TypeVar
+
+from google.protobuf.message import DecodeError, Message
+
+MessageT = TypeVar("MessageT", bound=Message)
 
 
 class RpcError(Exception):
@@ -89,6 +94,27 @@ class CometRpc:
             "abci_query", path=path, data=data.hex(), height=str(height), prove=prove
         )
         response: dict[str, Any] = result["response"]
+        return response
+
+    def query_message(self, path: str, request: Message, response: MessageT) -> MessageT:
+        """Run a gRPC-style ABCI query and parse its answer into response.
+
+        Raises RpcError when the node is unreachable, answers with a non-zero code (the
+        message carries the codespace, code and the app's log) or with bytes that do not parse.
+        """
+        result = self.abci_query(path, request.SerializeToString())
+        code = int(result.get("code") or 0)
+        if code != 0:
+            raise RpcError(
+                f"query {path} failed ({result.get('codespace') or 'sdk'}/{code}): "
+                f"{result.get('log') or 'no log'}"
+            )
+        try:
+            response.ParseFromString(base64.b64decode(result.get("value") or ""))
+        except (DecodeError, binascii.Error) as error:
+            raise RpcError(
+                f"query {path}: the node's answer is not valid protobuf ({error})"
+            ) from None
         return response
 
     def wait_for_height(self, height: int, timeout: float = 30.0) -> None:

@@ -7,7 +7,6 @@ in milliseconds; tests that need real consensus start real CometBFT processes in
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
@@ -169,6 +168,17 @@ class TestNode:
         self.app.store.close()
 
 
+def account_of(rpc: CometRpc, address: str) -> tuple[int, int]:
+    """(account number, sequence) of an address in a node's latest committed state."""
+    answer = rpc.query_message(
+        "/cosmos.auth.v1beta1.Query/Account",
+        auth_pb2.QueryAccountRequest(address=address),
+        auth_pb2.QueryAccountResponse(),
+    )
+    account = auth_pb2.BaseAccount.FromString(answer.account.value)
+    return account.account_number, account.sequence
+
+
 def free_port() -> int:
     """A loopback TCP port nobody listens on now, so suites can run side by side."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -205,9 +215,7 @@ class LocalNode:
     def log_path(self) -> Path:
         return self.home / "node.log"
 
-    def init(
-        self, funded: dict[str, str], extra_env: dict[str, str] | None = None
-    ) -> dict[str, str]:
+    def init(self, funded: dict[str, str]) -> dict[str, str]:
         """Create the home, keys and genesis; returns key name → address."""
         from chain.cli.gentx import bond_node_key, fund
         from chain.cli.node_commands import init_home
@@ -261,15 +269,7 @@ class LocalNode:
 
     def account(self, address: str) -> tuple[int, int]:
         """(account number, sequence) of an address in the node's committed state."""
-        response = self.rpc.abci_query(
-            "/cosmos.auth.v1beta1.Query/Account",
-            auth_pb2.QueryAccountRequest(address=address).SerializeToString(),
-        )
-        if response.get("code"):
-            raise RpcError(f"account {address}: {response.get('log')}")
-        answer = auth_pb2.QueryAccountResponse.FromString(base64.b64decode(response["value"]))
-        account = auth_pb2.BaseAccount.FromString(answer.account.value)
-        return account.account_number, account.sequence
+        return account_of(self.rpc, address)
 
     def last_height(self) -> int:
         return self.rpc.latest_height()

@@ -98,20 +98,7 @@ def abci_query(rpc: CometRpc, path: str, request: Message, response: MessageT) -
     (the message carries the codespace, code and the app's log).
     """
     with node_errors():
-        result = rpc.abci_query(path, request.SerializeToString())
-    code = int(result.get("code") or 0)
-    if code != 0:
-        raise CommandError(
-            f"query {path} failed ({result.get('codespace') or 'sdk'}/{code}): "
-            f"{result.get('log') or 'no log'}"
-        )
-    try:
-        response.ParseFromString(base64.b64decode(result.get("value") or ""))
-    except (DecodeError, binascii.Error) as error:
-        raise CommandError(
-            f"query {path}: the node's answer is not valid protobuf ({error})"
-        ) from None
-    return response
+        return rpc.query_message(path, request, response)
 
 
 def json_query(rpc: CometRpc, path: str, arguments: dict[str, Any] | None = None) -> Any:

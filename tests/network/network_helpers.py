@@ -29,11 +29,10 @@ from chain.coins import Coins
 from chain.config import Home, NodeConfig, cometbft_binary, set_toml_values
 from chain.crypto import PrivateKey
 from chain.keyring import Keyring
-from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.bank.v1beta1 import query_pb2 as bank_query_pb2
 from chain.pb.gpuchain.base.v1 import query_pb2 as json_query_pb2
 from chain.rpc import CometRpc, RpcError
-from chain.testing import free_port
+from chain.testing import account_of, free_port
 from chain.tx import build_and_sign, tx_hash
 
 CHAIN_ID = "gpuchain-network-test"
@@ -233,14 +232,7 @@ class Network:
 
     def account(self, address: str) -> tuple[int, int]:
         """(account number, sequence) of address in the latest committed state."""
-        response = self.rpc.abci_query(
-            "/cosmos.auth.v1beta1.Query/Account",
-            auth_pb2.QueryAccountRequest(address=address).SerializeToString(),
-        )
-        assert not response.get("code"), response.get("log")
-        answer = auth_pb2.QueryAccountResponse.FromString(base64.b64decode(response["value"]))
-        account = auth_pb2.BaseAccount.FromString(answer.account.value)
-        return account.account_number, account.sequence
+        return account_of(self.rpc, address)
 
     def balance(self, address: str, denom: str = "ugpc") -> tuple[int, int]:
         """(height, amount): the balance and the committed height it was read at."""
@@ -255,9 +247,7 @@ class Network:
     def query(self, path: str, arguments: dict[str, Any] | None = None) -> Any:
         """A gpuchain JSON query (`/gpuchain.staking.v1.Query/Validators`, ...)."""
         request = json_query_pb2.JsonRequest(json=json.dumps(arguments or {}).encode())
-        response = self.rpc.abci_query(path, request.SerializeToString())
-        assert not response.get("code"), f"{path}: {response.get('log')}"
-        answer = json_query_pb2.JsonResponse.FromString(base64.b64decode(response["value"]))
+        answer = self.rpc.query_message(path, request, json_query_pb2.JsonResponse())
         return json.loads(answer.json)
 
     def validator_powers(self, height: int | None = None) -> dict[str, int]:
