@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from budget import examples
 from chain_fixtures import ALICE, BOB, CAROL
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -116,5 +117,5 @@ class StakingMachine(RuleBasedStateMachine):
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-StakingMachine.TestCase.settings = settings(max_examples=15, stateful_step_count=12, deadline=None)
+StakingMachine.TestCase.settings = settings(max_examples=examples(15), stateful_step_count=12)
 TestStakingAccounting = StakingMachine.TestCase
