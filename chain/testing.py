@@ -28,6 +28,7 @@ from chain.coins import Coins
 from chain.config import set_toml_values
 from chain.crypto import PrivateKey
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
+from chain.pb.cosmos.auth.v1beta1 import query_pb2 as auth_query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.pb.tendermint.types import validator_pb2
 from chain.rpc import CometRpc, RpcError
@@ -172,8 +173,8 @@ def account_of(rpc: CometRpc, address: str) -> tuple[int, int]:
     """(account number, sequence) of an address in a node's latest committed state."""
     answer = rpc.query_message(
         "/cosmos.auth.v1beta1.Query/Account",
-        auth_pb2.QueryAccountRequest(address=address),
-        auth_pb2.QueryAccountResponse(),
+        auth_query_pb2.QueryAccountRequest(address=address),
+        auth_query_pb2.QueryAccountResponse(),
     )
     account = auth_pb2.BaseAccount.FromString(answer.account.value)
     return account.account_number, account.sequence

@@ -1,10 +1,16 @@
 """Generate the Python protobuf modules into chain/pb (never edited by hand).
 
-Our own .proto files live beside this script. CometBFT's ABCI protos are taken from the
-pinned CometBFT Go module and gogoproto from its Go module (fetched with `go mod download`),
-so nothing of theirs is copied into the repository. Generated modules import each other as
-top-level packages (`tendermint.*`, `gogoproto`, `cosmos.*`); those imports are rewritten to
-`chain.pb.*` so no top-level `tendermint` package ever lands on the import path.
+Only gpuchain's own .proto files live beside this script (`proto/gpuchain/`). Everything
+else comes from pinned Go modules, fetched with `go mod download`, so nothing of theirs is
+copied into the repository and wire compatibility holds by construction:
+- CometBFT's ABCI and types protos, from the CometBFT module;
+- the Cosmos SDK's protos (tx envelope, keys, auth, bank, staking, distribution, slashing,
+  base services), from the cosmos-sdk module at the version Akash mainnet runs;
+- their option and annotation protos: gogoproto, cosmos_proto, amino (in the SDK module)
+  and google.api's http annotations (from grpc-gateway's copy of googleapis).
+Generated modules import each other as top-level packages (`tendermint.*`, `cosmos.*`,
+`google.api`, ...); those imports are rewritten to `chain.pb.*` so no top-level
+`tendermint` or `cosmos` package ever lands on the import path.
 """
 
 from __future__ import annotations
@@ -22,8 +28,26 @@ from grpc_tools import protoc
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "chain" / "pb"
 OUR_PROTOS = ROOT / "proto"
-GENERATED_ROOTS = ("tendermint", "gogoproto", "cosmos", "gpuchain")
-IMPORT_PATTERN = re.compile(rf"^(from|import) ({'|'.join(GENERATED_ROOTS)})([. ])", re.MULTILINE)
+GENERATED_ROOTS = ("tendermint", "gogoproto", "cosmos_proto", "cosmos", "amino", "gpuchain")
+IMPORT_PATTERN = re.compile(
+    rf"^(from|import) ({'|'.join(GENERATED_ROOTS)}|google\.api)([. ])", re.MULTILINE
+)
+COSMOS_SDK = "github.com/cosmos/cosmos-sdk@v0.53.8"
+COSMOS_PROTO = "github.com/cosmos/cosmos-proto@v1.0.0-beta.5"
+GOGOPROTO = "github.com/cosmos/gogoproto@v1.7.0"
+GOOGLE_API = "github.com/grpc-ecosystem/grpc-gateway@v1.16.0"
+# The Cosmos SDK packages gpuchain speaks; the files they import are generated with them.
+COSMOS_PACKAGES = (
+    "cosmos/auth/v1beta1",
+    "cosmos/bank/v1beta1",
+    "cosmos/base",
+    "cosmos/crypto",
+    "cosmos/distribution/v1beta1",
+    "cosmos/slashing/v1beta1",
+    "cosmos/staking/v1beta1",
+    "cosmos/tx",
+)
+PROTO_IMPORT = re.compile(r'^import\s+(?:public\s+)?"([^"]+)";', re.MULTILINE)
 
 
 def go_module_dir(module: str) -> Path:
@@ -45,6 +69,24 @@ def compile_protos(include_dirs: list[Path], files: list[Path], with_grpc: bool)
         sys.exit(f"protoc failed on {len(files)} files from {include_dirs[0]}")
 
 
+def with_imports(roots: list[Path], include_dirs: list[Path]) -> list[Path]:
+    """roots plus every .proto they import, transitively, found under include_dirs
+    (well-known types excepted: the protobuf runtime ships them)."""
+    found: dict[str, Path] = {}
+    pending = list(roots)
+    while pending:
+        path = pending.pop()
+        for name in PROTO_IMPORT.findall(path.read_text()):
+            if name in found or name.startswith("google/protobuf/"):
+                continue
+            source = next((d / name for d in include_dirs if (d / name).exists()), None)
+            if source is None:
+                sys.exit(f"{path}: imported {name} is in none of {include_dirs}")
+            found[name] = source
+            pending.append(source)
+    return sorted({*roots, *found.values()})
+
+
 def rewrite_imports() -> None:
     for path in [*OUT.rglob("*.py"), *OUT.rglob("*.pyi")]:
         text = path.read_text()
@@ -57,12 +99,14 @@ def rewrite_imports() -> None:
 
 def main() -> None:
     cometbft_version = sys.argv[1]
-    comet_dir = go_module_dir(f"github.com/cometbft/cometbft@{cometbft_version}")
-    gogo_dir = go_module_dir("github.com/cosmos/gogoproto@v1.7.0")
+    comet_protos = go_module_dir(f"github.com/cometbft/cometbft@{cometbft_version}") / "proto"
+    gogo_dir = go_module_dir(GOGOPROTO)
+    sdk_protos = go_module_dir(COSMOS_SDK) / "proto"
+    cosmos_proto_dir = go_module_dir(COSMOS_PROTO) / "proto"
+    google_api_dir = go_module_dir(GOOGLE_API) / "third_party" / "googleapis"
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
-    comet_protos = comet_dir / "proto"
     compile_protos(
         [comet_protos, gogo_dir],
         [
@@ -71,7 +115,19 @@ def main() -> None:
         ],
         with_grpc=False,
     )
-    compile_protos([OUR_PROTOS], sorted(OUR_PROTOS.rglob("*.proto")), with_grpc=True)
+    # CometBFT's and gogoproto's files are generated above; the SDK's own copy of CometBFT's
+    # protos (its tendermint/ folder) is never used.
+    cosmos_includes = [sdk_protos, comet_protos, gogo_dir, cosmos_proto_dir, google_api_dir]
+    roots = [p for package in COSMOS_PACKAGES for p in (sdk_protos / package).rglob("*.proto")]
+    cosmos_files = [
+        p
+        for p in with_imports(roots, cosmos_includes)
+        if not (p.is_relative_to(comet_protos) or p.is_relative_to(gogo_dir))
+    ]
+    compile_protos(cosmos_includes, cosmos_files, with_grpc=True)
+    compile_protos(
+        [OUR_PROTOS, *cosmos_includes], sorted(OUR_PROTOS.rglob("*.proto")), with_grpc=True
+    )
     rewrite_imports()
     print(
         f"generated {sum(1 for _ in OUT.rglob('*_pb2*.py'))} modules into {OUT.relative_to(ROOT)}"

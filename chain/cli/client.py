@@ -32,6 +32,7 @@ from chain.crypto import (
 from chain.errors import KEY_NOT_FOUND, AppError
 from chain.keyring import KeyInfo, Keyring, KeyringError
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
+from chain.pb.cosmos.auth.v1beta1 import query_pb2 as auth_query_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2  # noqa: F401  (see below)
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2  # noqa: F401  (see below)
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
@@ -118,7 +119,8 @@ def fetch_account(rpc: CometRpc, address: str) -> auth_pb2.BaseAccount | None:
     """The account at address in the latest committed state, or None if it does not exist."""
     with node_errors():
         result = rpc.abci_query(
-            ACCOUNT_QUERY_PATH, auth_pb2.QueryAccountRequest(address=address).SerializeToString()
+            ACCOUNT_QUERY_PATH,
+            auth_query_pb2.QueryAccountRequest(address=address).SerializeToString(),
         )
     code = int(result.get("code") or 0)
     codespace = result.get("codespace") or ""
@@ -128,7 +130,7 @@ def fetch_account(rpc: CometRpc, address: str) -> auth_pb2.BaseAccount | None:
         raise CommandError(
             f"cannot look up account {address} ({codespace}/{code}): {result.get('log')}"
         )
-    response = auth_pb2.QueryAccountResponse()
+    response = auth_query_pb2.QueryAccountResponse()
     account = auth_pb2.BaseAccount()
     try:
         response.ParseFromString(base64.b64decode(result.get("value") or ""))

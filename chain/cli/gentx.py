@@ -19,7 +19,7 @@ from chain.config import Home
 from chain.crypto import PUBKEY_TYPE_URL, PrivateKey, encode_validator_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
-from chain.pb.cosmos.staking.v1beta1 import tx_pb2
+from chain.pb.cosmos.staking.v1beta1 import staking_pb2, tx_pb2
 from chain.tx import build_and_sign
 
 GENTX_GAS = 400_000
@@ -45,8 +45,10 @@ def build_gentx(
     """A signed MsgCreateValidator bonding `amount` from operator's account to this node's key."""
     rate, max_rate, max_change = commission
     message = tx_pb2.MsgCreateValidator(
-        description=tx_pb2.Description(moniker=moniker),
-        commission=tx_pb2.CommissionRates(rate=rate, max_rate=max_rate, max_change_rate=max_change),
+        description=staking_pb2.Description(moniker=moniker),
+        commission=staking_pb2.CommissionRates(
+            rate=rate, max_rate=max_rate, max_change_rate=max_change
+        ),
         min_self_delegation="1",
         validator_address=encode_validator_address(operator.address),
         pubkey=any_pb2.Any(

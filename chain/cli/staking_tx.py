@@ -41,6 +41,7 @@ from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2 as distribution_tx_pb2
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx_pb2
+from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx_pb2
 from x.distribution import msgs as distribution_msgs
 from x.slashing import msgs as slashing_msgs
@@ -248,14 +249,14 @@ def create_validator(args: argparse.Namespace) -> int:
     """`tx staking create-validator --amount A --from KEY [--pubkey P] [...]`."""
     key = sender_key(args)
     message = staking_tx_pb2.MsgCreateValidator(
-        description=staking_tx_pb2.Description(
+        description=staking_pb2.Description(
             moniker=args.moniker or node_moniker(args, key.name),
             identity=args.identity,
             website=args.website,
             security_contact=args.security_contact,
             details=args.details,
         ),
-        commission=staking_tx_pb2.CommissionRates(
+        commission=staking_pb2.CommissionRates(
             rate=args.commission_rate,
             max_rate=args.commission_max_rate,
             max_change_rate=args.commission_max_change_rate,
@@ -279,7 +280,7 @@ def edit_validator(args: argparse.Namespace) -> int:
         )
     key = sender_key(args)
     message = staking_tx_pb2.MsgEditValidator(
-        description=staking_tx_pb2.Description(moniker=args.moniker),
+        description=staking_pb2.Description(moniker=args.moniker),
         validator_address=operator_of(key),
         commission_rate=args.commission_rate,
         min_self_delegation=args.min_self_delegation,

@@ -51,6 +51,7 @@ from chain.cli.output import CommandError, emit
 from chain.coins import Coins
 from chain.crypto import PUBKEY_TYPE_URL, AddressError, PrivateKey, decode_address
 from chain.keyring import KeyInfo, KeyringError
+from chain.pb.cosmos.bank.v1beta1 import bank_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
@@ -266,9 +267,9 @@ def bank_multi_send(args: argparse.Namespace) -> int:
     for _ in recipients:
         total = total + amount
     message = bank_tx_pb2.MsgMultiSend(
-        inputs=[bank_tx_pb2.Input(address=sender.address, coins=_coins_pb(total))],
+        inputs=[bank_pb2.Input(address=sender.address, coins=_coins_pb(total))],
         outputs=[
-            bank_tx_pb2.Output(address=address, coins=_coins_pb(amount)) for address in recipients
+            bank_pb2.Output(address=address, coins=_coins_pb(amount)) for address in recipients
         ],
     )
     return deliver(args, sender, [message])

@@ -7,7 +7,7 @@ from google.protobuf import any_pb2
 from chain.crypto import PUBKEY_TYPE_URL, PrivateKey, address_from_pubkey, encode_validator_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
-from chain.pb.cosmos.staking.v1beta1 import tx_pb2
+from chain.pb.cosmos.staking.v1beta1 import staking_pb2, tx_pb2
 
 
 def consensus_key(seed: int) -> PrivateKey:
@@ -31,8 +31,10 @@ def create_validator(
 ) -> tx_pb2.MsgCreateValidator:
     pubkey = consensus.public_key if isinstance(consensus, PrivateKey) else consensus
     return tx_pb2.MsgCreateValidator(
-        description=tx_pb2.Description(moniker=moniker),
-        commission=tx_pb2.CommissionRates(rate=rate, max_rate=max_rate, max_change_rate=max_change),
+        description=staking_pb2.Description(moniker=moniker),
+        commission=staking_pb2.CommissionRates(
+            rate=rate, max_rate=max_rate, max_change_rate=max_change
+        ),
         min_self_delegation=min_self,
         validator_address=encode_validator_address(operator.address),
         pubkey=any_pb2.Any(

@@ -8,6 +8,7 @@ from chain_fixtures import ALICE, BOB, CAROL, Chain, send
 from google.protobuf import any_pb2
 
 from chain.coins import Coins
+from chain.pb.cosmos.bank.v1beta1 import bank_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
@@ -173,12 +174,12 @@ def test_send_to_a_module_account(chain: Chain) -> None:
 def test_unbalanced_multi_send(chain: Chain) -> None:
     message = bank_tx.MsgMultiSend(
         inputs=[
-            bank_tx.Input(
+            bank_pb2.Input(
                 address=ALICE.bech32_address, coins=[coin_pb2.Coin(denom="ugpc", amount="30")]
             )
         ],
         outputs=[
-            bank_tx.Output(
+            bank_pb2.Output(
                 address=BOB.bech32_address, coins=[coin_pb2.Coin(denom="ugpc", amount="31")]
             )
         ],

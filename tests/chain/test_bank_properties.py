@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chain.crypto import PrivateKey
-from chain.pb.cosmos.bank.v1beta1 import tx_pb2
+from chain.pb.cosmos.bank.v1beta1 import bank_pb2, tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.testing import TestNode, genesis_state
 
@@ -38,13 +38,13 @@ def _message(
         return send(sender, KEYS[recipients[0]].bech32_address, str(amount), denom)
     return tx_pb2.MsgMultiSend(
         inputs=[
-            tx_pb2.Input(
+            bank_pb2.Input(
                 address=sender.bech32_address,
                 coins=[coin_pb2.Coin(denom=denom, amount=str(amount * len(recipients)))],
             )
         ],
         outputs=[
-            tx_pb2.Output(
+            bank_pb2.Output(
                 address=KEYS[i].bech32_address,
                 coins=[coin_pb2.Coin(denom=denom, amount=str(amount))],
             )

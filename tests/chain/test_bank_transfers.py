@@ -5,7 +5,7 @@ from __future__ import annotations
 from chain_fixtures import ALICE, BOB, CAROL, Chain, send
 
 from chain.crypto import module_address
-from chain.pb.cosmos.bank.v1beta1 import tx_pb2
+from chain.pb.cosmos.bank.v1beta1 import bank_pb2, tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from x.bank.types import FEE_COLLECTOR
 
@@ -48,15 +48,15 @@ def test_send_emits_cosmos_events(chain: Chain) -> None:
 def test_multi_send_pays_every_output(chain: Chain) -> None:
     message = tx_pb2.MsgMultiSend(
         inputs=[
-            tx_pb2.Input(
+            bank_pb2.Input(
                 address=ALICE.bech32_address, coins=[coin_pb2.Coin(denom="ugpc", amount="30")]
             )
         ],
         outputs=[
-            tx_pb2.Output(
+            bank_pb2.Output(
                 address=BOB.bech32_address, coins=[coin_pb2.Coin(denom="ugpc", amount="10")]
             ),
-            tx_pb2.Output(
+            bank_pb2.Output(
                 address=CAROL.bech32_address, coins=[coin_pb2.Coin(denom="ugpc", amount="20")]
             ),
         ],

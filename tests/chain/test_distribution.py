@@ -27,6 +27,7 @@ from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2 as distribution_tx
+from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
 from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
@@ -98,8 +99,8 @@ def create_validator(
     key: PrivateKey, consensus: PrivateKey, stake: int, rate: str
 ) -> staking_tx.MsgCreateValidator:
     return staking_tx.MsgCreateValidator(
-        description=staking_tx.Description(moniker=f"validator-{key.bech32_address[-4:]}"),
-        commission=staking_tx.CommissionRates(rate=rate, max_rate="1", max_change_rate="0.01"),
+        description=staking_pb2.Description(moniker=f"validator-{key.bech32_address[-4:]}"),
+        commission=staking_pb2.CommissionRates(rate=rate, max_rate="1", max_change_rate="0.01"),
         min_self_delegation="1",
         delegator_address=key.bech32_address,
         validator_address=operator(key),

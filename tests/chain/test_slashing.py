@@ -21,6 +21,7 @@ from chain.errors import AppError
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx
+from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
 from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
@@ -173,8 +174,10 @@ def create_validator(
         value=keys_pb2.PubKey(key=consensus.public_key).SerializeToString(),
     )
     return staking_tx.MsgCreateValidator(
-        description=staking_tx.Description(moniker=operator.bech32_address[:12]),
-        commission=staking_tx.CommissionRates(rate="0.10", max_rate="0.20", max_change_rate="0.01"),
+        description=staking_pb2.Description(moniker=operator.bech32_address[:12]),
+        commission=staking_pb2.CommissionRates(
+            rate="0.10", max_rate="0.20", max_change_rate="0.01"
+        ),
         min_self_delegation=str(minimum),
         delegator_address=operator.bech32_address,
         validator_address=valoper(operator),

@@ -19,6 +19,7 @@ import pytest
 from chain.crypto import PrivateKey
 from chain.keyring import Keyring
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
+from chain.pb.cosmos.auth.v1beta1 import query_pb2 as auth_query_pb2
 from chain.pb.cosmos.bank.v1beta1 import query_pb2
 from chain.rpc import CometRpc
 from chain.testing import LocalNode, free_port
@@ -134,12 +135,12 @@ class Chain:
     def account(self, key_or_address: str) -> auth_pb2.BaseAccount:
         """An account read over RPC in this process."""
         address = self.addresses.get(key_or_address, key_or_address)
-        request = auth_pb2.QueryAccountRequest(address=address)
+        request = auth_query_pb2.QueryAccountRequest(address=address)
         result = self.node.rpc.abci_query(
             "/cosmos.auth.v1beta1.Query/Account", request.SerializeToString()
         )
         assert int(result.get("code") or 0) == 0, result
-        response = auth_pb2.QueryAccountResponse.FromString(base64.b64decode(result["value"]))
+        response = auth_query_pb2.QueryAccountResponse.FromString(base64.b64decode(result["value"]))
         return auth_pb2.BaseAccount.FromString(response.account.value)
 
     def send(self, sender: str, recipient: str, amount: str, *flags: str) -> dict[str, Any]:

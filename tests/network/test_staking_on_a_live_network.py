@@ -15,7 +15,7 @@ from network_helpers import Network, commit_signers
 from chain.crypto import PUBKEY_TYPE_URL, encode_validator_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
-from chain.pb.cosmos.staking.v1beta1 import tx_pb2
+from chain.pb.cosmos.staking.v1beta1 import staking_pb2, tx_pb2
 from chain.rpc import RpcError
 
 UNBONDING_BLOCKS = 10
@@ -57,8 +57,10 @@ def test_the_fifth_node_bonds_by_transaction_and_its_votes_count(network: Networ
     newcomer = network.node("validator4")
     operator = network.node("validator0").key("alice")
     message = tx_pb2.MsgCreateValidator(
-        description=tx_pb2.Description(moniker="validator4"),
-        commission=tx_pb2.CommissionRates(rate="0.10", max_rate="0.20", max_change_rate="0.01"),
+        description=staking_pb2.Description(moniker="validator4"),
+        commission=staking_pb2.CommissionRates(
+            rate="0.10", max_rate="0.20", max_change_rate="0.01"
+        ),
         min_self_delegation="1",
         validator_address=encode_validator_address(operator.address),
         pubkey=any_pb2.Any(

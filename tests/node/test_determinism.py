@@ -12,7 +12,7 @@ from replay import header_app_hashes
 
 from chain.coins import Coins
 from chain.keyring import Keyring
-from chain.pb.cosmos.bank.v1beta1 import tx_pb2
+from chain.pb.cosmos.bank.v1beta1 import bank_pb2, tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.testing import LocalNode
 from chain.tx import build_and_sign
@@ -61,7 +61,7 @@ def test_nodes_with_different_hash_seeds_agree_on_every_app_hash(
     for key in keys:
         message = tx_pb2.MsgMultiSend(
             inputs=[
-                tx_pb2.Input(
+                bank_pb2.Input(
                     address=key.bech32_address,
                     coins=[
                         coin_pb2.Coin(denom=d, amount=str(5 * (len(keys) - 1)))
@@ -70,7 +70,7 @@ def test_nodes_with_different_hash_seeds_agree_on_every_app_hash(
                 )
             ],
             outputs=[
-                tx_pb2.Output(
+                bank_pb2.Output(
                     address=other.bech32_address,
                     coins=[coin_pb2.Coin(denom=d, amount="5") for d in ("uatom", "ugpc", "ustake")],
                 )
