@@ -217,6 +217,7 @@ def start_gpuchain(
         minimum_gas_prices=MIN_GAS_PRICE,
         grpc_address=f"127.0.0.1:{free_port()}",
         metrics_address=f"127.0.0.1:{free_port()}",
+        api_address=f"127.0.0.1:{free_port()}",
         invariant_check_period=0,
     )
     paths = init_home(home, "bench", CHAIN_ID, node_config=node_config)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from google.protobuf import any_pb2
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
 
 from chain import metrics
 from chain.coins import DecPrice
@@ -492,6 +492,11 @@ class Application:
         except Exception:
             log.exception("internal error answering query %s", request.path)
             return self._query_error(INTERNAL(), info.height)
+
+    def answer(self, route: QueryRoute, request: Message) -> Message:
+        """Run a typed query on the last commit's snapshot (the gRPC and REST servers)."""
+        reader, _, _ = self.store.query_view()
+        return route.handler(reader, request)
 
     @staticmethod
     def _query_error(error: AppError, height: int) -> abci.ResponseQuery:

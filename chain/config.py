@@ -54,6 +54,14 @@ class Home:
     def abci_socket(self) -> Path:
         return self.root / "abci.sock"
 
+    def rpc_address(self) -> str:
+        """Where this home's CometBFT serves RPC (config.toml `[rpc] laddr`)."""
+        try:
+            comet = tomllib.loads(self.comet_config.read_text(encoding="utf-8"))
+            return str(comet["rpc"]["laddr"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError(f"{self.comet_config}: no [rpc] laddr ({error})") from None
+
 
 @dataclass(frozen=True)
 class NodeConfig:
@@ -64,6 +72,8 @@ class NodeConfig:
     grpc_address: str = "127.0.0.1:9090"
     metrics_address: str = "127.0.0.1:26660"
     invariant_check_period: int = 0
+    api_enable: bool = True
+    api_address: str = "127.0.0.1:1317"
 
     def min_gas_price(self) -> DecPrice | None:
         return DecPrice.parse(self.minimum_gas_prices) if self.minimum_gas_prices else None
@@ -81,6 +91,11 @@ class NodeConfig:
             f'metrics-address = "{self.metrics_address}"\n'
             "# Check every invariant each N blocks and halt if one breaks (0 = never).\n"
             f"invariant-check-period = {self.invariant_check_period}\n"
+            "\n"
+            "# The REST API (Cosmos's API server): the gRPC queries at their HTTP paths.\n"
+            "[api]\n"
+            f"enable = {'true' if self.api_enable else 'false'}\n"
+            f'address = "{self.api_address}"\n'
         )
 
     @classmethod
@@ -92,6 +107,9 @@ class NodeConfig:
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: {error}") from None
         defaults = cls()
+        api = data.get("api", {})
+        if not isinstance(api, dict):
+            raise ConfigError(f"{path}: [api] must be a table")
         config = cls(
             minimum_gas_prices=str(data.get("minimum-gas-prices", defaults.minimum_gas_prices)),
             abci_address=str(data.get("abci-address", defaults.abci_address)),
@@ -100,6 +118,8 @@ class NodeConfig:
             invariant_check_period=int(
                 data.get("invariant-check-period", defaults.invariant_check_period)
             ),
+            api_enable=bool(api.get("enable", defaults.api_enable)),
+            api_address=str(api.get("address", defaults.api_address)),
         )
         try:
             config.min_gas_price()

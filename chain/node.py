@@ -19,6 +19,9 @@ from chain.app import AppConfig, Application
 from chain.config import ConfigError, Home, NodeConfig, cometbft_binary
 from chain.grpc_server import start_grpc_server
 from chain.metrics import REGISTRY
+from chain.rest import RestServer
+from chain.rpc import CometRpc
+from chain.tx_service import TxService
 from chain.wiring import build_app
 
 log = logging.getLogger("gpuchain.node")
@@ -71,7 +74,13 @@ async def run_node(home: Home, with_comet: bool, abci_address: str | None) -> in
         log.info("started cometbft (pid %d), logging to %s", comet.pid, home.comet_log)
 
     # After the fork: gRPC's threads must not be running when CometBFT is forked off.
-    grpc_server = start_grpc_server(app, config.grpc_address) if config.grpc_address else None
+    routes = [*app.queries.values(), *TxService(CometRpc(home.rpc_address())).routes()]
+    grpc_server = (
+        start_grpc_server(app, routes, config.grpc_address) if config.grpc_address else None
+    )
+    rest_server = RestServer(routes, app.answer) if config.api_enable else None
+    if rest_server is not None:
+        await rest_server.start(config.api_address)
     if config.metrics_address:
         host, port = _split_host_port(config.metrics_address)
         start_http_server(port, addr=host, registry=REGISTRY)
@@ -97,6 +106,8 @@ async def run_node(home: Home, with_comet: bool, abci_address: str | None) -> in
             comet.wait()
     if grpc_server is not None:
         grpc_server.stop(grace=1)
+    if rest_server is not None:
+        await rest_server.close()
     await server.close()
     app.store.close()
     return exit_code

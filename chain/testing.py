@@ -201,6 +201,7 @@ class LocalNode:
     p2p_port: int = field(default_factory=free_port)
     grpc_port: int = field(default_factory=free_port)
     metrics_port: int = field(default_factory=free_port)
+    api_port: int = field(default_factory=free_port)
     block_time: str = "200ms"
     process: subprocess.Popen[bytes] | None = None
 
@@ -227,6 +228,7 @@ class LocalNode:
             minimum_gas_prices="0.001ugpc",
             grpc_address=f"127.0.0.1:{self.grpc_port}",
             metrics_address=f"127.0.0.1:{self.metrics_port}",
+            api_address=f"127.0.0.1:{self.api_port}",
             invariant_check_period=1,
         )
         home = init_home(self.home, "test-node", self.chain_id, node_config=node_config)

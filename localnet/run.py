@@ -83,11 +83,12 @@ class Validator:
         return Home(self.home).comet_log
 
 
-DEFAULT_BASE_PORTS = (26656, 9090, 26660)  # p2p of validator 0 (RPC is +1), gRPC, metrics
+# p2p of validator 0 (RPC is +1), gRPC, metrics, REST API
+DEFAULT_BASE_PORTS = (26656, 9090, 26660, 1317)
 
 
 def planned(
-    data: Path, count: int = VALIDATORS, base_ports: tuple[int, int, int] = DEFAULT_BASE_PORTS
+    data: Path, count: int = VALIDATORS, base_ports: tuple[int, int, int, int] = DEFAULT_BASE_PORTS
 ) -> list[Validator]:
     """The validators a new localnet in data gets: validator i on the base ports + 10·i."""
     return [Validator(i, data / f"validator{i}", ports_of(i, *base_ports)) for i in range(count)]
@@ -119,6 +120,7 @@ def _from_home(index: int, home: Path) -> Validator:
             rpc=_port(comet["rpc"]["laddr"], "rpc.laddr", comet_config),
             grpc=_port(app.grpc_address, "grpc-address", Home(home).app_config),
             metrics=_port(app.metrics_address, "metrics-address", Home(home).app_config),
+            api=_port(app.api_address, "[api] address", Home(home).app_config),
         )
     except (OSError, KeyError, tomllib.TOMLDecodeError, ConfigError) as error:
         raise LocalnetError(
@@ -213,7 +215,7 @@ def check_ports(nodes: list[Validator]) -> None:
     """Raise LocalnetError listing every port another process already listens on."""
     taken = []
     for node in nodes:
-        for kind in ("p2p", "rpc", "grpc", "metrics"):
+        for kind in ("p2p", "rpc", "grpc", "metrics", "api"):
             port = getattr(node.ports, kind)
             if port_in_use(port):
                 taken.append(f"{port} ({node.name} {kind})")
@@ -313,7 +315,7 @@ def summary(nodes: list[Validator]) -> str:
 def start(
     data: Path = DATA,
     count: int = VALIDATORS,
-    base_ports: tuple[int, int, int] = DEFAULT_BASE_PORTS,
+    base_ports: tuple[int, int, int, int] = DEFAULT_BASE_PORTS,
 ) -> int:
     """Start every validator home in data (creating count of them first if there are none),
     wait for a new block on each and print how to reach them."""
@@ -468,6 +470,7 @@ def main() -> int:
     )
     parser.add_argument("--grpc-base-port", type=int, default=DEFAULT_BASE_PORTS[1])
     parser.add_argument("--metrics-base-port", type=int, default=DEFAULT_BASE_PORTS[2])
+    parser.add_argument("--api-base-port", type=int, default=DEFAULT_BASE_PORTS[3])
     args = parser.parse_args()
     data = args.data.resolve()
     try:
@@ -476,7 +479,12 @@ def main() -> int:
             return stop(data)
         if args.status:
             return status(data)
-        base_ports = (args.base_port, args.grpc_base_port, args.metrics_base_port)
+        base_ports = (
+            args.base_port,
+            args.grpc_base_port,
+            args.metrics_base_port,
+            args.api_base_port,
+        )
         return start(data, args.validators, base_ports)
     except (LocalnetError, ConfigError) as error:
         print(f"localnet: {error}", file=sys.stderr)

@@ -1,8 +1,8 @@
 """`gpuchain testnet`: homes for an N-validator network on one machine, as Cosmos's testnet.
 
 Validator i uses the base ports plus 10·i (p2p 26656, RPC 26657, gRPC 9090, metrics
-26660), its own consensus and operator keys (test keyring), and a shared genesis whose
-gentxs bond every validator with the same stake; peers are listed on loopback.
+26660, REST API 1317), its own consensus and operator keys (test keyring), and a shared
+genesis whose gentxs bond every validator with the same stake; peers are listed on loopback.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     testnet.add_argument("--base-port", type=int, default=26656, help="p2p port of validator 0")
     testnet.add_argument("--grpc-base-port", type=int, default=9090)
     testnet.add_argument("--metrics-base-port", type=int, default=26660)
+    testnet.add_argument("--api-base-port", type=int, default=1317, help="REST API port")
     testnet.add_argument("--block-time", default="1s", help="CometBFT timeout_commit")
     testnet.add_argument("--keys", default="alice,bob", help="funded test keys in validator0")
     testnet.set_defaults(func=run_testnet)
@@ -48,11 +49,18 @@ class NodePorts:
     rpc: int
     grpc: int
     metrics: int
+    api: int
 
 
-def ports_of(index: int, base: int, grpc_base: int, metrics_base: int) -> NodePorts:
+def ports_of(index: int, base: int, grpc_base: int, metrics_base: int, api_base: int) -> NodePorts:
     offset = 10 * index
-    return NodePorts(base + offset, base + 1 + offset, grpc_base + offset, metrics_base + offset)
+    return NodePorts(
+        base + offset,
+        base + 1 + offset,
+        grpc_base + offset,
+        metrics_base + offset,
+        api_base + offset,
+    )
 
 
 def make_testnet(
@@ -76,6 +84,7 @@ def make_testnet(
         config = NodeConfig(
             grpc_address=f"127.0.0.1:{ports[index].grpc}",
             metrics_address=f"127.0.0.1:{ports[index].metrics}",
+            api_address=f"127.0.0.1:{ports[index].api}",
         )
         home = init_home(output / name, name, chain_id, node_config=config)
         set_toml_values(
@@ -123,7 +132,7 @@ def make_testnet(
 def run_testnet(args: argparse.Namespace) -> int:
     chain_id = args.chain_id or "gpuchain-testnet"
     ports = [
-        ports_of(i, args.base_port, args.grpc_base_port, args.metrics_base_port)
+        ports_of(i, args.base_port, args.grpc_base_port, args.metrics_base_port, args.api_base_port)
         for i in range(args.validators)
     ]
     homes = make_testnet(

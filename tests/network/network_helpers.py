@@ -47,7 +47,7 @@ NODE_ENV = {"GRPC_ENABLE_FORK_SUPPORT": "false"}
 
 
 def free_ports() -> NodePorts:
-    return NodePorts(free_port(), free_port(), free_port(), free_port())
+    return NodePorts(free_port(), free_port(), free_port(), free_port(), free_port())
 
 
 @dataclass
@@ -174,6 +174,7 @@ class Network:
             node_config=NodeConfig(
                 grpc_address=f"127.0.0.1:{ports.grpc}",
                 metrics_address=f"127.0.0.1:{ports.metrics}",
+                api_address=f"127.0.0.1:{ports.api}",
             ),
         )
         home.genesis.write_bytes((self.nodes[0].home / "config" / "genesis.json").read_bytes())

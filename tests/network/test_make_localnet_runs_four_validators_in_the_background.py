@@ -32,10 +32,11 @@ def port_free(port: int) -> bool:
 
 
 def free_base() -> int:
-    """A base port b with b + 10·i + {0, 1, 2, 3} free for i < 4 (p2p, RPC, gRPC, metrics)."""
+    """A base port b with b + 10·i + {0, ..., 4} free for i < 4 (p2p, RPC, gRPC, metrics,
+    REST API)."""
     for _ in range(200):
         base = random.randrange(20_000, 60_000, 10)
-        if all(port_free(base + 10 * i + k) for i in range(4) for k in range(4)):
+        if all(port_free(base + 10 * i + k) for i in range(4) for k in range(5)):
             return base
     raise RuntimeError("no free block of ports")
 
@@ -60,6 +61,8 @@ class Localnet:
                 str(self.base + 2),
                 "--metrics-base-port",
                 str(self.base + 3),
+                "--api-base-port",
+                str(self.base + 4),
             ],
             cwd=REPO,
             capture_output=True,
