@@ -124,9 +124,9 @@ def test_oversized_tx(chain: Chain) -> None:
     _assert_refused(chain, raw, 21, "limit 65536")
 
 
-def test_memo_too_long(chain: Chain) -> None:
-    raw = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")], memo="m" * 300)
-    _assert_refused(chain, raw, 12, "300 characters")
+def test_memo_too_long_counts_bytes_as_cosmos_does(chain: Chain) -> None:
+    raw = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")], memo="é" * 200)
+    _assert_refused(chain, raw, 12, "400 bytes, limit 256")
 
 
 def test_invalid_recipient_address(chain: Chain) -> None:
