@@ -29,7 +29,7 @@ from chain.config import set_toml_values
 from chain.crypto import PrivateKey
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
-from chain.pb.tendermint.types import validator_pb2
+from chain.pb.tendermint.types import params_pb2, validator_pb2
 from chain.rpc import CometRpc, RpcError
 from chain.tx import build_and_sign
 from chain.wiring import build_app, default_app_state
@@ -76,7 +76,10 @@ class TestNode:
         self.app = build_app(self.home, self.config)
         self.height = self.app.store.last.height
 
-    def init_chain(self, app_state: dict[str, Any], time_ns: int | None = None) -> bytes:
+    def init_chain(
+        self, app_state: dict[str, Any], time_ns: int | None = None, max_gas: int = -1
+    ) -> bytes:
+        """InitChain with app_state and the consensus param block.max_gas (-1: no limit)."""
         if time_ns is None:
             time_ns = GENESIS_TIME_SECONDS * 1_000_000_000
         response = self.app.init_chain(
@@ -85,6 +88,9 @@ class TestNode:
                 chain_id=self.chain_id,
                 app_state_bytes=json.dumps(app_state).encode(),
                 initial_height=1,
+                consensus_params=params_pb2.ConsensusParams(
+                    block=params_pb2.BlockParams(max_bytes=22_020_096, max_gas=max_gas)
+                ),
             )
         )
         return bytes(response.app_hash)
