@@ -60,7 +60,7 @@ HOSTILE_STRINGS = (
     "cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu",
 )
 VALID_PUBKEY = keys_pb2.PubKey(key=bytes(range(32))).SerializeToString()
-HOSTILE_BYTES = (b"", b"\x00", bytes(32), b"\xff" * 64, VALID_PUBKEY, b"\x80" * 11, bytes(5000))
+HOSTILE_BYTES = (b"", b"\x00", bytes(32), b"\xff" * 64, b"\x80" * 11, bytes(5000))
 # Field 100, varint 1: declared by no message gpuchain reads.
 UNKNOWN_FIELD = b"\xa0\x06\x01"
 # Cosmos-style field names the plausible values follow; anything else gets a plain word.
