@@ -27,6 +27,7 @@ from chain.app import AppConfig, Application
 from chain.coins import Coins
 from chain.config import set_toml_values
 from chain.crypto import PrivateKey
+from chain.module import Module
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.pb.tendermint.types import params_pb2, validator_pb2
@@ -68,12 +69,13 @@ class TestNode:
     home: Path
     chain_id: str = "gpuchain-test"
     config: AppConfig = field(default_factory=lambda: AppConfig(invariant_check_period=1))
+    extra_modules: Sequence[Module] = ()
     app: Application = field(init=False)
     height: int = 0
     app_hashes: dict[int, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.app = build_app(self.home, self.config)
+        self.app = build_app(self.home, self.config, self.extra_modules)
         self.height = self.app.store.last.height
 
     def init_chain(
