@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 from hypothesis import strategies as st
@@ -203,11 +203,9 @@ def plausible_message(descriptor: Descriptor, plausible: Mapping[str, str], dept
     return message
 
 
-def single_field_mutations(
-    descriptor: Descriptor, plausible: Mapping[str, str]
-) -> list[tuple[str, Message]]:
+def single_field_mutations(descriptor: Descriptor, plausible: Mapping[str, str]) -> list[Message]:
     """Plausible messages with one top-level or nested scalar field at each edge value."""
-    mutated: list[tuple[str, Message]] = []
+    mutated: list[Message] = []
     for path in _scalar_paths(descriptor, ()):
         field = path[-1]
         for value in edges_of(field):
@@ -219,7 +217,7 @@ def single_field_mutations(
                 getattr(target, field.name).append(value)
             else:
                 setattr(target, field.name, value)
-            mutated.append((".".join(f.name for f in path), message))
+            mutated.append(message)
     return mutated
 
 
@@ -277,7 +275,7 @@ def corpus(registry: Mapping[str, type[Message]], plausible: Mapping[str, str]) 
         descriptor = descriptor_of(registry[url])
         envelopes += [
             Envelope(messages=(packed(message),))
-            for _, message in single_field_mutations(descriptor, plausible)
+            for message in single_field_mutations(descriptor, plausible)
         ]
     return envelopes
 
@@ -378,6 +376,4 @@ def envelopes(
 
 
 def _message_class(descriptor: Descriptor) -> type[Message]:
-    from google.protobuf import message_factory
-
     return message_factory.GetMessageClass(descriptor)
