@@ -274,3 +274,20 @@ def test_only_txs_that_pass_check_tx_are_remembered(chain: Chain) -> None:
     passed = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")])
     assert chain.node.check(passed).code == 0
     assert chain.node.app._checked.get(passed) is not None
+
+
+def test_messages_are_validated_only_after_the_signer_is_known_to_pay(chain: Chain) -> None:
+    malformed = send(CAROL, BOB.bech32_address, "0")  # a zero amount: refused, but later
+    stranger = build_and_sign(
+        CAROL,
+        [malformed],
+        chain_id="gpuchain-test",
+        account_number=0,
+        sequence=0,
+        fee=Coins.parse("2000ugpc"),
+        gas_limit=200_000,
+    )
+    _assert_refused(chain, stranger, 9, "must receive funds first")
+    bad_signature = bytearray(chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "0")]))
+    bad_signature[-1] ^= 0x01
+    _assert_refused(chain, bytes(bad_signature), 4, "signature verification failed")
