@@ -3,8 +3,9 @@
 Each frame is an unsigned varint length followed by a serialized `Request`; responses
 go back in order on the same connection, and CometBFT sends `Flush` when it wants them.
 CometBFT opens four connections (consensus, mempool, query, snapshot). Consensus work
-runs on one worker thread, queries on another, so a slow FinalizeBlock never stalls
-CheckTx or Query on the event loop.
+runs on one worker thread, CheckTx on another and queries on a third, so the event loop
+only moves frames: a slow FinalizeBlock never stalls CheckTx or Query, and a flood of
+CheckTx never delays the consensus connection's next request.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class AbciServer:
     def __init__(self, app: Application) -> None:
         self.app = app
         self._consensus = ThreadPoolExecutor(1, thread_name_prefix="abci-consensus")
+        self._mempool = ThreadPoolExecutor(1, thread_name_prefix="abci-mempool")
         self._queries = ThreadPoolExecutor(1, thread_name_prefix="abci-query")
         self._server: asyncio.AbstractServer | None = None
         self.connection_failures = 0
@@ -118,7 +120,7 @@ class AbciServer:
         self._handlers: dict[str, tuple[Callable[[Any], Any], str, ThreadPoolExecutor | None]] = {
             "info": (app.info, "info", None),
             "init_chain": (app.init_chain, "init_chain", self._consensus),
-            "check_tx": (app.check_tx, "check_tx", None),
+            "check_tx": (app.check_tx, "check_tx", self._mempool),
             "prepare_proposal": (app.prepare_proposal, "prepare_proposal", self._consensus),
             "process_proposal": (app.process_proposal, "process_proposal", self._consensus),
             "finalize_block": (app.finalize_block, "finalize_block", self._consensus),
@@ -178,8 +180,8 @@ class AbciServer:
             await asyncio.gather(*still_open, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
-        self._consensus.shutdown(wait=True)
-        self._queries.shutdown(wait=True)
+        for executor in (self._consensus, self._mempool, self._queries):
+            executor.shutdown(wait=True)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

@@ -8,7 +8,6 @@ init_chain → check_tx → prepare/process_proposal → finalize_block → comm
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import logging
 import time
@@ -20,6 +19,8 @@ from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError, Message
 
 from chain import metrics
+from chain.bounds import check_message_bounds
+from chain.cache import BoundedCache
 from chain.coins import DecPrice
 from chain.context import (
     BlockInfo,
@@ -54,9 +55,18 @@ log = logging.getLogger("gpuchain.app")
 APP_VERSION = 1
 APP_PREFIX = b"\x00"
 CHAIN_ID_KEY = APP_PREFIX + b"\x01"
+BLOCK_MAX_GAS_KEY = APP_PREFIX + b"\x02"
 PROOF_OP_TYPE = "gpuchain:smt"
 STORE_QUERY_PATH = "/store/key"
-DECODED_CACHE_SIZE = 50_000
+# Txs that passed CheckTx, decoded: proposals and FinalizeBlock skip their stateless work.
+# A decoded tx holds its raw bytes, the body and auth-info copies and the parsed messages:
+# about 8 bytes per tx byte, raw bytes included (bench/decoded_tx_size.py), charged as 9.
+DECODED_CACHE_ENTRIES = 50_000
+DECODED_CACHE_BYTES = 64 * 1024 * 1024
+DECODED_BYTES_PER_TX_BYTE = 9
+DECODED_ENTRY_OVERHEAD_BYTES = 2048
+# A failed tx's log is stored in the block results: outside input in it stays short.
+MAX_LOG_CHARS = 1024
 
 
 class Ante(Protocol):
@@ -169,9 +179,12 @@ class Application:
         self.chain_id = (store.committed().get(CHAIN_ID_KEY) or b"").decode()
         self._check_state = Overlay(store.committed())
         self._finalized_height = 0
-        # Stateless decoding depends only on the bytes, so a tx seen before (CheckTx, the
-        # proposal checks, FinalizeBlock) comes from this bounded, thread-safe memo.
-        self._decode = functools.lru_cache(maxsize=DECODED_CACHE_SIZE)(self._decode_uncached)
+        # Stateless checks depend only on the bytes, so a tx that passed CheckTx is not
+        # checked again by the proposal checks and FinalizeBlock. Only such txs are kept:
+        # anyone can send txs that fail, for free.
+        self._checked: BoundedCache[bytes, DecodedTx] = BoundedCache(
+            DECODED_CACHE_ENTRIES, DECODED_CACHE_BYTES
+        )
 
     # --- connection handshake -------------------------------------------------------
 
@@ -196,6 +209,9 @@ class Application:
         self.chain_id = request.chain_id
         genesis = self.store.begin_block()
         genesis.set(CHAIN_ID_KEY, request.chain_id.encode())
+        if request.HasField("consensus_params"):
+            max_gas = request.consensus_params.block.max_gas
+            genesis.set(BLOCK_MAX_GAS_KEY, str(max_gas).encode())
         ctx = Context(
             genesis,
             request.chain_id,
@@ -246,33 +262,70 @@ class Application:
 
     # --- proposals -------------------------------------------------------------------
 
-    def _stateless_ok(self, raw: bytes, max_tx_bytes: int) -> bool:
+    def _block_max_gas(self) -> int | None:
+        """CometBFT's `block.max_gas` from genesis; None when blocks have no gas limit."""
+        raw = self.store.committed().get(BLOCK_MAX_GAS_KEY)
+        max_gas = int(raw) if raw else -1
+        return None if max_gas < 0 else max_gas
+
+    def _proposal_gas(self, raw: bytes, height: int) -> int | None:
+        """The gas a tx asks for if it passes every stateless check (the ones all
+        validators agree on without state), else None: no honest proposer includes it."""
         try:
-            self._decode(raw, max_tx_bytes)
+            committed = self.store.committed()
+            checked = self._checked.get(raw)
+            tx = (
+                checked
+                if checked is not None
+                else decode_tx(raw, self.registry, self.ante.max_tx_bytes(committed))
+            )
+            self.ante.check_limits(committed, tx, height)
+            if checked is None:
+                self._check_messages(tx)
         except AppError:
-            return False
-        return True
+            return None
+        except Exception:
+            log.exception("internal error checking a proposed tx at height %d", height)
+            return None
+        return tx.gas_limit
 
     def prepare_proposal(
         self, request: abci.RequestPrepareProposal
     ) -> abci.ResponsePrepareProposal:
-        """Keep the mempool's order, drop undecodable txs, stay within the byte limit."""
-        chosen, size = [], 0
-        limit = self.ante.max_tx_bytes(self.store.committed())
+        """Keep the mempool's order, drop txs ProcessProposal would refuse, and stop at the
+        byte limit or at the block's gas limit."""
+        chosen, size, gas = [], 0, 0
+        max_gas = self._block_max_gas()
         for raw in request.txs:
             if size + len(raw) > request.max_tx_bytes:
                 break
-            if self._stateless_ok(raw, limit):
-                chosen.append(raw)
-                size += len(raw)
+            wanted = self._proposal_gas(raw, request.height)
+            if wanted is None:
+                continue
+            if max_gas is not None and gas + wanted > max_gas:
+                break
+            chosen.append(raw)
+            size += len(raw)
+            gas += wanted
         return abci.ResponsePrepareProposal(txs=chosen)
 
     def process_proposal(
         self, request: abci.RequestProcessProposal
     ) -> abci.ResponseProcessProposal:
-        """Reject a proposal carrying a tx no honest proposer would include."""
-        limit = self.ante.max_tx_bytes(self.store.committed())
-        accept = all(self._stateless_ok(raw, limit) for raw in request.txs)
+        """Reject a proposal carrying a tx no honest proposer would include, or asking for
+        more gas than a block may use."""
+        max_gas = self._block_max_gas()
+        gas = 0
+        accept = True
+        for raw in request.txs:
+            wanted = self._proposal_gas(raw, request.height)
+            if wanted is None:
+                accept = False
+                break
+            gas += wanted
+            if max_gas is not None and gas > max_gas:
+                accept = False
+                break
         status = (
             abci.ResponseProcessProposal.ACCEPT if accept else abci.ResponseProcessProposal.REJECT
         )
@@ -340,16 +393,15 @@ class Application:
 
     # --- transactions ----------------------------------------------------------------
 
-    def _decode_uncached(self, raw: bytes, max_tx_bytes: int) -> tuple[DecodedTx, list[MsgRoute]]:
-        """Decode and check a tx statelessly; raises AppError naming what is wrong."""
-        tx = decode_tx(raw, self.registry, max_tx_bytes)
-        routes = [self.routes[url] for url in tx.type_urls]
-        for index, (route, message) in enumerate(zip(routes, tx.messages, strict=True)):
+    def _check_messages(self, tx: DecodedTx) -> None:
+        """Every message's generic bounds, then its module's validate_basic; raises
+        AppError naming the message. Unexpected exceptions are the caller's to map."""
+        for index, (url, message) in enumerate(zip(tx.type_urls, tx.messages, strict=True)):
+            check_message_bounds(message, f"message {index}")
             try:
-                route.validate_basic(message)
+                self.routes[url].validate_basic(message)
             except AppError as error:
                 raise AppError(error.kind, f"message {index}: {error.detail}") from None
-        return tx, routes
 
     def _run_tx(
         self,
@@ -360,17 +412,27 @@ class Application:
         block_time_ns: int,
         messages: bool = True,
     ) -> TxOutcome:
-        """Ante checks, then (unless only checking) the messages in a layer of their own.
+        """Cheap checks first, then the messages in a layer of their own.
 
-        The ante layer (fee, sequence) is kept even when a message fails or runs out of
-        gas; the message layer is kept only if every message succeeds.
+        Order: size and envelope (decode), message count, memo and gas limits, fee floor,
+        sequence and signature (ante), and only then each message's own validation, so a
+        tx that cannot pay costs the node little. The ante layer (fee, sequence) is kept
+        even when a message fails or runs out of gas, but not when a message is malformed
+        (no honest proposer includes such a tx); the message layer is kept only if every
+        message succeeds.
         """
         outcome = TxOutcome()
         meter = GasMeter(0)
         try:
-            tx, routes = self._decode(raw, self.ante.max_tx_bytes(base))
-            outcome.gas_wanted = tx.gas_limit
+            checked = self._checked.get(raw)
+            tx = (
+                checked
+                if checked is not None
+                else decode_tx(raw, self.registry, self.ante.max_tx_bytes(base))
+            )
+            routes = [self.routes[url] for url in tx.type_urls]
             self.ante.check_limits(base, tx, height)
+            outcome.gas_wanted = tx.gas_limit
             meter = GasMeter(tx.gas_limit)
             ante_layer = Overlay(base)
             ctx = Context(
@@ -380,21 +442,34 @@ class Application:
                 block_time_ns,
                 mode,
                 meter,
+                schedule=self.schedule,
             )
             signers = [
                 route.signer(message) for route, message in zip(routes, tx.messages, strict=True)
             ]
             self.ante.run(ctx, tx, signers, self.config.min_gas_price)
+            if checked is None:
+                self._check_messages(tx)
             outcome.events = list(ctx.events)
             if messages:
                 self._run_messages(ctx, ante_layer, tx, routes, signers, outcome)
             ante_layer.write()
+            if checked is None and mode in (ExecMode.CHECK, ExecMode.RECHECK):
+                self._checked.put(
+                    raw,
+                    tx,
+                    DECODED_ENTRY_OVERHEAD_BYTES + DECODED_BYTES_PER_TX_BYTE * len(raw),
+                )
         except AppError as error:
             self._fail(outcome, error)
         except Exception:
             log.exception("internal error executing tx at height %d", height)
             self._fail(outcome, INTERNAL())
         outcome.gas_used = min(meter.consumed, meter.limit)
+        if outcome.code == INTERNAL.code and outcome.codespace == INTERNAL.codespace:
+            # How far a failing bug got may depend on the node's Python (recursion limit,
+            # memory): report the whole limit, the same on every node.
+            outcome.gas_used = outcome.gas_wanted
         return outcome
 
     def _run_messages(
@@ -441,7 +516,7 @@ class Application:
     def _fail(outcome: TxOutcome, error: AppError) -> None:
         outcome.code = error.kind.code
         outcome.codespace = error.kind.codespace
-        outcome.log = error.log
+        outcome.log = error.log[:MAX_LOG_CHARS]
 
     def _assert_invariants(self, store: KVStore) -> None:
         for invariant in self.invariants:

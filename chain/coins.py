@@ -15,12 +15,22 @@ from dataclasses import dataclass
 from chain.errors import INVALID_COINS, ErrorKind
 
 MAX_AMOUNT = 2**256 - 1
-DENOM_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$")
+# Digits are counted before int() converts them: Python refuses (or, with another
+# PYTHONINTMAXSTRDIGITS, accepts) long digit strings, and every node must agree.
+MAX_AMOUNT_DIGITS = len(str(MAX_AMOUNT))
+DENOM_PATTERN = re.compile(r"[a-zA-Z][a-zA-Z0-9/:._-]{2,127}")  # Cosmos's, whole string
 _COIN_PATTERN = re.compile(r"^\s*([0-9]+)\s*([a-zA-Z][a-zA-Z0-9/:._-]{2,127})\s*$")
-_DEC_COIN_PATTERN = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z][a-zA-Z0-9/:._-]{2,127})\s*$")
+_DEC_COIN_PATTERN = re.compile(
+    r"^\s*([0-9]{1,78}(?:\.[0-9]+)?)\s*([a-zA-Z][a-zA-Z0-9/:._-]{2,127})\s*$"
+)
 DEC_DECIMALS = 18
 DEC_ONE: int = 10**DEC_DECIMALS  # fixed point of rates, fractions and gas prices, as Cosmos Dec
-_DEC_PATTERN = re.compile(r"^([0-9]+)(?:\.([0-9]{1,18}))?$")
+_DEC_PATTERN = re.compile(rf"([0-9]{{1,{MAX_AMOUNT_DIGITS}}})(?:\.([0-9]{{1,18}}))?")
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """repr of outside input for an error log, cut short so a huge field stays a short line."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} chars)"
 
 
 def _scaled(whole: str, fraction: str) -> int:
@@ -30,9 +40,9 @@ def _scaled(whole: str, fraction: str) -> int:
 def parse_dec(text: str, field_name: str, error: ErrorKind, example: str = "0.10") -> int:
     """Parse a non-negative decimal like "0.10" into an 18-decimal integer; raises error
     naming the field when the text is not one."""
-    match = _DEC_PATTERN.match(text.strip())
+    match = _DEC_PATTERN.fullmatch(text.strip())
     if not match:
-        raise error(f"{field_name} {text!r} is not a decimal like {example}")
+        raise error(f"{field_name} {quoted(text)} is not a decimal like {example}")
     return _scaled(match.group(1), match.group(2) or "")
 
 
@@ -45,14 +55,16 @@ def format_dec(value: int) -> str:
 @functools.lru_cache(maxsize=1024)
 def validate_denom(denom: str) -> None:
     """Raises INVALID_COINS for a malformed denom (valid ones are remembered: few exist)."""
-    if not DENOM_PATTERN.match(denom):
-        raise INVALID_COINS(f"invalid denom {denom!r}")
+    if not DENOM_PATTERN.fullmatch(denom):
+        raise INVALID_COINS(f"invalid denom {quoted(denom)}")
 
 
 def parse_amount(text: str, what: str = "amount") -> int:
     """A base-10 integer string as Cosmos encodes amounts; raises INVALID_COINS naming it."""
     if not text or not text.isascii() or not text.isdigit():
-        raise INVALID_COINS(f"{what} {text!r} is not a non-negative integer")
+        raise INVALID_COINS(f"{what} {quoted(text)} is not a non-negative integer")
+    if len(text) > MAX_AMOUNT_DIGITS:
+        raise INVALID_COINS(f"{what} has {len(text)} digits; 2^256-1 has {MAX_AMOUNT_DIGITS}")
     value = int(text)
     if value > MAX_AMOUNT:
         raise INVALID_COINS(f"{what} {text} exceeds 2^256-1")

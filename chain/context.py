@@ -41,6 +41,8 @@ class GasSchedule:
     iterate_next: int = 30
     tx_byte: int = 10
     signature_ed25519: int = 590
+    # Events are stored by every node and indexed: their bytes are paid for like tx bytes.
+    event_byte: int = 10
 
 
 class GasMeter:
@@ -137,8 +139,12 @@ class Context:
     gas: GasMeter
     events: list[Event] = field(default_factory=list)
     block: BlockInfo = field(default_factory=lambda: BlockInfo(b""))
+    schedule: GasSchedule = field(default_factory=GasSchedule)
 
     def emit(self, event_type: str, *attributes: tuple[str, str]) -> None:
+        """Record an event, charging gas for its attribute bytes (raises OUT_OF_GAS)."""
+        size = sum(len(key.encode()) + len(value.encode()) for key, value in attributes)
+        self.gas.consume(self.schedule.event_byte * size, "event attributes")
         self.events.append(Event(event_type, attributes))
 
     def with_store(self, store: KVStore) -> Context:

@@ -70,3 +70,8 @@ INVALID_GAS_LIMIT = register(ROOT_CODESPACE, 25, "invalid gas limit")
 WRONG_CHAIN_ID = register(ROOT_CODESPACE, 28, "invalid chain-id")
 TX_TIMEOUT_HEIGHT = register(ROOT_CODESPACE, 30, "tx timeout height")
 INVALID_TYPE = register(ROOT_CODESPACE, 29, "invalid type")
+
+
+def is_registered(codespace: str, code: int) -> bool:
+    """Whether (codespace, code) is a registered error: what every failed tx must carry."""
+    return (codespace, code) in _REGISTRY

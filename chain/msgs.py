@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain.crypto import AddressError, decode_address, decode_validator_address
+from chain.crypto import AddressError, decode_address, decode_validator_address, encode_address
 from chain.errors import INVALID_ADDRESS
 
 
@@ -20,3 +20,9 @@ def validator_address(text: str, field: str) -> bytes:
         return decode_validator_address(text)
     except AddressError as error:
         raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
+
+
+def operator_account(text: str, field: str) -> str:
+    """The account (`gpu1…`) that signs for operator address `text`: the same 20 bytes.
+    Raises INVALID_ADDRESS naming the field, so a signer lookup never fails unexpectedly."""
+    return encode_address(validator_address(text, field))

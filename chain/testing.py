@@ -27,10 +27,11 @@ from chain.app import AppConfig, Application
 from chain.coins import Coins
 from chain.config import set_toml_values
 from chain.crypto import PrivateKey
+from chain.module import Module
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.auth.v1beta1 import query_pb2 as auth_query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
-from chain.pb.tendermint.types import validator_pb2
+from chain.pb.tendermint.types import params_pb2, validator_pb2
 from chain.rpc import CometRpc, RpcError
 from chain.tx import build_and_sign
 from chain.wiring import build_app, default_app_state
@@ -69,15 +70,19 @@ class TestNode:
     home: Path
     chain_id: str = "gpuchain-test"
     config: AppConfig = field(default_factory=lambda: AppConfig(invariant_check_period=1))
+    extra_modules: Sequence[Module] = ()
     app: Application = field(init=False)
     height: int = 0
     app_hashes: dict[int, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.app = build_app(self.home, self.config)
+        self.app = build_app(self.home, self.config, self.extra_modules)
         self.height = self.app.store.last.height
 
-    def init_chain(self, app_state: dict[str, Any], time_ns: int | None = None) -> bytes:
+    def init_chain(
+        self, app_state: dict[str, Any], time_ns: int | None = None, max_gas: int = -1
+    ) -> bytes:
+        """InitChain with app_state and the consensus param block.max_gas (-1: no limit)."""
         if time_ns is None:
             time_ns = GENESIS_TIME_SECONDS * 1_000_000_000
         response = self.app.init_chain(
@@ -86,6 +91,9 @@ class TestNode:
                 chain_id=self.chain_id,
                 app_state_bytes=json.dumps(app_state).encode(),
                 initial_height=1,
+                consensus_params=params_pb2.ConsensusParams(
+                    block=params_pb2.BlockParams(max_bytes=22_020_096, max_gas=max_gas)
+                ),
             )
         )
         return bytes(response.app_hash)

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError, Message
 
+from chain.bounds import check_message_bounds, reject_unknown_fields
 from chain.coins import Coin, Coins, parse_amount
 from chain.crypto import PUBKEY_LENGTH, PUBKEY_TYPE_URL, PrivateKey
 from chain.errors import (
+    INVALID_GAS_LIMIT,
     INVALID_PUBKEY,
+    INVALID_REQUEST,
     NO_SIGNATURES,
     TOO_MANY_SIGNATURES,
     TX_DECODE,
@@ -31,6 +34,9 @@ from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
 
 MessageRegistry = Mapping[str, type[Message]]
+# CometBFT reports gas in int64 fields (ResponseCheckTx, ExecTxResult); a uint64 gas
+# limit above this could not be answered at all.
+MAX_GAS_LIMIT = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -75,15 +81,27 @@ def _parse(message: Message, data: bytes, what: str) -> None:
 
 
 def decode_tx(raw: bytes, registry: MessageRegistry, max_tx_bytes: int) -> DecodedTx:
-    """Decode and check the envelope's shape; raises AppError naming what is malformed."""
+    """Decode and check the envelope's shape and bounds (not the messages' contents, which
+    `check_message_bounds` and each module's validate_basic check after the signature).
+
+    Raises TX_TOO_LARGE, TX_DECODE, UNKNOWN_REQUEST, NO_SIGNATURES, TOO_MANY_SIGNATURES,
+    INVALID_PUBKEY, INVALID_GAS_LIMIT, INVALID_REQUEST (a fee payer or granter named, or a
+    field past its bound) and INVALID_COINS (a malformed fee).
+    """
     if len(raw) > max_tx_bytes:
         raise TX_TOO_LARGE(f"tx is {len(raw)} bytes, limit {max_tx_bytes}")
     envelope = tx_pb2.TxRaw()
     _parse(envelope, raw, "tx")
+    reject_unknown_fields(envelope, "tx")
     body = tx_pb2.TxBody()
     _parse(body, envelope.body_bytes, "tx body")
+    reject_unknown_fields(body, "tx body")
     auth_info = tx_pb2.AuthInfo()
     _parse(auth_info, envelope.auth_info_bytes, "tx auth info")
+    check_message_bounds(auth_info, "auth_info")
+    _refuse_third_party_fees(auth_info.fee)
+    if auth_info.fee.gas_limit > MAX_GAS_LIMIT:
+        raise INVALID_GAS_LIMIT(f"gas limit {auth_info.fee.gas_limit} exceeds 2^63-1")
     if not body.messages:
         raise TX_DECODE("tx contains no messages")
     if body.extension_options or body.non_critical_extension_options:
@@ -129,6 +147,15 @@ def decode_tx(raw: bytes, registry: MessageRegistry, max_tx_bytes: int) -> Decod
         memo=body.memo,
         timeout_height=body.timeout_height,
     )
+
+
+def _refuse_third_party_fees(fee: tx_pb2.Fee) -> None:
+    """Only the signer pays: charging it for a fee that names someone else would be a
+    surprise, so such a tx is refused (as Cosmos refuses a granter without x/feegrant)."""
+    if fee.payer:
+        raise INVALID_REQUEST("fee payer is not supported: the tx's signer pays its fee")
+    if fee.granter:
+        raise INVALID_REQUEST("fee grants are not enabled: the tx's signer pays its fee")
 
 
 def type_url_of(message: Message) -> str:

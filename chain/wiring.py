@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,11 +61,14 @@ def build_modules() -> list[Module]:
     return wire_modules().in_order()
 
 
-def build_app(data_dir: Path, config: AppConfig) -> Application:
-    """Open (or create) the node's state database and wire every module."""
+def build_app(
+    data_dir: Path, config: AppConfig, extra_modules: Sequence[Module] = ()
+) -> Application:
+    """Open (or create) the node's state database and wire every module (tests may add
+    modules of their own after them)."""
     modules = wire_modules()
     ante = AnteHandler(modules.auth.keeper, modules.bank.keeper, GasSchedule())
-    return Application(CommitStore(data_dir), modules.in_order(), ante, config)
+    return Application(CommitStore(data_dir), [*modules.in_order(), *extra_modules], ante, config)
 
 
 def default_app_state() -> dict[str, object]:

@@ -13,6 +13,11 @@ from chain.config import ConfigError, Home, NodeConfig, cometbft_binary, set_tom
 from chain.rpc import CometRpc, RpcError
 from chain.wiring import default_app_state
 
+# A finite block gas limit bounds a block's execution time: at the ~100 M gas/s this app
+# executes sends on one core (bench: docs/security.md), a full block takes about 0.4 s,
+# well inside the 1 s block time. It holds four txs at auth's max_tx_gas.
+BLOCK_MAX_GAS = 40_000_000
+
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     init = commands.add_parser("init", parents=[common], help="create a node home and genesis")
@@ -54,6 +59,7 @@ def init_home(
     genesis["chain_id"] = chain_id
     genesis["app_state"] = default_app_state()
     genesis["consensus_params"]["abci"] = {"vote_extensions_enable_height": "0"}
+    genesis["consensus_params"]["block"]["max_gas"] = str(BLOCK_MAX_GAS)
     genesis["validators"] = []  # the app names them in InitChain, from gentxs
     home.genesis.write_text(json.dumps(genesis, indent=2) + "\n")
     set_toml_values(

@@ -125,9 +125,9 @@ def test_oversized_tx(chain: Chain) -> None:
     _assert_refused(chain, raw, 21, "limit 65536")
 
 
-def test_memo_too_long(chain: Chain) -> None:
-    raw = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")], memo="m" * 300)
-    _assert_refused(chain, raw, 12, "300 characters")
+def test_memo_too_long_counts_bytes_as_cosmos_does(chain: Chain) -> None:
+    raw = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")], memo="é" * 200)
+    _assert_refused(chain, raw, 12, "400 bytes, limit 256")
 
 
 def test_invalid_recipient_address(chain: Chain) -> None:
@@ -216,3 +216,79 @@ def test_recheck_after_commit_evicts_a_tx_whose_sequence_was_used(chain: Chain) 
     chain.node.block([first])  # another tx with sequence 0 is committed first
     recheck = chain.node.app.check_tx(abci.RequestCheckTx(tx=rival, type=abci.RECHECK))
     assert recheck.code == 3 and "expected 1, got 0" in recheck.log
+
+
+def _envelope_with(chain: Chain, **fields: object) -> bytes:
+    from chain.hostile import Envelope, build, packed
+
+    number, sequence = chain.node.account(ALICE)
+    envelope = Envelope(messages=(packed(send(ALICE, BOB.bech32_address, "1")),), **fields)  # type: ignore[arg-type]
+    return build(envelope, ALICE, chain.node.chain_id, number, sequence)
+
+
+def test_a_fee_payer_is_refused_instead_of_charging_the_signer(chain: Chain) -> None:
+    raw = _envelope_with(chain, payer=BOB.bech32_address)
+    _assert_refused(chain, raw, 18, "fee payer is not supported")
+
+
+def test_a_fee_granter_is_refused_instead_of_charging_the_signer(chain: Chain) -> None:
+    raw = _envelope_with(chain, granter=BOB.bech32_address)
+    _assert_refused(chain, raw, 18, "fee grants are not enabled")
+
+
+def test_a_gas_limit_beyond_int64_is_refused(chain: Chain) -> None:
+    _assert_refused(chain, _envelope_with(chain, gas_limit=2**64 - 1), 25, "exceeds 2^63-1")
+
+
+def test_an_unknown_field_in_the_body_is_refused(chain: Chain) -> None:
+    _assert_refused(chain, _envelope_with(chain, unknown_in=("body",)), 2, "does not declare")
+
+
+def test_more_messages_than_max_msgs_per_tx(chain: Chain) -> None:
+    raw = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")] * 33, gas=2_000_000)
+    _assert_refused(chain, raw, 18, "33 messages, limit 32")
+
+
+@pytest.mark.parametrize(
+    ("amount", "words"),
+    [("9" * 5000, "5000 digits"), ("0" * 78 + "1", "79 digits"), ("\u0663", "not a non-negative")],
+)
+def test_amounts_are_bounded_before_conversion(chain: Chain, amount: str, words: str) -> None:
+    raw = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, amount)])
+    _assert_refused(chain, raw, 10, words)
+
+
+def test_a_huge_string_field_is_refused_with_its_path(chain: Chain) -> None:
+    raw = chain.node.sign(ALICE, [send(ALICE, "x" * 5000, "1")])
+    _assert_refused(chain, raw, 18, "message 0.to_address is 5000 bytes, limit 4096")
+
+
+def test_a_denom_with_a_trailing_newline_is_refused(chain: Chain) -> None:
+    raw = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1", denom="ugpc\n")])
+    _assert_refused(chain, raw, 10, "invalid denom")
+
+
+def test_only_txs_that_pass_check_tx_are_remembered(chain: Chain) -> None:
+    refused = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")], sequence=7)
+    assert chain.node.check(refused).code == 3
+    assert chain.node.app._checked.get(refused) is None
+    passed = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")])
+    assert chain.node.check(passed).code == 0
+    assert chain.node.app._checked.get(passed) is not None
+
+
+def test_messages_are_validated_only_after_the_signer_is_known_to_pay(chain: Chain) -> None:
+    malformed = send(CAROL, BOB.bech32_address, "0")  # a zero amount: refused, but later
+    stranger = build_and_sign(
+        CAROL,
+        [malformed],
+        chain_id="gpuchain-test",
+        account_number=0,
+        sequence=0,
+        fee=Coins.parse("2000ugpc"),
+        gas_limit=200_000,
+    )
+    _assert_refused(chain, stranger, 9, "must receive funds first")
+    bad_signature = bytearray(chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "0")]))
+    bad_signature[-1] ^= 0x01
+    _assert_refused(chain, bytes(bad_signature), 4, "signature verification failed")

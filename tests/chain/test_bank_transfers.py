@@ -76,10 +76,10 @@ def test_a_failed_message_keeps_the_fee_and_bumps_the_sequence(chain: Chain) -> 
 
 
 def test_out_of_gas_reverts_messages_and_keeps_the_fee(chain: Chain) -> None:
-    tx = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "5")], gas=30_000, fee="30ugpc")
+    tx = chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "5")], gas=35_000, fee="35ugpc")
     result = chain.node.block([tx]).tx_results[0]
     assert result.code == 11, result.log
     assert "out of gas" in result.log
     assert chain.balance(BOB) == 1_000_000
-    assert chain.balance(ALICE) == 1_000_000_000 - 30
-    assert result.gas_used == 30_000
+    assert chain.balance(ALICE) == 1_000_000_000 - 35
+    assert result.gas_used == 35_000

@@ -46,7 +46,11 @@ def replay_chain(rpc: CometRpc, genesis_path: Path, home: Path, up_to: int) -> d
     genesis = json.loads(genesis_path.read_text())
     node = TestNode(home, chain_id=genesis["chain_id"])
     try:
-        node.init_chain(genesis["app_state"], time_ns=rfc3339_to_ns(genesis["genesis_time"]))
+        node.init_chain(
+            genesis["app_state"],
+            time_ns=rfc3339_to_ns(genesis["genesis_time"]),
+            max_gas=int(genesis["consensus_params"]["block"]["max_gas"]),
+        )
         for height in range(1, up_to + 1):
             block = rpc.block(height)["block"]
             txs = [base64.b64decode(tx) for tx in block["data"]["txs"] or []]

@@ -8,9 +8,10 @@ and sequence writes land in their own layer, kept even when the messages later f
 from __future__ import annotations
 
 import base64
-import functools
+import hashlib
 from collections.abc import Sequence
 
+from chain.cache import BoundedCache
 from chain.coins import DecPrice
 from chain.context import Context, ExecMode, GasSchedule
 from chain.crypto import address_from_pubkey, encode_address, verify_signature
@@ -18,6 +19,7 @@ from chain.errors import (
     INSUFFICIENT_FEE,
     INVALID_GAS_LIMIT,
     INVALID_PUBKEY,
+    INVALID_REQUEST,
     INVALID_SEQUENCE,
     MEMO_TOO_LARGE,
     TX_TIMEOUT_HEIGHT,
@@ -30,9 +32,22 @@ from x.auth.expected import FeePayer
 from x.auth.keeper import AccountKeeper
 from x.auth.types import FEE_DENOM, Account
 
-# A signature check is a pure function of its inputs, so a result cached in CheckTx is safe
-# to reuse when the same bytes reach FinalizeBlock (lru_cache is also thread-safe).
-_cached_signature_check = functools.lru_cache(maxsize=50_000)(verify_signature)
+# A signature check is a pure function of its inputs, so a success seen in CheckTx is safe
+# to reuse when the same bytes reach FinalizeBlock. Only successes are kept, under a digest
+# of the inputs: failures cost their sender nothing, so caching them would let anyone fill
+# the node's memory. 32-byte digests plus bookkeeping: about 200 bytes an entry.
+_VERIFIED_SIGNATURES: BoundedCache[bytes, bool] = BoundedCache(50_000, 16 * 1024 * 1024)
+_VERIFIED_ENTRY_BYTES = 200
+
+
+def _signature_valid(public_key: bytes, document: bytes, signature: bytes) -> bool:
+    digest = hashlib.sha256(public_key + signature + document).digest()
+    if _VERIFIED_SIGNATURES.get(digest):
+        return True
+    valid = verify_signature(public_key, document, signature)
+    if valid:
+        _VERIFIED_SIGNATURES.put(digest, True, _VERIFIED_ENTRY_BYTES)
+    return valid
 
 
 class AnteHandler:
@@ -49,15 +64,20 @@ class AnteHandler:
     def check_limits(self, store: KVStore, tx: DecodedTx, height: int) -> None:
         """Limits checked before gas metering starts (a zero gas limit must not read as out of gas).
 
-        Raises TX_TIMEOUT_HEIGHT, MEMO_TOO_LARGE, INVALID_GAS_LIMIT.
+        Raises INVALID_REQUEST (too many messages), TX_TIMEOUT_HEIGHT, MEMO_TOO_LARGE,
+        INVALID_GAS_LIMIT.
         """
         params = self._accounts.params(store)
+        if len(tx.messages) > params.max_msgs_per_tx:
+            raise INVALID_REQUEST(
+                f"tx has {len(tx.messages)} messages, limit {params.max_msgs_per_tx}"
+            )
         if tx.timeout_height and height > tx.timeout_height:
             raise TX_TIMEOUT_HEIGHT(f"block height {height} is past the tx's {tx.timeout_height}")
-        if len(tx.memo) > params.max_memo_characters:
-            raise MEMO_TOO_LARGE(
-                f"memo has {len(tx.memo)} characters, limit {params.max_memo_characters}"
-            )
+        # Counted in bytes, as Cosmos's len() counts max_memo_characters.
+        memo_bytes = len(tx.memo.encode())
+        if memo_bytes > params.max_memo_characters:
+            raise MEMO_TOO_LARGE(f"memo is {memo_bytes} bytes, limit {params.max_memo_characters}")
         if not 0 < tx.gas_limit <= params.max_tx_gas:
             raise INVALID_GAS_LIMIT(f"gas limit {tx.gas_limit} outside 1..{params.max_tx_gas}")
 
@@ -138,7 +158,7 @@ class AnteHandler:
         # yet known: as in Cosmos SDK, genesis transactions sign with account number 0.
         number = 0 if ctx.mode == ExecMode.GENESIS else account.account_number
         document = sign_bytes(tx.body_bytes, tx.auth_info_bytes, ctx.chain_id, number)
-        if not _cached_signature_check(tx.public_key, document, tx.signature):
+        if not _signature_valid(tx.public_key, document, tx.signature):
             raise UNAUTHORIZED(
                 f"signature verification failed; check the chain-id (this chain is "
                 f"{ctx.chain_id!r}), account number ({account.account_number}) and sequence "

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from chain.crypto import decode_validator_address, encode_address
-from chain.msgs import account_address, validator_address
+from chain.msgs import account_address, operator_account, validator_address
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2
 
 
@@ -22,4 +21,4 @@ def delegator_signer(msg: tx_pb2.MsgWithdrawDelegatorReward) -> str:
 
 def operator_signer(msg: tx_pb2.MsgWithdrawValidatorCommission) -> str:
     """The operator signs with its account key: same bytes, account prefix."""
-    return encode_address(decode_validator_address(msg.validator_address))
+    return operator_account(msg.validator_address, "validator_address")

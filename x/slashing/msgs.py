@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from chain.crypto import decode_validator_address, encode_address
-from chain.msgs import validator_address
+from chain.msgs import operator_account, validator_address
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2
 
 
@@ -13,4 +12,4 @@ def validate_unjail(msg: tx_pb2.MsgUnjail) -> None:
 
 def unjail_signer(msg: tx_pb2.MsgUnjail) -> str:
     """The operator signs with its account key: same 20 bytes, account prefix."""
-    return encode_address(decode_validator_address(msg.validator_addr))
+    return operator_account(msg.validator_addr, "validator_addr")

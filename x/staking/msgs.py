@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+from google.protobuf.message import DecodeError
+
 from chain.coins import parse_amount, validate_denom
-from chain.crypto import (
-    PUBKEY_LENGTH,
-    PUBKEY_TYPE_URL,
-    decode_validator_address,
-    encode_address,
-)
-from chain.msgs import account_address, validator_address
+from chain.crypto import PUBKEY_LENGTH, PUBKEY_TYPE_URL
+from chain.msgs import account_address, operator_account, validator_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2
@@ -37,7 +34,10 @@ def positive_amount(coin: coin_pb2.Coin, field: str) -> int:
 def consensus_pubkey(msg: tx_pb2.MsgCreateValidator) -> bytes:
     if msg.pubkey.type_url != PUBKEY_TYPE_URL:
         raise INVALID_PUBKEY(f"consensus key type {msg.pubkey.type_url!r} is not ed25519")
-    key = keys_pb2.PubKey.FromString(msg.pubkey.value).key
+    try:
+        key = keys_pb2.PubKey.FromString(msg.pubkey.value).key
+    except DecodeError:
+        raise INVALID_PUBKEY("consensus key is not a valid ed25519 PubKey") from None
     if len(key) != PUBKEY_LENGTH:
         raise INVALID_PUBKEY(f"consensus key is {len(key)} bytes, expected {PUBKEY_LENGTH}")
     return key
@@ -102,7 +102,7 @@ def validate_redelegate(msg: tx_pb2.MsgBeginRedelegate) -> None:
 
 def operator_signer(msg: tx_pb2.MsgCreateValidator | tx_pb2.MsgEditValidator) -> str:
     """The operator signs with its account key: same bytes, account prefix."""
-    return encode_address(decode_validator_address(msg.validator_address))
+    return operator_account(msg.validator_address, "validator_address")
 
 
 def delegator_signer(

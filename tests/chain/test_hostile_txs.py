@@ -1,0 +1,133 @@
+"""No tx, however hostile, makes an ABCI method raise; every refusal is a registered code or
+REJECT, refused txs change nothing, and two nodes fed the same block agree.
+
+The txs come from chain/hostile.py, built from the app's message registry, so a message
+type added later is fuzzed too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from chain_fixtures import ALICE, BOB
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from chain.errors import INTERNAL, is_registered
+from chain.hostile import Envelope, build, corpus, envelopes, plausible_strings
+from chain.pb.tendermint.abci import types_pb2 as abci
+from chain.testing import TestNode, genesis_state
+
+ACCEPT = abci.ResponseProcessProposal.ACCEPT
+REJECT = abci.ResponseProcessProposal.REJECT
+PLAUSIBLE = plausible_strings(ALICE)
+
+
+@dataclass
+class Twins:
+    """Two nodes of one chain, fed the same blocks."""
+
+    first: TestNode
+    second: TestNode
+
+    def sign(self, envelope: Envelope, sequence: int | None = None) -> bytes:
+        """envelope signed by ALICE at her committed sequence, or at `sequence`."""
+        number, committed = self.first.account(ALICE)
+        at = committed if sequence is None else sequence
+        return build(envelope, ALICE, self.first.chain_id, number, at)
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twins]:
+    state = genesis_state(
+        {ALICE.bech32_address: "1000000000000ugpc,500uatom", BOB.bech32_address: "1000000ugpc"}
+    )
+    nodes = []
+    for name in ("first", "second"):
+        node = TestNode(tmp_path_factory.mktemp(name))
+        node.init_chain(state)
+        node.block()
+        nodes.append(node)
+    yield Twins(*nodes)
+    for node in nodes:
+        node.close()
+
+
+def _assert_registered(code: int, codespace: str, log: str) -> None:
+    assert code == 0 or is_registered(codespace, code), (code, codespace, log)
+    assert (codespace, code) != (INTERNAL.codespace, INTERNAL.code), log
+
+
+def _results(response: abci.ResponseFinalizeBlock) -> list[bytes]:
+    return [result.SerializeToString() for result in response.tx_results]
+
+
+@settings(
+    max_examples=250,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_hostile_txs_pass_every_abci_method_without_an_exception(
+    twins: Twins, data: st.DataObject
+) -> None:
+    registry = twins.first.app.registry
+    raw = twins.sign(data.draw(envelopes(registry, PLAUSIBLE)))
+    before = twins.first.app.store.last.app_hash
+
+    checked = twins.first.check(raw)
+    _assert_registered(checked.code, checked.codespace, checked.log)
+
+    height = twins.first.height + 1
+    prepared = twins.first.app.prepare_proposal(
+        abci.RequestPrepareProposal(max_tx_bytes=22_020_096, txs=[raw], height=height)
+    )
+    assert list(prepared.txs) in ([], [raw])
+    verdict = twins.first.app.process_proposal(
+        abci.RequestProcessProposal(txs=[raw], height=height)
+    )
+    # PrepareProposal drops exactly what ProcessProposal would refuse.
+    assert verdict.status == (ACCEPT if prepared.txs else REJECT)
+
+    # A byzantine proposer's block may carry it anyway: both nodes execute it alike.
+    first = twins.first.block([raw])
+    second = twins.second.block([raw])
+    assert first.app_hash == second.app_hash
+    assert _results(first) == _results(second)
+    result = first.tx_results[0]
+    event(f"CheckTx {checked.codespace}/{checked.code}, block {result.codespace}/{result.code}")
+    _assert_registered(result.code, result.codespace, result.log)
+    if checked.code:
+        assert result.code, "CheckTx refused a tx that FinalizeBlock executed"
+        assert first.app_hash == before, "a refused tx changed state"
+
+
+def test_every_field_at_every_edge_is_refused_or_executed_alike_by_two_nodes(twins: Twins) -> None:
+    envelopes = corpus(twins.first.app.registry, PLAUSIBLE)
+    for start in range(0, len(envelopes), 100):
+        # Each tx takes the sequence CheckTx expects next, so every one gets past the
+        # sequence check and on to the checks behind it, in CheckTx and in the block.
+        _, sequence = twins.first.account(ALICE)
+        batch = []
+        for envelope in envelopes[start : start + 100]:
+            raw = twins.sign(envelope, sequence)
+            checked = twins.first.check(raw)
+            _assert_registered(checked.code, checked.codespace, checked.log)
+            sequence += checked.code == 0
+            batch.append(raw)
+        height = twins.first.height + 1
+        prepared = twins.first.app.prepare_proposal(
+            abci.RequestPrepareProposal(max_tx_bytes=22_020_096, txs=batch, height=height)
+        )
+        verdict = twins.first.app.process_proposal(
+            abci.RequestProcessProposal(txs=prepared.txs, height=height)
+        )
+        assert verdict.status == ACCEPT
+        first = twins.first.block(batch)
+        second = twins.second.block(batch)
+        assert first.app_hash == second.app_hash
+        assert _results(first) == _results(second)
+        for result in first.tx_results:
+            _assert_registered(result.code, result.codespace, result.log)
