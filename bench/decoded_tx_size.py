@@ -18,6 +18,7 @@ from chain.app import DECODED_BYTES_PER_TX_BYTE, DECODED_ENTRY_OVERHEAD_BYTES
 from chain.coins import Coins
 from chain.crypto import PrivateKey
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
+from chain.pb.cosmos.bank.v1beta1 import bank_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.tx import DecodedTx, build_and_sign, decode_tx
 from chain.wiring import build_modules
@@ -36,12 +37,12 @@ def _tx(index: int, messages: int, outputs: int) -> bytes:
     coin = coin_pb2.Coin(denom="ugpc", amount="1")
     message = bank_tx_pb2.MsgMultiSend(
         inputs=[
-            bank_tx_pb2.Input(
+            bank_pb2.Input(
                 address=signer.bech32_address,
                 coins=[coin_pb2.Coin(denom="ugpc", amount=str(outputs))],
             )
         ],
-        outputs=[bank_tx_pb2.Output(address=signer.bech32_address, coins=[coin])] * outputs,
+        outputs=[bank_pb2.Output(address=signer.bech32_address, coins=[coin])] * outputs,
     )
     return build_and_sign(
         signer,

@@ -12,11 +12,12 @@ from chain.context import Context, ExecMode, GasMeter, GasSchedule
 from chain.errors import INTERNAL, OUT_OF_GAS, AppError
 from chain.module import Module, MsgRoute
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx
+from chain.pb.cosmos.bank.v1beta1 import bank_pb2
 from chain.store import MemoryStore
 from chain.testing import TestNode, genesis_state
 
 
-def _overflow(ctx: Context, message: bank_tx.Input) -> bank_tx.Input:
+def _overflow(ctx: Context, message: bank_pb2.Input) -> bank_pb2.Input:
     # What a bug hitting the interpreter's own limits looks like: where it strikes
     # depends on the node's Python, so the outcome must not.
     raise RecursionError("maximum recursion depth exceeded")
@@ -28,7 +29,7 @@ class BuggyModule(Module):
     name = "buggy"
 
     def msg_routes(self) -> list[MsgRoute]:
-        return [MsgRoute(bank_tx.Input, lambda _m: None, lambda m: m.address, _overflow, "buggy")]
+        return [MsgRoute(bank_pb2.Input, lambda _m: None, lambda m: m.address, _overflow, "buggy")]
 
 
 def _node(home: Path) -> TestNode:
@@ -40,7 +41,7 @@ def _node(home: Path) -> TestNode:
 
 def test_an_exception_in_a_handler_fails_only_that_tx_alike_on_every_node(tmp_path: Path) -> None:
     first, second = _node(tmp_path / "first"), _node(tmp_path / "second")
-    message = bank_tx.Input(address=ALICE.bech32_address)
+    message = bank_pb2.Input(address=ALICE.bech32_address)
     raw = first.sign(ALICE, [message], gas=300_000, fee="3000ugpc")
     results = [node.block([raw]) for node in (first, second)]
     assert results[0].app_hash == results[1].app_hash

@@ -17,6 +17,7 @@ from chain.hostile import build, corpus, plausible_strings
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import query_pb2 as bank_query_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
+from chain.pb.cosmos.bank.v1beta1 import bank_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.rpc import CometRpc
 from chain.testing import LocalNode
@@ -93,13 +94,13 @@ def _large_rejected_tx(index: int) -> bytes:
     """About 60 KiB of well-formed sends from an account that does not exist: refused by
     CheckTx, and distinct, so no cache anywhere can answer it from an earlier copy."""
     signer = PrivateKey(index.to_bytes(4, "big") + bytes(28))
-    output = bank_tx_pb2.Output(
+    output = bank_pb2.Output(
         address=signer.bech32_address, coins=[coin_pb2.Coin(denom="ugpc", amount="1")]
     )
     outputs_per_message = 30
     message = bank_tx_pb2.MsgMultiSend(
         inputs=[
-            bank_tx_pb2.Input(
+            bank_pb2.Input(
                 address=signer.bech32_address,
                 coins=[coin_pb2.Coin(denom="ugpc", amount=str(outputs_per_message))],
             )
