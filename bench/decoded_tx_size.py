@@ -17,8 +17,8 @@ import gc
 from chain.app import DECODED_BYTES_PER_TX_BYTE, DECODED_ENTRY_OVERHEAD_BYTES
 from chain.coins import Coins
 from chain.crypto import PrivateKey
-from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from chain.pb.cosmos.bank.v1beta1 import bank_pb2
+from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.tx import DecodedTx, build_and_sign, decode_tx
 from chain.wiring import build_modules

@@ -11,8 +11,8 @@ from chain_fixtures import ALICE, BOB
 from chain.context import Context, ExecMode, GasMeter, GasSchedule
 from chain.errors import INTERNAL, OUT_OF_GAS, AppError
 from chain.module import Module, MsgRoute
-from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx
 from chain.pb.cosmos.bank.v1beta1 import bank_pb2
+from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx
 from chain.store import MemoryStore
 from chain.testing import TestNode, genesis_state
 

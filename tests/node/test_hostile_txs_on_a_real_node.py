@@ -15,9 +15,9 @@ from chain.crypto import PrivateKey
 from chain.errors import is_registered
 from chain.hostile import build, corpus, plausible_strings
 from chain.keyring import Keyring
+from chain.pb.cosmos.bank.v1beta1 import bank_pb2
 from chain.pb.cosmos.bank.v1beta1 import query_pb2 as bank_query_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
-from chain.pb.cosmos.bank.v1beta1 import bank_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.rpc import CometRpc
 from chain.testing import LocalNode
