@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tomllib
@@ -106,6 +107,22 @@ class NodeConfig:
         except Exception as error:
             raise ConfigError(f"{path}: minimum-gas-prices: {error}") from None
         return config
+
+
+def make_private_dir(path: Path) -> None:
+    """Create path and any missing parents as 0700, as CometBFT creates a home.
+
+    Keys and consensus state live below a home, so whichever command creates it first
+    (`init`, `keys add`, `testnet`) leaves it readable by its owner alone. A directory
+    that already exists keeps its mode: the operator chose it.
+    """
+    missing = [directory for directory in (path, *path.parents) if not directory.exists()]
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
 
 
 def set_toml_values(path: Path, values: dict[tuple[str, str], Any]) -> None:

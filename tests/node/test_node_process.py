@@ -98,6 +98,44 @@ def test_the_node_exits_non_zero_when_cometbft_dies(local_node: LocalNode) -> No
     assert local.process.wait(timeout=30) == 1
 
 
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_abci_alone_refuses_an_address_off_loopback_unless_explicitly_allowed(
+    local_node: LocalNode,
+) -> None:
+    local_node.init({})
+    port = free_port()
+    start = [
+        *(sys.executable, "-m", "chain.cli.main", "start", "--home", str(local_node.home)),
+        *("--with-comet=false", "--address", f"tcp://0.0.0.0:{port}"),
+    ]
+
+    refused = subprocess.run(start, capture_output=True, text=True, timeout=60, check=False)
+
+    assert refused.returncode == 1
+    assert f"refusing to serve ABCI on tcp://0.0.0.0:{port}" in refused.stderr
+    allowed = subprocess.Popen(
+        [*start, "--abci-allow-remote"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not listening(port):
+            assert allowed.poll() is None, "the allowed listener exited"
+            assert time.monotonic() < deadline, "the allowed listener never listened"
+            time.sleep(0.1)
+    finally:
+        allowed.send_signal(signal.SIGINT)
+        _, errors = allowed.communicate(timeout=30)
+    assert allowed.returncode == 0
+    assert "the ABCI protocol has no authentication" in errors
+
+
 def test_abci_only_mode_serves_a_separately_started_cometbft(local_node: LocalNode) -> None:
     local = local_node
     local.init({"alice": "10ugpc"})
