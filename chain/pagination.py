@@ -48,6 +48,25 @@ class PageRequest:
     def page_size(self) -> int:
         return min(self.limit or DEFAULT_LIMIT, MAX_LIMIT)
 
+    def to_json(self) -> dict[str, Any]:
+        """The `pagination` object of a JSON query, as from_json reads it."""
+        return {
+            "key": base64.b64encode(self.key).decode(),
+            "offset": str(self.offset),
+            "limit": str(self.limit),
+            "count_total": self.count_total,
+            "reverse": self.reverse,
+        }
+
+    def to_proto(self) -> pagination_pb2.PageRequest:
+        return pagination_pb2.PageRequest(
+            key=self.key,
+            offset=self.offset,
+            limit=self.limit,
+            count_total=self.count_total,
+            reverse=self.reverse,
+        )
+
     @classmethod
     def from_proto(cls, message: pagination_pb2.PageRequest) -> PageRequest:
         """From a typed request's `pagination` field; raises INVALID_REQUEST."""

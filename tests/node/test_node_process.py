@@ -19,6 +19,7 @@ import pytest
 from chain.config import cometbft_binary
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import query_pb2, query_pb2_grpc
+from chain.pb.gpuchain.base.v1.query_pb2 import JsonRequest
 from chain.testing import LocalNode, free_port
 
 
@@ -62,6 +63,37 @@ def test_grpc_answers_bank_queries_from_committed_state(node: LocalNode) -> None
             stub.Balance(query_pb2.QueryBalanceRequest(address="gpu1bad", denom="ugpc"), timeout=10)
         assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert "invalid address" in (refused.value.details() or "")
+
+
+def test_grpc_refuses_malformed_deep_and_oversized_requests_without_a_traceback(
+    node: LocalNode,
+) -> None:
+    def call(path: str, data: bytes) -> grpc.RpcError:
+        with grpc.insecure_channel(f"127.0.0.1:{node.grpc_port}") as channel:
+            method = channel.unary_unary(path)  # bytes in, bytes out
+            with pytest.raises(grpc.RpcError) as refused:
+                method(data, timeout=10)
+        return refused.value
+
+    not_protobuf = call("/cosmos.bank.v1beta1.Query/Balance", b"\xff\xff\xff")
+    deep = call(
+        "/gpuchain.staking.v1.Query/Validators",
+        JsonRequest(json=b"[" * 50_000 + b"]" * 50_000).SerializeToString(),
+    )
+    oversized = call(
+        "/cosmos.bank.v1beta1.Query/Balance",
+        query_pb2.QueryBalanceRequest(address="a" * (2 << 20)).SerializeToString(),
+    )
+
+    assert not_protobuf.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not valid protobuf" in (not_protobuf.details() or "")
+    assert deep.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "nests deeper than" in (deep.details() or "")
+    assert oversized.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    log = node.log_path.read_text()
+    assert "refused gRPC /cosmos.bank.v1beta1.Query/Balance" in log
+    assert "refused query /gpuchain.staking.v1.Query/Validators" in log
+    assert "Traceback" not in log
 
 
 def test_metrics_report_height_and_block_timings(node: LocalNode) -> None:
