@@ -116,3 +116,30 @@ def test_testnet_homes_allow_local_peers_and_bond_from_operator_keys(tmp_path: P
     holders = {entry["address"] for entry in genesis["app_state"]["bank"]["balances"]}
     for index in range(2):
         assert consensus_key(Home(output / f"validator{index}")).bech32_address not in holders
+
+
+def test_the_cosmos_genesis_steps_bond_the_node_from_a_keyring_account(tmp_path: Path) -> None:
+    home = tmp_path / "node"
+    steps = [
+        ("keys", "add", "operator"),
+        ("init", "node", "--chain-id", "home-1"),
+        ("genesis", "add-account", "operator", "2000000000ugpc"),
+        ("genesis", "gentx", "operator", "100000000ugpc"),
+        ("genesis", "collect-gentxs"),
+        ("genesis", "validate"),
+    ]
+
+    for step in steps:
+        done = gpuchain(*step, home=home)
+        assert done.returncode == 0, (step, done.stderr)
+
+    operator = json.loads(gpuchain("keys", "show", "operator", "-o", "json", home=home).stdout)
+    message, signer = gentx_of(json.loads(Home(home).genesis.read_text()))
+    assert message.validator_address == encode_validator_address(
+        decode_address(operator["address"])
+    )
+    assert message.value.amount == "100000000"
+    assert keys_pb2.PubKey.FromString(message.pubkey.value).key == (
+        consensus_key(Home(home)).public_key
+    )
+    assert signer == base64.b64decode(json.loads(operator["pubkey"])["key"])
