@@ -74,7 +74,8 @@ class NodeConfig:
             "# gpuchain node settings (node-local; validators may differ here).\n"
             "# Smallest fee per unit of gas this node admits to its mempool.\n"
             f'minimum-gas-prices = "{self.minimum_gas_prices}"\n'
-            "# Where the ABCI server listens; empty means unix://HOME/abci.sock.\n"
+            "# Where the ABCI server listens; empty means unix://HOME/abci.sock. ABCI has no\n"
+            "# authentication: a TCP address off loopback needs `start --abci-allow-remote`.\n"
             f'abci-address = "{self.abci_address}"\n'
             "# gRPC query server (cosmos.bank.v1beta1.Query, ...); empty disables it.\n"
             f'grpc-address = "{self.grpc_address}"\n'
