@@ -139,12 +139,17 @@ def _operator_key(args: argparse.Namespace) -> PrivateKey:
     """The --from key, read before the home is written so a typo leaves nothing behind."""
     from chain.keyring import Keyring, KeyringError
 
+    keyring = Keyring(args.home, args.keyring_backend)
     try:
-        return Keyring(args.home, args.keyring_backend).private_key(args.from_key)
+        keyring.show(args.from_key)
     except KeyringError as error:
         raise CommandError(
             f"{error} (create it first: gpuchain keys add {args.from_key} --home {args.home})"
         ) from None
+    try:
+        return keyring.private_key(args.from_key)
+    except KeyringError as error:
+        raise CommandError(str(error)) from None
 
 
 def run_start(args: argparse.Namespace) -> int:
