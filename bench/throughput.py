@@ -223,11 +223,11 @@ def start_gpuchain(
     paths = init_home(home, "bench", CHAIN_ID, node_config=node_config)
     set_toml_values(paths.comet_config, settings.comet_values(rpc_port, p2p_port))
     try:  # newer trees bond the validator by a gentx in app_state, as `gpuchain init` does
-        from chain.cli.gentx import bond_node_key
+        from chain.cli.gentx import bond_operator
     except ImportError:
         pass
     else:
-        bond_node_key(paths, "bench", CHAIN_ID)
+        bond_operator(paths, PrivateKey.generate(), "bench", CHAIN_ID)
     genesis = json.loads(paths.genesis.read_text())
     fund_accounts(genesis["app_state"], keys)
     paths.genesis.write_text(json.dumps(genesis))

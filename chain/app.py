@@ -557,6 +557,7 @@ class Application:
             try:
                 message.ParseFromString(request.data)
             except DecodeError as error:
+                log.info("refused query %s: data is not valid protobuf (%s)", request.path, error)
                 raise TX_DECODE(
                     f"query data for {request.path} is not valid protobuf ({error})"
                 ) from None

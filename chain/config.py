@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tomllib
@@ -83,7 +84,8 @@ class NodeConfig:
             "# gpuchain node settings (node-local; validators may differ here).\n"
             "# Smallest fee per unit of gas this node admits to its mempool.\n"
             f'minimum-gas-prices = "{self.minimum_gas_prices}"\n'
-            "# Where the ABCI server listens; empty means unix://HOME/abci.sock.\n"
+            "# Where the ABCI server listens; empty means unix://HOME/abci.sock. ABCI has no\n"
+            "# authentication: a TCP address off loopback needs `start --abci-allow-remote`.\n"
             f'abci-address = "{self.abci_address}"\n'
             "# gRPC query server (cosmos.bank.v1beta1.Query, ...); empty disables it.\n"
             f'grpc-address = "{self.grpc_address}"\n'
@@ -126,6 +128,22 @@ class NodeConfig:
         except Exception as error:
             raise ConfigError(f"{path}: minimum-gas-prices: {error}") from None
         return config
+
+
+def make_private_dir(path: Path) -> None:
+    """Create path and any missing parents as 0700, as CometBFT creates a home.
+
+    Keys and consensus state live below a home, so whichever command creates it first
+    (`init`, `keys add`, `testnet`) leaves it readable by its owner alone. A directory
+    that already exists keeps its mode: the operator chose it.
+    """
+    missing = [directory for directory in (path, *path.parents) if not directory.exists()]
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
 
 
 def set_toml_values(path: Path, values: dict[tuple[str, str], Any]) -> None:

@@ -49,10 +49,12 @@ import nacl.pwhash.argon2id
 import nacl.secret
 import nacl.utils
 
+from chain.config import make_private_dir
 from chain.crypto import AddressError, PrivateKey, decode_address
 
 BACKENDS = ("file", "test")
 PASSPHRASE_ENV = "GPUCHAIN_KEYRING_PASSPHRASE"
+EXPORT_PASSPHRASE_ENV = "GPUCHAIN_EXPORT_PASSPHRASE"
 KEY_TYPE = "local"
 KEY_ALGO = "ed25519"
 SEED_LENGTH = 32
@@ -86,20 +88,20 @@ class KeyInfo:
     public_key: bytes
 
 
-def prompt_passphrase(prompt: str) -> str:
-    """Read a passphrase from GPUCHAIN_KEYRING_PASSPHRASE, or ask on the terminal.
+def prompt_passphrase(prompt: str, variable: str = PASSPHRASE_ENV) -> str:
+    """Read a passphrase from the environment variable, or ask on the terminal.
 
+    The keyring's passphrase comes from GPUCHAIN_KEYRING_PASSPHRASE, an export's from
+    GPUCHAIN_EXPORT_PASSPHRASE, so one secret never silently serves as the other.
     Raises KeyringError when the variable is unset and stdin is not a terminal.
     """
-    from_environment = os.environ.get(PASSPHRASE_ENV)
+    from_environment = os.environ.get(variable)
     if from_environment is not None:
         return from_environment
     if sys.stdin is not None and sys.stdin.isatty():
         return getpass.getpass(prompt)
-    raise KeyringError(
-        f"no passphrase: set {PASSPHRASE_ENV} or use --keyring-backend test "
-        "(stdin is not a terminal to ask on)"
-    )
+    hint = " or use --keyring-backend test" if variable == PASSPHRASE_ENV else ""
+    raise KeyringError(f"no passphrase: set {variable}{hint} (stdin is not a terminal to ask on)")
 
 
 def validate_name(name: str) -> None:
@@ -314,12 +316,18 @@ class Keyring:
     def export(self, name: str, export_passphrase: str) -> str:
         """The key as ASCII armor, encrypted under export_passphrase.
 
-        Raises KeyringError for an unknown key, an empty export passphrase, or a wrong
-        keyring passphrase (file backend).
+        Raises KeyringError for an unknown key, an empty export passphrase, a wrong
+        keyring passphrase, or (file backend) an export passphrase equal to the keyring's:
+        an exported key travels, and must not open with the secret that guards the others.
         """
         if not export_passphrase:
             raise KeyringError("empty export passphrase: choose one to encrypt the exported key")
         key = self.private_key(name)
+        if self.backend == "file" and export_passphrase == self._keyring_passphrase():
+            raise KeyringError(
+                "the export passphrase must differ from the keyring passphrase: "
+                f"choose another (from {EXPORT_PASSPHRASE_ENV} or the terminal)"
+            )
         salt, sealed = _seal(export_passphrase, key.seed)
         body = _b64(salt + sealed)
         lines = [body[i : i + _ARMOR_LINE_WIDTH] for i in range(0, len(body), _ARMOR_LINE_WIDTH)]
@@ -352,7 +360,7 @@ class Keyring:
         return self.directory / f"{name}{INFO_SUFFIX}"
 
     def _ensure_directory(self) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dir(self.directory)
         os.chmod(self.directory, 0o700)
 
     def _find_record(self, name_or_address: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import ipaddress
 import logging
 import os
 import signal
@@ -44,15 +45,51 @@ def open_app(home: Home, config: NodeConfig) -> Application:
     )
 
 
+def check_abci_exposure(address: str, allow_remote: bool) -> None:
+    """Refuse a TCP ABCI address off loopback unless the operator allowed it explicitly.
+
+    Whoever reaches the ABCI socket can drive FinalizeBlock and Commit: the protocol has
+    no authentication, so it belongs on a unix socket or loopback. Raises ConfigError.
+    """
+    if not address.startswith("tcp://"):
+        return
+    host = address.removeprefix("tcp://").rpartition(":")[0].strip("[]")
+    if _is_loopback(host):
+        return
+    if not allow_remote:
+        raise ConfigError(
+            f"refusing to serve ABCI on {address}: it is not a loopback address and ABCI has "
+            "no authentication (anyone who reaches it can drive FinalizeBlock and Commit); "
+            "use unix:// or 127.0.0.1, or pass --abci-allow-remote behind a firewall"
+        )
+    log.warning(
+        "ABCI listens on %s, off loopback: the ABCI protocol has no authentication, so anyone "
+        "who can reach this address can drive the node's state; firewall it",
+        address,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # an empty host (every interface) or a name that may resolve anywhere
+
+
 def _split_host_port(address: str) -> tuple[str, int]:
     host, _, port = address.rpartition(":")
     return host or "127.0.0.1", int(port)
 
 
-async def run_node(home: Home, with_comet: bool, abci_address: str | None) -> int:
+async def run_node(
+    home: Home, with_comet: bool, abci_address: str | None, allow_remote_abci: bool = False
+) -> int:
     """Serve until SIGINT/SIGTERM (exit 0) or until CometBFT dies (exit 1)."""
     config = NodeConfig.load(home.app_config)
     address = abci_address or config.abci_address or f"unix://{home.abci_socket}"
+    check_abci_exposure(address, allow_remote_abci)
     app = open_app(home, config)
     server = AbciServer(app)
     await server.start(address)
@@ -113,7 +150,12 @@ async def run_node(home: Home, with_comet: bool, abci_address: str | None) -> in
     return exit_code
 
 
-def start(home_path: Path, with_comet: bool = True, abci_address: str | None = None) -> int:
+def start(
+    home_path: Path,
+    with_comet: bool = True,
+    abci_address: str | None = None,
+    allow_remote_abci: bool = False,
+) -> int:
     logging.basicConfig(
         level=os.environ.get("GPUCHAIN_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -124,4 +166,4 @@ def start(home_path: Path, with_comet: bool = True, abci_address: str | None = N
         raise ConfigError(
             f"{home.genesis} not found: run `gpuchain init MONIKER --home {home_path}`"
         )
-    return asyncio.run(run_node(home, with_comet, abci_address))
+    return asyncio.run(run_node(home, with_comet, abci_address, allow_remote_abci))

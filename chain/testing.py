@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
@@ -200,8 +200,11 @@ def free_port() -> int:
 class LocalNode:
     """A real node (`gpuchain start`: the app plus a child CometBFT) on free loopback ports.
 
-    Keys live in the home's test keyring; `funded` names keys created and funded at genesis.
+    Keys live in the home's test keyring; `funded` names keys created and funded at genesis,
+    and the key OPERATOR_KEY funds and operates the node's validator.
     """
+
+    OPERATOR_KEY: ClassVar[str] = "validator"
 
     home: Path
     chain_id: str = "gpuchain-test"
@@ -226,8 +229,8 @@ class LocalNode:
         return self.home / "node.log"
 
     def init(self, funded: dict[str, str]) -> dict[str, str]:
-        """Create the home, keys and genesis; returns key name → address."""
-        from chain.cli.gentx import bond_node_key, fund
+        """Create the home, keys and genesis; returns key name → address (funded keys)."""
+        from chain.cli.gentx import bond_operator, fund
         from chain.cli.node_commands import init_home
         from chain.config import NodeConfig
         from chain.keyring import Keyring
@@ -249,8 +252,9 @@ class LocalNode:
                 ("consensus", "timeout_propose"): "1s",
             },
         )
-        bond_node_key(home, "test-node", self.chain_id)
         keyring = Keyring(self.home, "test")
+        keyring.add(self.OPERATOR_KEY)
+        bond_operator(home, keyring.private_key(self.OPERATOR_KEY), "test-node", self.chain_id)
         addresses = {name: keyring.add(name).address for name in sorted(funded)}
         genesis = json.loads(home.genesis.read_text())
         for name, amount in sorted(funded.items()):

@@ -31,6 +31,7 @@ from chain.crypto import (
 )
 from chain.errors import KEY_NOT_FOUND, AppError
 from chain.keyring import KeyInfo, Keyring, KeyringError
+from chain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.auth.v1beta1 import query_pb2 as auth_query_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2  # noqa: F401  (see below)
@@ -113,6 +114,54 @@ def json_query(rpc: CometRpc, path: str, arguments: dict[str, Any] | None = None
         return json.loads(response.json or b"null")
     except ValueError as error:
         raise CommandError(f"query {path}: the node's answer is not JSON ({error})") from None
+
+
+def add_page_flags(parser: argparse.ArgumentParser, items: str) -> None:
+    """Cosmos CLIs' pagination flags on a list query."""
+    parser.add_argument(
+        "--limit",
+        type=_count,
+        default=0,
+        help=f"{items} per page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})",
+    )
+    parser.add_argument("--offset", type=_count, default=0, help=f"skip this many {items}")
+    parser.add_argument(
+        "--page-key", default="", help="start at this next_key of the previous page (base64)"
+    )
+    parser.add_argument(
+        "--count-total", action="store_true", help=f"count every {items[:-1]} (with --offset)"
+    )
+    parser.add_argument("--reverse", action="store_true", help="list in reverse order")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a non-negative integer")
+    return int(text)
+
+
+def page_request(args: argparse.Namespace) -> PageRequest:
+    """The page the flags of add_page_flags ask for; raises CommandError for a bad key."""
+    try:
+        key = base64.b64decode(args.page_key, validate=True)
+    except binascii.Error:
+        raise CommandError(f"--page-key {args.page_key!r} is not base64") from None
+    if key and args.offset:
+        raise CommandError("give either --page-key or --offset, not both")
+    try:
+        return PageRequest(key, args.offset, args.limit, args.count_total, args.reverse)
+    except AppError as error:
+        raise CommandError(error.detail.removeprefix("pagination: ")) from None
+
+
+def page_text(pagination: dict[str, Any] | None) -> str:
+    """Lines for people under a page: how to ask for the next one, and the count if asked."""
+    lines = []
+    if pagination and pagination.get("next_key"):
+        lines.append(f"next page: --page-key {pagination['next_key']}")
+    if pagination and int(pagination.get("total") or 0):
+        lines.append(f"total: {pagination['total']}")
+    return "".join(f"\n{line}" for line in lines)
 
 
 def fetch_account(rpc: CometRpc, address: str) -> auth_pb2.BaseAccount | None:

@@ -1,8 +1,10 @@
 """Genesis transactions: how a new chain's first validators bond, as in Cosmos SDK.
 
-A gentx is a signed MsgCreateValidator for the node's consensus key, delivered in
-InitChain. Gentxs sign with account number 0 (numbers are not final while genesis is
-assembled), and `collect_gentxs` places them in `app_state.genutil.gen_txs`.
+A gentx is a MsgCreateValidator for the node's consensus key, signed by the operator's
+keyring account key: the consensus key (`priv_validator_key.json`, online on the node)
+only signs blocks and owns no funds. Gentxs sign with account number 0 (numbers are not
+final while genesis is assembled), and `collect_gentxs` places them in
+`app_state.genutil.gen_txs`.
 """
 
 from __future__ import annotations
@@ -12,19 +14,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import any_pb2
-
 from chain.coins import Coin, Coins
 from chain.config import Home
-from chain.crypto import PUBKEY_TYPE_URL, PrivateKey, encode_validator_address
+from chain.crypto import PrivateKey
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from chain.pb.cosmos.crypto.ed25519 import keys_pb2
-from chain.pb.cosmos.staking.v1beta1 import staking_pb2, tx_pb2
+from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.tx import build_and_sign
+from x.staking.msgs import DEFAULT_COMMISSION, create_validator_msg
 
 GENTX_GAS = 400_000
-NODE_KEY_BALANCE = 1_000_000_000
-NODE_KEY_STAKE = 100_000_000
+OPERATOR_BALANCE = 1_000_000_000
+OPERATOR_STAKE = 100_000_000
 
 
 def consensus_key(home: Home) -> PrivateKey:
@@ -39,23 +39,16 @@ def build_gentx(
     amount: int,
     moniker: str,
     chain_id: str,
-    commission: tuple[str, str, str] = ("0.10", "0.20", "0.01"),
+    commission: tuple[str, str, str] = DEFAULT_COMMISSION,
     denom: str = "ugpc",
 ) -> bytes:
     """A signed MsgCreateValidator bonding `amount` from operator's account to this node's key."""
-    rate, max_rate, max_change = commission
-    message = tx_pb2.MsgCreateValidator(
-        description=staking_pb2.Description(moniker=moniker),
-        commission=staking_pb2.CommissionRates(
-            rate=rate, max_rate=max_rate, max_change_rate=max_change
-        ),
-        min_self_delegation="1",
-        validator_address=encode_validator_address(operator.address),
-        pubkey=any_pb2.Any(
-            type_url=PUBKEY_TYPE_URL,
-            value=keys_pb2.PubKey(key=consensus_key(home).public_key).SerializeToString(),
-        ),
-        value=coin_pb2.Coin(denom=denom, amount=str(amount)),
+    message = create_validator_msg(
+        operator.address,
+        consensus_key(home).public_key,
+        coin_pb2.Coin(denom=denom, amount=str(amount)),
+        staking_pb2.Description(moniker=moniker),
+        commission,
     )
     return build_and_sign(
         operator,
@@ -105,11 +98,11 @@ def fund(genesis: dict[str, Any], address: str, coins: Coins) -> None:
     bank["supply"] = total.to_json()
 
 
-def bond_node_key(home: Home, moniker: str, chain_id: str) -> None:
-    """Make a lone node a working chain: fund its consensus key's account and bond it."""
+def bond_operator(home: Home, operator: PrivateKey, moniker: str, chain_id: str) -> None:
+    """Make a lone node a working chain: fund operator's account in genesis and bond this
+    node's consensus key from it with a gentx (`gpuchain init --from KEY`)."""
     genesis = json.loads(home.genesis.read_text())
-    key = consensus_key(home)
-    fund(genesis, key.bech32_address, Coins.of([Coin("ugpc", NODE_KEY_BALANCE)]))
-    gentx = build_gentx(home, key, NODE_KEY_STAKE, moniker, chain_id)
+    fund(genesis, operator.bech32_address, Coins.of([Coin("ugpc", OPERATOR_BALANCE)]))
+    gentx = build_gentx(home, operator, OPERATOR_STAKE, moniker, chain_id)
     collect_gentxs(genesis, [base64.b64encode(gentx).decode()])
     home.genesis.write_text(json.dumps(genesis, indent=2) + "\n")

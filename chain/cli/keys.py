@@ -4,7 +4,8 @@ Keys live in `HOME/keyring-file/` (encrypted; passphrase from GPUCHAIN_KEYRING_P
 or asked on the terminal) or, with `--keyring-backend test`, unencrypted in
 `HOME/keyring-test/`. There are no mnemonics: back a key up with `keys export`, or
 recreate it with `keys add NAME --recover`, which reads its 32-byte seed as 64 hex
-characters from stdin.
+characters from stdin. An export is encrypted under its own passphrase
+(GPUCHAIN_EXPORT_PASSPHRASE or asked on the terminal), never the keyring's.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Any
 from chain.cli.output import CommandError, emit
 from chain.crypto import PUBKEY_TYPE_URL
 from chain.keyring import (
+    EXPORT_PASSPHRASE_ENV,
     KEY_TYPE,
-    PASSPHRASE_ENV,
     KeyInfo,
     Keyring,
     KeyringError,
@@ -77,7 +78,8 @@ def register(
         parents=[common],
         help="print a key as passphrase-encrypted ASCII armor",
         description="Print the key as ASCII armor encrypted under an export passphrase, "
-        f"read from {PASSPHRASE_ENV} or asked on the terminal.",
+        f"read from {EXPORT_PASSPHRASE_ENV} or asked on the terminal; it must differ from "
+        "the keyring passphrase.",
     )
     export.add_argument("name", metavar="NAME")
     export.set_defaults(func=export_key)
@@ -87,7 +89,7 @@ def register(
         parents=[common],
         help="import a key exported with `keys export`",
         description="Store the armored key in FILE ('-' for stdin) as NAME; its export "
-        f"passphrase is read from {PASSPHRASE_ENV} or asked on the terminal.",
+        f"passphrase is read from {EXPORT_PASSPHRASE_ENV} or asked on the terminal.",
     )
     import_parser.add_argument("name", metavar="NAME")
     import_parser.add_argument("file", metavar="FILE", help="armored key file, or - for stdin")
@@ -199,9 +201,11 @@ def export_key(args: argparse.Namespace) -> int:
     keyring = open_keyring(args)
     try:
         keyring.show(args.name)  # an unknown key fails before any passphrase is asked for
-        export_passphrase = prompt_passphrase("Enter passphrase to encrypt the exported key: ")
-        if sys.stdin.isatty() and PASSPHRASE_ENV not in os.environ:
-            again = prompt_passphrase("Re-enter export passphrase: ")
+        export_passphrase = prompt_passphrase(
+            "Enter passphrase to encrypt the exported key: ", EXPORT_PASSPHRASE_ENV
+        )
+        if sys.stdin.isatty() and EXPORT_PASSPHRASE_ENV not in os.environ:
+            again = prompt_passphrase("Re-enter export passphrase: ", EXPORT_PASSPHRASE_ENV)
             if again != export_passphrase:
                 raise KeyringError("export passphrases do not match")
         armored = keyring.export(args.name, export_passphrase)
@@ -219,7 +223,9 @@ def import_key(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot read armored key file {args.file}: {error}") from None
     keyring = open_keyring(args)
     try:
-        export_passphrase = prompt_passphrase("Enter passphrase to decrypt the imported key: ")
+        export_passphrase = prompt_passphrase(
+            "Enter passphrase to decrypt the imported key: ", EXPORT_PASSPHRASE_ENV
+        )
         info = keyring.import_key(args.name, armored, export_passphrase)
     except KeyringError as error:
         raise CommandError(str(error)) from None

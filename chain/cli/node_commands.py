@@ -5,11 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
+import sys
 from pathlib import Path
 
-from chain.cli.gentx import bond_node_key
+from chain.cli.gentx import bond_operator
 from chain.cli.output import CommandError, emit
-from chain.config import ConfigError, Home, NodeConfig, cometbft_binary, set_toml_values
+from chain.config import (
+    ConfigError,
+    Home,
+    NodeConfig,
+    cometbft_binary,
+    make_private_dir,
+    set_toml_values,
+)
+from chain.crypto import PrivateKey
 from chain.rpc import CometRpc, RpcError
 from chain.wiring import default_app_state
 
@@ -20,9 +29,23 @@ BLOCK_MAX_GAS = 40_000_000
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    init = commands.add_parser("init", parents=[common], help="create a node home and genesis")
+    init = commands.add_parser(
+        "init",
+        parents=[common],
+        help="create a node home and genesis",
+        description="Create the node's home, keys and genesis. With --from KEY, the keyring "
+        "account KEY is funded in genesis and signs a gentx bonding this node's consensus "
+        "key, so the home is a working one-validator chain; the consensus key itself "
+        "holds no funds.",
+    )
     init.add_argument("moniker")
     init.add_argument("--overwrite", action="store_true", help="replace an existing genesis")
+    init.add_argument(
+        "--from",
+        dest="from_key",
+        metavar="KEY",
+        help="keyring key that funds and operates this node's validator (see `keys add`)",
+    )
     init.set_defaults(func=run_init)
 
     start = commands.add_parser("start", parents=[common], help="run the node")
@@ -33,6 +56,11 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         help="also run CometBFT as a child process (false: serve ABCI alone)",
     )
     start.add_argument("--address", help="ABCI listen address (unix:///PATH or tcp://HOST:PORT)")
+    start.add_argument(
+        "--abci-allow-remote",
+        action="store_true",
+        help="allow a non-loopback TCP ABCI address (ABCI has no authentication)",
+    )
     start.set_defaults(func=run_start)
 
     status = commands.add_parser("status", parents=[common], help="the node's sync status")
@@ -50,6 +78,7 @@ def init_home(
     home = Home(root)
     if home.genesis.exists() and not overwrite:
         raise CommandError(f"{home.genesis} already exists; pass --overwrite to replace it")
+    make_private_dir(root)
     result = subprocess.run(
         [cometbft_binary(), "init", "--home", str(root)], capture_output=True, text=True
     )
@@ -69,8 +98,6 @@ def init_home(
             ("", "proxy_app"): f"unix://{home.abci_socket}",
             ("rpc", "laddr"): "tcp://127.0.0.1:26657",
             ("p2p", "laddr"): "tcp://0.0.0.0:26656",
-            ("p2p", "allow_duplicate_ip"): True,
-            ("p2p", "addr_book_strict"): False,
             ("consensus", "timeout_commit"): "1s",
             ("tx_index", "indexer"): "kv",
         },
@@ -82,11 +109,20 @@ def init_home(
 def run_init(args: argparse.Namespace) -> int:
     if not args.chain_id:
         raise CommandError("--chain-id is required, e.g. --chain-id gpuchain-local")
+    operator = _operator_key(args) if args.from_key else None
     try:
         home = init_home(args.home, args.moniker, args.chain_id, args.overwrite)
-        bond_node_key(home, args.moniker, args.chain_id)
+        if operator is not None:
+            bond_operator(home, operator, args.moniker, args.chain_id)
     except ConfigError as error:
         raise CommandError(str(error)) from None
+    if operator is None:
+        print(
+            "No validator yet: bond one with `gpuchain genesis add-account KEY AMOUNT`, "
+            "`genesis gentx KEY AMOUNT` and `genesis collect-gentxs`, or rerun with "
+            "--from KEY --overwrite.",
+            file=sys.stderr,
+        )
     node_id = subprocess.run(
         [cometbft_binary(), "show-node-id", "--home", str(home.root)],
         capture_output=True,
@@ -105,11 +141,33 @@ def run_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operator_key(args: argparse.Namespace) -> PrivateKey:
+    """The --from key, read before the home is written so a typo leaves nothing behind."""
+    from chain.keyring import Keyring, KeyringError
+
+    keyring = Keyring(args.home, args.keyring_backend)
+    try:
+        keyring.show(args.from_key)
+    except KeyringError as error:
+        raise CommandError(
+            f"{error} (create it first: gpuchain keys add {args.from_key} --home {args.home})"
+        ) from None
+    try:
+        return keyring.private_key(args.from_key)
+    except KeyringError as error:
+        raise CommandError(str(error)) from None
+
+
 def run_start(args: argparse.Namespace) -> int:
     from chain.node import start
 
     try:
-        return start(args.home, with_comet=args.with_comet == "true", abci_address=args.address)
+        return start(
+            args.home,
+            with_comet=args.with_comet == "true",
+            abci_address=args.address,
+            allow_remote_abci=args.abci_allow_remote,
+        )
     except ConfigError as error:
         raise CommandError(str(error)) from None
 

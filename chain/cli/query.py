@@ -23,12 +23,15 @@ from chain.app import PROOF_OP_TYPE, STORE_QUERY_PATH, verify_store_proof
 from chain.cli import staking_query
 from chain.cli.client import (
     abci_query,
+    add_page_flags,
     address_bytes,
     fetch_account,
     fetch_tx,
     message_json,
     node_errors,
     normalize_hash,
+    page_request,
+    page_text,
     resolve_address,
     rpc_client,
     tx_hash_of,
@@ -37,8 +40,10 @@ from chain.cli.client import (
 from chain.cli.output import CommandError, emit
 from chain.coins import validate_denom
 from chain.errors import AppError
+from chain.pagination import Page
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.bank.v1beta1 import query_pb2
+from chain.pb.cosmos.base.query.v1beta1 import pagination_pb2
 from chain.rpc import CometRpc
 from x.auth.keys import account_key
 from x.bank.keys import balance_key, decode_amount
@@ -73,9 +78,11 @@ def register(
     balances.add_argument(
         "--prove", action="store_true", help="verify the balance with a Merkle proof (--denom)"
     )
+    add_page_flags(balances, "denoms")
     balances.set_defaults(func=bank_balances)
     total = bank_commands.add_parser("total", parents=[common], help="total supply")
     total.add_argument("--denom", help="only this denom")
+    add_page_flags(total, "denoms")
     total.set_defaults(func=bank_total)
 
     auth = query_commands.add_parser("auth", parents=[common], help="accounts")
@@ -267,13 +274,20 @@ def bank_balances(args: argparse.Namespace) -> int:
     balances = abci_query(
         rpc,
         BANK_QUERY + "AllBalances",
-        query_pb2.QueryAllBalancesRequest(address=address),
+        query_pb2.QueryAllBalancesRequest(
+            address=address, pagination=page_request(args).to_proto()
+        ),
         query_pb2.QueryAllBalancesResponse(),
     )
     coins = [message_json(coin) for coin in balances.balances]
-    data = {"balances": coins, "pagination": {"next_key": None, "total": str(len(coins))}}
-    emit(args, data, _coins_text("balances", coins))
+    pagination = _page_json(balances.pagination)
+    text = _coins_text("balances", coins) + page_text(pagination)
+    emit(args, {"balances": coins, "pagination": pagination}, text)
     return 0
+
+
+def _page_json(response: pagination_pb2.PageResponse) -> dict[str, Any]:
+    return Page([], bytes(response.next_key), response.total).to_json()
 
 
 def bank_total(args: argparse.Namespace) -> int:
@@ -293,12 +307,13 @@ def bank_total(args: argparse.Namespace) -> int:
     total = abci_query(
         rpc,
         BANK_QUERY + "TotalSupply",
-        query_pb2.QueryTotalSupplyRequest(),
+        query_pb2.QueryTotalSupplyRequest(pagination=page_request(args).to_proto()),
         query_pb2.QueryTotalSupplyResponse(),
     )
     coins = [message_json(coin) for coin in total.supply]
-    data = {"supply": coins, "pagination": {"next_key": None, "total": str(len(coins))}}
-    emit(args, data, _coins_text("supply", coins))
+    pagination = _page_json(total.pagination)
+    text = _coins_text("supply", coins) + page_text(pagination)
+    emit(args, {"supply": coins, "pagination": pagination}, text)
     return 0
 
 

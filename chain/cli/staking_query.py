@@ -14,7 +14,15 @@ import binascii
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
-from chain.cli.client import json_query, resolve_address, resolve_validator_address, rpc_client
+from chain.cli.client import (
+    add_page_flags,
+    json_query,
+    page_request,
+    page_text,
+    resolve_address,
+    resolve_validator_address,
+    rpc_client,
+)
 from chain.cli.output import CommandError, emit
 from chain.crypto import PUBKEY_LENGTH, address_from_pubkey
 
@@ -49,13 +57,15 @@ def register(query_commands: Group, common: argparse.ArgumentParser) -> None:
     delegator_help = ("DELEGATOR", "gpu1… address or key name")
 
     staking = group("staking", "validators and delegations")
-    command(staking, "validators", "every validator").set_defaults(func=staking_validators)
+    listing = command(staking, "validators", "validators, a page at a time")
+    add_page_flags(listing, "validators")
+    listing.set_defaults(func=staking_validators)
     command(staking, "validator", "one validator", validator_help).set_defaults(
         func=staking_validator
     )
-    command(staking, "delegations", "a delegator's delegations", delegator_help).set_defaults(
-        func=staking_delegations
-    )
+    listing = command(staking, "delegations", "a delegator's delegations", delegator_help)
+    add_page_flags(listing, "delegations")
+    listing.set_defaults(func=staking_delegations)
     command(staking, "unbonding", "a delegator's unbonding entries", delegator_help).set_defaults(
         func=staking_unbonding
     )
@@ -74,9 +84,9 @@ def register(query_commands: Group, common: argparse.ArgumentParser) -> None:
             "or consensus public key (base64)",
         ),
     ).set_defaults(func=slashing_signing_info)
-    command(slashing, "signing-infos", "every validator's liveness record").set_defaults(
-        func=slashing_signing_infos
-    )
+    listing = command(slashing, "signing-infos", "validators' liveness records, a page at a time")
+    add_page_flags(listing, "records")
+    listing.set_defaults(func=slashing_signing_infos)
     command(slashing, "params", "slashing parameters").set_defaults(
         func=params_command(SLASHING, "slashing")
     )
@@ -135,12 +145,16 @@ def _ask(args: argparse.Namespace, path: str, arguments: dict[str, Any] | None =
     return json_query(rpc_client(args), path, arguments)
 
 
+def _page(args: argparse.Namespace) -> dict[str, Any]:
+    return {"pagination": page_request(args).to_json()}
+
+
 # --- staking ----------------------------------------------------------------------------
 
 
 def staking_validators(args: argparse.Namespace) -> int:
-    """`query staking validators`."""
-    answer = _ask(args, STAKING + "Validators")
+    """`query staking validators [--limit N] [--page-key K] [...]`."""
+    answer = _ask(args, STAKING + "Validators", _page(args))
     rows = [
         [
             v["moniker"] or "-",
@@ -155,7 +169,7 @@ def staking_validators(args: argparse.Namespace) -> int:
     ]
     headers = ["MONIKER", "OPERATOR", "STATUS", "JAILED", "POWER", "TOKENS", "COMMISSION"]
     text = table(headers, rows) if rows else "no validators"
-    emit(args, answer, text)
+    emit(args, answer, text + page_text(answer.get("pagination")))
     return 0
 
 
@@ -169,16 +183,16 @@ def staking_validator(args: argparse.Namespace) -> int:
 
 
 def staking_delegations(args: argparse.Namespace) -> int:
-    """`query staking delegations DELEGATOR`."""
+    """`query staking delegations DELEGATOR [--limit N] [--page-key K] [...]`."""
     delegator = resolve_address(args, args.delegator, "delegator")
-    answer = _ask(args, STAKING + "Delegations", {"delegator": delegator})
+    answer = _ask(args, STAKING + "Delegations", {"delegator": delegator, **_page(args)})
     rows = [[d["validator"], d["balance"], d["shares"]] for d in answer["delegations"]]
     text = (
         table(["VALIDATOR", "BALANCE", "SHARES"], rows)
         if rows
         else f"{delegator} has no delegations"
     )
-    emit(args, answer, text)
+    emit(args, answer, text + page_text(answer.get("pagination")))
     return 0
 
 
@@ -253,8 +267,8 @@ def slashing_signing_info(args: argparse.Namespace) -> int:
 
 
 def slashing_signing_infos(args: argparse.Namespace) -> int:
-    """`query slashing signing-infos`."""
-    answer = _ask(args, SLASHING + "SigningInfos")
+    """`query slashing signing-infos [--limit N] [--page-key K] [...]`."""
+    answer = _ask(args, SLASHING + "SigningInfos", _page(args))
     rows = [
         [
             i["address"],
@@ -266,7 +280,8 @@ def slashing_signing_infos(args: argparse.Namespace) -> int:
         for i in answer["signing_infos"]
     ]
     headers = ["CONSENSUS ADDRESS", "START", "MISSED", "JAILED UNTIL", "TOMBSTONED"]
-    emit(args, answer, table(headers, rows) if rows else "no signing infos")
+    text = table(headers, rows) if rows else "no signing infos"
+    emit(args, answer, text + page_text(answer.get("pagination")))
     return 0
 
 

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from google.protobuf import any_pb2
 from google.protobuf.message import Message
 
 from chain.cli.client import (
@@ -38,7 +37,6 @@ from chain.crypto import (
 from chain.errors import AppError
 from chain.keyring import KeyInfo
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2 as distribution_tx_pb2
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx_pb2
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
@@ -248,26 +246,19 @@ def _send(args: argparse.Namespace, key: KeyInfo, *messages: Message) -> int:
 def create_validator(args: argparse.Namespace) -> int:
     """`tx staking create-validator --amount A --from KEY [--pubkey P] [...]`."""
     key = sender_key(args)
-    message = staking_tx_pb2.MsgCreateValidator(
-        description=staking_pb2.Description(
+    message = staking_msgs.create_validator_msg(
+        address_bytes(key.address),
+        consensus_pubkey(args),
+        bond_coin(args.amount),
+        staking_pb2.Description(
             moniker=args.moniker or node_moniker(args, key.name),
             identity=args.identity,
             website=args.website,
             security_contact=args.security_contact,
             details=args.details,
         ),
-        commission=staking_pb2.CommissionRates(
-            rate=args.commission_rate,
-            max_rate=args.commission_max_rate,
-            max_change_rate=args.commission_max_change_rate,
-        ),
-        min_self_delegation=args.min_self_delegation,
-        validator_address=operator_of(key),
-        pubkey=any_pb2.Any(
-            type_url=PUBKEY_TYPE_URL,
-            value=keys_pb2.PubKey(key=consensus_pubkey(args)).SerializeToString(),
-        ),
-        value=bond_coin(args.amount),
+        (args.commission_rate, args.commission_max_rate, args.commission_max_change_rate),
+        args.min_self_delegation,
     )
     return _send(args, key, _checked(message, staking_msgs.validate_create_validator))
 

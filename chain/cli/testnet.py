@@ -2,7 +2,8 @@
 
 Validator i uses the base ports plus 10·i (p2p 26656, RPC 26657, gRPC 9090, metrics
 26660, REST API 1317), its own consensus and operator keys (test keyring), and a shared
-genesis whose gentxs bond every validator with the same stake; peers are listed on loopback.
+genesis whose gentxs bond every validator with the same stake; peers are listed on loopback,
+and only these homes allow several peers on one IP and non-routable addresses.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from chain.coins import Coin, Coins
 from chain.config import Home, NodeConfig, cometbft_binary, set_toml_values
 from chain.keyring import Keyring
 
+# Every node of a one-machine network shares 127.0.0.1 and dials peers that are not
+# routable on the internet; a real node keeps CometBFT's defaults, which refuse both.
+LOCAL_NETWORK_P2P = {("p2p", "allow_duplicate_ip"): True, ("p2p", "addr_book_strict"): False}
 VALIDATOR_BALANCE = 10_000_000_000
 VALIDATOR_STAKE = 1_000_000_000
 TEST_KEY_BALANCE = 1_000_000_000_000
@@ -93,6 +97,7 @@ def make_testnet(
                 ("rpc", "laddr"): f"tcp://127.0.0.1:{ports[index].rpc}",
                 ("p2p", "laddr"): f"tcp://127.0.0.1:{ports[index].p2p}",
                 ("consensus", "timeout_commit"): block_time,
+                **LOCAL_NETWORK_P2P,
             },
         )
         operator = Keyring(home.root, "test").add(name)

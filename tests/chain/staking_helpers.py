@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from google.protobuf import any_pb2
-
-from chain.crypto import PUBKEY_TYPE_URL, PrivateKey, address_from_pubkey, encode_validator_address
+from chain.crypto import PrivateKey, address_from_pubkey, encode_validator_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2, tx_pb2
+from x.staking.msgs import create_validator_msg
 
 
 def consensus_key(seed: int) -> PrivateKey:
@@ -30,17 +28,13 @@ def create_validator(
     moniker: str = "v",
 ) -> tx_pb2.MsgCreateValidator:
     pubkey = consensus.public_key if isinstance(consensus, PrivateKey) else consensus
-    return tx_pb2.MsgCreateValidator(
-        description=staking_pb2.Description(moniker=moniker),
-        commission=staking_pb2.CommissionRates(
-            rate=rate, max_rate=max_rate, max_change_rate=max_change
-        ),
-        min_self_delegation=min_self,
-        validator_address=encode_validator_address(operator.address),
-        pubkey=any_pb2.Any(
-            type_url=PUBKEY_TYPE_URL, value=keys_pb2.PubKey(key=pubkey).SerializeToString()
-        ),
-        value=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+    return create_validator_msg(
+        operator.address,
+        pubkey,
+        coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+        staking_pb2.Description(moniker=moniker),
+        (rate, max_rate, max_change),
+        min_self,
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from google.protobuf import any_pb2, timestamp_pb2
+from google.protobuf import timestamp_pb2
 
 from chain.crypto import (
     PrivateKey,
@@ -25,13 +25,13 @@ from chain.crypto import (
 )
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2 as distribution_tx
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
 from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state, vote
+from x.staking.msgs import create_validator_msg
 
 FEE = 2000
 GPC = 1_000_000
@@ -98,17 +98,12 @@ def ugpc(amount: int) -> coin_pb2.Coin:
 def create_validator(
     key: PrivateKey, consensus: PrivateKey, stake: int, rate: str
 ) -> staking_tx.MsgCreateValidator:
-    return staking_tx.MsgCreateValidator(
-        description=staking_pb2.Description(moniker=f"validator-{key.bech32_address[-4:]}"),
-        commission=staking_pb2.CommissionRates(rate=rate, max_rate="1", max_change_rate="0.01"),
-        min_self_delegation="1",
-        delegator_address=key.bech32_address,
-        validator_address=operator(key),
-        pubkey=any_pb2.Any(
-            type_url="/cosmos.crypto.ed25519.PubKey",
-            value=keys_pb2.PubKey(key=consensus.public_key).SerializeToString(),
-        ),
-        value=ugpc(stake),
+    return create_validator_msg(
+        key.address,
+        consensus.public_key,
+        ugpc(stake),
+        staking_pb2.Description(moniker=f"validator-{key.bech32_address[-4:]}"),
+        (rate, "1", "0.01"),
     )
 
 

@@ -13,13 +13,12 @@ from typing import Any
 
 import pytest
 from chain_fixtures import ALICE, BOB, CAROL
-from google.protobuf import any_pb2, timestamp_pb2
+from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
 
 from chain.crypto import PrivateKey, address_from_pubkey, encode_validator_address
 from chain.errors import AppError
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
@@ -27,6 +26,7 @@ from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.pb.tendermint.types import validator_pb2
 from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state
+from x.staking.msgs import create_validator_msg
 
 WINDOW = 10
 MAX_MISSED = 5  # window 10, min signed 0.5
@@ -169,20 +169,12 @@ class Net:
 def create_validator(
     operator: PrivateKey, consensus: PrivateKey, amount: int, minimum: int = 1
 ) -> staking_tx.MsgCreateValidator:
-    pubkey = any_pb2.Any(
-        type_url="/cosmos.crypto.ed25519.PubKey",
-        value=keys_pb2.PubKey(key=consensus.public_key).SerializeToString(),
-    )
-    return staking_tx.MsgCreateValidator(
-        description=staking_pb2.Description(moniker=operator.bech32_address[:12]),
-        commission=staking_pb2.CommissionRates(
-            rate="0.10", max_rate="0.20", max_change_rate="0.01"
-        ),
+    return create_validator_msg(
+        operator.address,
+        consensus.public_key,
+        coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+        staking_pb2.Description(moniker=operator.bech32_address[:12]),
         min_self_delegation=str(minimum),
-        delegator_address=operator.bech32_address,
-        validator_address=valoper(operator),
-        pubkey=pubkey,
-        value=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
     )
 
 

@@ -17,7 +17,7 @@ import pytest
 import chain.cli.main
 from chain.cli import keys
 from chain.crypto import PrivateKey
-from chain.keyring import ARMOR_BEGIN, PASSPHRASE_ENV, Keyring
+from chain.keyring import ARMOR_BEGIN, EXPORT_PASSPHRASE_ENV, PASSPHRASE_ENV, Keyring
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 PASSPHRASE = "correct horse battery staple"
@@ -63,13 +63,20 @@ def real_cli_is_complete() -> bool:
 
 
 def gpuchain(
-    *argv: str, home: Path, stdin: str = "", passphrase: str | None = PASSPHRASE
+    *argv: str,
+    home: Path,
+    stdin: str = "",
+    passphrase: str | None = PASSPHRASE,
+    export_passphrase: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `gpuchain ARGV --home HOME` in a fresh Python process, without a terminal."""
-    env = {key: value for key, value in os.environ.items() if key != PASSPHRASE_ENV}
+    secrets = (PASSPHRASE_ENV, EXPORT_PASSPHRASE_ENV)
+    env = {key: value for key, value in os.environ.items() if key not in secrets}
     env["PYTHONPATH"] = str(REPOSITORY)
     if passphrase is not None:
         env[PASSPHRASE_ENV] = passphrase
+    if export_passphrase is not None:
+        env[EXPORT_PASSPHRASE_ENV] = export_passphrase
     if real_cli_is_complete():
         command = [sys.executable, "-m", "chain.cli.main"]
     else:
@@ -95,6 +102,7 @@ def run(
 ) -> Runner:
     """Run `gpuchain keys ...` in this process; returns (exit code, stdout, stderr)."""
     monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
+    monkeypatch.setenv(EXPORT_PASSPHRASE_ENV, "export secret")
     monkeypatch.setattr(chain.cli.main, "build_parser", keys_only_parser)
 
     def invoke(*argv: str, home: Path = tmp_path) -> tuple[int, str, str]:
@@ -273,18 +281,22 @@ def test_export_then_import_into_another_home_keeps_the_address(tmp_path: Path) 
     added = gpuchain("keys", "add", "alice", "-o", "json", home=source)
     assert added.returncode == 0, added.stderr
 
-    exported = gpuchain("keys", "export", "alice", home=source, passphrase="export secret")
-    # The export passphrase comes from the same variable, so the keyring refuses it.
-    assert exported.returncode == 1
-    assert "wrong passphrase" in exported.stderr
-
-    exported = gpuchain("keys", "export", "alice", home=source)
+    exported = gpuchain("keys", "export", "alice", home=source, export_passphrase="export secret")
     assert exported.returncode == 0, exported.stderr
     assert exported.stdout.startswith(ARMOR_BEGIN)
     armor_file = tmp_path / "alice.armor"
     armor_file.write_text(exported.stdout)
 
-    imported = gpuchain("keys", "import", "bob", str(armor_file), "-o", "json", home=target)
+    imported = gpuchain(
+        "keys",
+        "import",
+        "bob",
+        str(armor_file),
+        "-o",
+        "json",
+        home=target,
+        export_passphrase="export secret",
+    )
     assert imported.returncode == 0, imported.stderr
     assert json.loads(imported.stdout)["address"] == json.loads(added.stdout)["address"]
 
@@ -295,10 +307,26 @@ def test_export_then_import_into_another_home_keeps_the_address(tmp_path: Path) 
         "-",
         home=tmp_path / "third",
         stdin=exported.stdout,
-        passphrase="guess",
+        export_passphrase="guess",
     )
     assert wrong.returncode == 1
     assert "wrong export passphrase" in wrong.stderr
+
+
+def test_export_never_reuses_the_keyring_passphrase(tmp_path: Path) -> None:
+    assert gpuchain("keys", "add", "alice", home=tmp_path).returncode == 0
+
+    unasked = gpuchain("keys", "export", "alice", home=tmp_path)
+    same = gpuchain("keys", "export", "alice", home=tmp_path, export_passphrase=PASSPHRASE)
+
+    # Without a terminal the export passphrase must come from its own variable...
+    assert unasked.returncode == 1
+    assert f"no passphrase: set {EXPORT_PASSPHRASE_ENV}" in unasked.stderr
+    assert ARMOR_BEGIN not in unasked.stdout
+    # ...and may not be the keyring's own passphrase.
+    assert same.returncode == 1
+    assert "must differ from the keyring passphrase" in same.stderr
+    assert ARMOR_BEGIN not in same.stdout
 
 
 def test_a_wrong_passphrase_is_refused(tmp_path: Path) -> None:

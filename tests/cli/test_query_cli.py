@@ -217,3 +217,32 @@ def test_json_errors_are_json(chain: Chain) -> None:
 
     assert done.returncode == 1
     assert "invalid tx hash" in json.loads(done.stdout)["error"]
+
+
+def test_list_queries_take_cosmos_page_flags(chain: Chain) -> None:
+    forward, backward, first, text = chain.run_all(
+        ("query", "staking", "validators", "-o", "json"),
+        ("query", "staking", "validators", "--reverse", "-o", "json"),
+        ("query", "staking", "validators", "--limit", "1", "--count-total", "-o", "json"),
+        ("query", "staking", "validators", "--limit", "1", "--count-total"),
+    )
+
+    every = json.loads(forward.stdout)["validators"]
+    assert every, forward.stderr
+    assert json.loads(backward.stdout)["validators"] == every[::-1]
+    page = json.loads(first.stdout)
+    assert page["validators"] == every[:1]
+    assert page["pagination"]["total"] == str(len(every))
+    assert (page["pagination"]["next_key"] is None) == (len(every) == 1)
+    assert f"total: {len(every)}" in text.stdout
+
+
+def test_page_flags_are_checked_before_asking_the_node(chain: Chain, no_node: str) -> None:
+    both, not_base64 = chain.run_all(
+        ("query", "staking", "validators", "--page-key", "AQ==", "--offset", "1"),
+        ("query", "bank", "balances", "alice", "--page-key", "not base64!"),
+        node=no_node,
+    )
+
+    assert both.returncode == 1 and "either --page-key or --offset" in both.stderr
+    assert not_base64.returncode == 1 and "is not base64" in not_base64.stderr

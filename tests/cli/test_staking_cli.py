@@ -20,10 +20,12 @@ from chain.cli.gentx import consensus_key
 from chain.config import Home
 from chain.crypto import PrivateKey, address_from_pubkey, decode_address, encode_validator_address
 from chain.keyring import Keyring
+from chain.testing import LocalNode
 
 if TYPE_CHECKING:
     from conftest import Chain
 
+OPERATOR = LocalNode.OPERATOR_KEY
 STAKING_FEE = "400ugpc"  # the minimum gas price (0.001ugpc) times staking's default 400000 gas
 STAKING_FEE_AMOUNT = 400
 STAKE = 40_000_000
@@ -34,10 +36,10 @@ REDELEGATE = 1_000_000
 
 @dataclass(frozen=True)
 class Validators:
-    """The genesis validator (its operator key imported as `node-operator`) and a staker."""
+    """The genesis validator (operated by the node's OPERATOR key) and a staker."""
 
     genesis: str  # gpuvaloper1… of the node's own validator
-    operator_account: str  # gpu1… of its operator, the `node-operator` key
+    operator_account: str  # gpu1… of its operator, the OPERATOR key
     consensus_pubkey: bytes
     staker: str  # gpu1… of the `staker` key
     second: str  # gpuvaloper1… the staker's validator will have
@@ -46,16 +48,14 @@ class Validators:
 
 @pytest.fixture(scope="module")
 def validators(chain: Chain) -> Validators:
-    node_key = consensus_key(Home(chain.home))
     keyring = Keyring(chain.home, "test")
-    if not keyring.has("node-operator"):
-        keyring.add("node-operator", node_key)
+    operator = keyring.show(OPERATOR)
     staker = keyring.show("staker") if keyring.has("staker") else keyring.add("staker")
     chain.send("alice", staker.address, "100000000ugpc")
     return Validators(
-        genesis=encode_validator_address(node_key.address),
-        operator_account=node_key.bech32_address,
-        consensus_pubkey=node_key.public_key,
+        genesis=encode_validator_address(decode_address(operator.address)),
+        operator_account=operator.address,
+        consensus_pubkey=consensus_key(Home(chain.home)).public_key,
         staker=staker.address,
         second=encode_validator_address(decode_address(staker.address)),
         second_pubkey=base64.b64encode(PrivateKey.generate().public_key).decode(),
@@ -274,7 +274,7 @@ def test_the_operator_withdraws_rewards_and_commission_in_one_tx(
 
     response = staking_tx(
         chain, "distribution", "withdraw-rewards", validators.genesis, "--commission",
-        "--from", "node-operator",
+        "--from", OPERATOR,
     )  # fmt: skip
 
     (reward,) = event_amounts(response, "withdraw_rewards")
@@ -385,7 +385,7 @@ def test_bad_inputs_fail_with_a_message_naming_the_problem(
             "tx", "staking", "unbond", validators.genesis, f"{STAKE}ugpc", "--from", "staker",
             *fee,
         ),
-        "validator not jailed": ("tx", "slashing", "unjail", "--from", "node-operator", *fee),
+        "validator not jailed": ("tx", "slashing", "unjail", "--from", OPERATOR, *fee),
         # Without --pubkey, the key is this --home's node's, which already signs for genesis.
         "consensus pubkey already used by a validator": (
             "tx", "staking", "create-validator", "--amount", "1000000ugpc", "--from", "alice",

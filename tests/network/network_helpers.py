@@ -24,7 +24,7 @@ from google.protobuf.message import Message
 
 from chain.cli.gentx import consensus_key
 from chain.cli.node_commands import init_home
-from chain.cli.testnet import NodePorts, make_testnet
+from chain.cli.testnet import LOCAL_NETWORK_P2P, NodePorts, make_testnet
 from chain.coins import Coins
 from chain.config import Home, NodeConfig, cometbft_binary, set_toml_values
 from chain.crypto import PrivateKey
@@ -185,6 +185,7 @@ class Network:
                 ("rpc", "laddr"): f"tcp://127.0.0.1:{ports.rpc}",
                 ("p2p", "laddr"): f"tcp://127.0.0.1:{ports.p2p}",
                 ("p2p", "persistent_peers"): peers,
+                **LOCAL_NETWORK_P2P,
             },
         )
         _fast_consensus(home, BLOCK_TIME)

@@ -9,14 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from google.protobuf import any_pb2
 from network_helpers import Network, commit_signers
 
-from chain.crypto import PUBKEY_TYPE_URL, encode_validator_address
+from chain.crypto import encode_validator_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2, tx_pb2
 from chain.rpc import RpcError
+from x.staking.msgs import create_validator_msg
 
 UNBONDING_BLOCKS = 10
 NEW_VALIDATOR_STAKE = 500_000_000  # power 500 (1 power per 10^6 ugpc)
@@ -56,18 +55,11 @@ def test_a_fifth_node_catches_up_by_block_sync(network: Network) -> None:
 def test_the_fifth_node_bonds_by_transaction_and_its_votes_count(network: Network) -> None:
     newcomer = network.node("validator4")
     operator = network.node("validator0").key("alice")
-    message = tx_pb2.MsgCreateValidator(
-        description=staking_pb2.Description(moniker="validator4"),
-        commission=staking_pb2.CommissionRates(
-            rate="0.10", max_rate="0.20", max_change_rate="0.01"
-        ),
-        min_self_delegation="1",
-        validator_address=encode_validator_address(operator.address),
-        pubkey=any_pb2.Any(
-            type_url=PUBKEY_TYPE_URL,
-            value=keys_pb2.PubKey(key=newcomer.consensus_key.public_key).SerializeToString(),
-        ),
-        value=coin_pb2.Coin(denom="ugpc", amount=str(NEW_VALIDATOR_STAKE)),
+    message = create_validator_msg(
+        operator.address,
+        newcomer.consensus_key.public_key,
+        coin_pb2.Coin(denom="ugpc", amount=str(NEW_VALIDATOR_STAKE)),
+        staking_pb2.Description(moniker="validator4"),
     )
     included = int(network.send(operator, [message])["height"])
 

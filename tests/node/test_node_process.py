@@ -19,6 +19,7 @@ import pytest
 from chain.config import cometbft_binary
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import query_pb2, query_pb2_grpc
+from chain.pb.gpuchain.base.v1.query_pb2 import JsonRequest
 from chain.testing import LocalNode, free_port
 
 
@@ -64,6 +65,37 @@ def test_grpc_answers_bank_queries_from_committed_state(node: LocalNode) -> None
         assert "invalid address" in (refused.value.details() or "")
 
 
+def test_grpc_refuses_malformed_deep_and_oversized_requests_without_a_traceback(
+    node: LocalNode,
+) -> None:
+    def call(path: str, data: bytes) -> grpc.RpcError:
+        with grpc.insecure_channel(f"127.0.0.1:{node.grpc_port}") as channel:
+            method = channel.unary_unary(path)  # bytes in, bytes out
+            with pytest.raises(grpc.RpcError) as refused:
+                method(data, timeout=10)
+        return refused.value
+
+    not_protobuf = call("/cosmos.bank.v1beta1.Query/Balance", b"\xff\xff\xff")
+    deep = call(
+        "/gpuchain.staking.v1.Query/Validators",
+        JsonRequest(json=b"[" * 50_000 + b"]" * 50_000).SerializeToString(),
+    )
+    oversized = call(
+        "/cosmos.bank.v1beta1.Query/Balance",
+        query_pb2.QueryBalanceRequest(address="a" * (2 << 20)).SerializeToString(),
+    )
+
+    assert not_protobuf.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not valid protobuf" in (not_protobuf.details() or "")
+    assert deep.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "nests deeper than" in (deep.details() or "")
+    assert oversized.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    log = node.log_path.read_text()
+    assert "refused gRPC /cosmos.bank.v1beta1.Query/Balance" in log
+    assert "refused query /gpuchain.staking.v1.Query/Validators" in log
+    assert "Traceback" not in log
+
+
 def test_metrics_report_height_and_block_timings(node: LocalNode) -> None:
     node.wait_for_height(3)
     with urllib.request.urlopen(
@@ -96,6 +128,44 @@ def test_the_node_exits_non_zero_when_cometbft_dies(local_node: LocalNode) -> No
     )
     os.kill(comet_pid, signal.SIGKILL)
     assert local.process.wait(timeout=30) == 1
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_abci_alone_refuses_an_address_off_loopback_unless_explicitly_allowed(
+    local_node: LocalNode,
+) -> None:
+    local_node.init({})
+    port = free_port()
+    start = [
+        *(sys.executable, "-m", "chain.cli.main", "start", "--home", str(local_node.home)),
+        *("--with-comet=false", "--address", f"tcp://0.0.0.0:{port}"),
+    ]
+
+    refused = subprocess.run(start, capture_output=True, text=True, timeout=60, check=False)
+
+    assert refused.returncode == 1
+    assert f"refusing to serve ABCI on tcp://0.0.0.0:{port}" in refused.stderr
+    allowed = subprocess.Popen(
+        [*start, "--abci-allow-remote"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not listening(port):
+            assert allowed.poll() is None, "the allowed listener exited"
+            assert time.monotonic() < deadline, "the allowed listener never listened"
+            time.sleep(0.1)
+    finally:
+        allowed.send_signal(signal.SIGINT)
+        _, errors = allowed.communicate(timeout=30)
+    assert allowed.returncode == 0
+    assert "the ABCI protocol has no authentication" in errors
 
 
 def test_abci_only_mode_serves_a_separately_started_cometbft(local_node: LocalNode) -> None:

@@ -20,13 +20,6 @@ class BankKeeper:
     def balance(self, store: KVStore, address: bytes, denom: str) -> int:
         return keys.decode_amount(store.get(keys.balance_key(address, denom)))
 
-    def balances(self, store: KVStore, address: bytes) -> Coins:
-        prefix = keys.BALANCE_PREFIX + address
-        return Coins.of(
-            Coin(key[len(prefix) :].decode(), keys.decode_amount(value))
-            for key, value in iterate_prefix(store, prefix)
-        )
-
     def supply_of(self, store: KVStore, denom: str) -> int:
         return keys.decode_amount(store.get(keys.supply_key(denom)))
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from chain.coins import Coins, validate_denom
+from chain.coins import validate_denom
 from chain.module import QueryRoute
 from chain.msgs import account_address
+from chain.pagination import PageRequest, paginate
 from chain.pb.cosmos.bank.v1beta1 import query_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.store import KVStore
+from x.bank import keys
 from x.bank.keeper import BankKeeper
 
 
-def _coins_pb(coins: Coins) -> list[coin_pb2.Coin]:
-    return [coin_pb2.Coin(denom=c.denom, amount=str(c.amount)) for c in coins]
+def _coin(denom: bytes, raw: bytes) -> coin_pb2.Coin:
+    """A balance or supply entry (key suffix = denom) as a Coin."""
+    return coin_pb2.Coin(denom=denom.decode(), amount=str(keys.decode_amount(raw)))
 
 
 def query_routes(keeper: BankKeeper) -> list[QueryRoute]:
@@ -29,13 +32,22 @@ def query_routes(keeper: BankKeeper) -> list[QueryRoute]:
     def all_balances(
         store: KVStore, request: query_pb2.QueryAllBalancesRequest
     ) -> query_pb2.QueryAllBalancesResponse:
-        coins = keeper.balances(store, account_address(request.address, "address"))
-        return query_pb2.QueryAllBalancesResponse(balances=_coins_pb(coins))
+        address = account_address(request.address, "address")
+        page = paginate(
+            store,
+            keys.BALANCE_PREFIX + address,
+            PageRequest.from_proto(request.pagination),
+            _coin,
+        )
+        return query_pb2.QueryAllBalancesResponse(balances=page.items, pagination=page.to_proto())
 
     def total_supply(
         store: KVStore, request: query_pb2.QueryTotalSupplyRequest
     ) -> query_pb2.QueryTotalSupplyResponse:
-        return query_pb2.QueryTotalSupplyResponse(supply=_coins_pb(keeper.total_supply(store)))
+        page = paginate(
+            store, keys.SUPPLY_PREFIX, PageRequest.from_proto(request.pagination), _coin
+        )
+        return query_pb2.QueryTotalSupplyResponse(supply=page.items, pagination=page.to_proto())
 
     def supply_of(
         store: KVStore, request: query_pb2.QuerySupplyOfRequest

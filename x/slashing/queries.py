@@ -7,7 +7,9 @@ from typing import Any
 from chain.errors import INVALID_ADDRESS, INVALID_REQUEST
 from chain.module import QueryRoute, json_route
 from chain.msgs import validator_address
+from chain.pagination import PageRequest, paginate
 from chain.store import KVStore
+from x.slashing import keys
 from x.slashing.errors import NO_SIGNING_INFO, UNKNOWN_VALIDATOR
 from x.slashing.keeper import SlashingKeeper
 from x.slashing.types import SigningInfo
@@ -50,8 +52,18 @@ def query_routes(keeper: SlashingKeeper) -> list[QueryRoute]:
             raise NO_SIGNING_INFO(address.hex().upper())
         return signing_info_json(info)
 
-    def signing_infos(store: KVStore, _: dict[str, Any]) -> Any:
-        return {"signing_infos": [signing_info_json(i) for i in keeper.signing_infos(store)]}
+    def signing_infos(store: KVStore, arguments: dict[str, Any]) -> Any:
+        """{pagination?} → one page of signing infos in consensus-address order."""
+        page = paginate(
+            store,
+            keys.SIGNING_INFO_PREFIX,
+            PageRequest.from_json(arguments),
+            lambda _, raw: SigningInfo.decode(raw),
+        )
+        return {
+            "signing_infos": [signing_info_json(info) for info in page.items],
+            "pagination": page.to_json(),
+        }
 
     return [
         json_route(SERVICE + "Params", params),

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 
 from chain.coins import parse_amount, validate_denom
-from chain.crypto import PUBKEY_LENGTH, PUBKEY_TYPE_URL
+from chain.crypto import (
+    PUBKEY_LENGTH,
+    PUBKEY_TYPE_URL,
+    encode_validator_address,
+)
 from chain.msgs import account_address, operator_account, validator_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
-from chain.pb.cosmos.staking.v1beta1 import tx_pb2
+from chain.pb.cosmos.staking.v1beta1 import staking_pb2, tx_pb2
 from x.staking.errors import (
     INVALID_AMOUNT,
     INVALID_COMMISSION,
@@ -21,6 +26,32 @@ from x.staking.errors import (
 from x.staking.types import RATE_ONE, parse_rate
 
 MAX_MONIKER_LENGTH = 70
+DEFAULT_COMMISSION = ("0.10", "0.20", "0.01")  # rate, max rate, max daily change
+
+
+def create_validator_msg(
+    operator: bytes,
+    pubkey: bytes,
+    value: coin_pb2.Coin,
+    description: staking_pb2.Description,
+    commission: tuple[str, str, str] = DEFAULT_COMMISSION,
+    min_self_delegation: str = "1",
+) -> tx_pb2.MsgCreateValidator:
+    """A MsgCreateValidator bonding value from operator's account to the ed25519 consensus
+    key pubkey: the one builder that gentxs, `tx staking create-validator` and tests share."""
+    rate, max_rate, max_change_rate = commission
+    return tx_pb2.MsgCreateValidator(
+        description=description,
+        commission=staking_pb2.CommissionRates(
+            rate=rate, max_rate=max_rate, max_change_rate=max_change_rate
+        ),
+        min_self_delegation=min_self_delegation,
+        validator_address=encode_validator_address(operator),
+        pubkey=any_pb2.Any(
+            type_url=PUBKEY_TYPE_URL, value=keys_pb2.PubKey(key=pubkey).SerializeToString()
+        ),
+        value=value,
+    )
 
 
 def positive_amount(coin: coin_pb2.Coin, field: str) -> int:

@@ -8,7 +8,9 @@ from chain.crypto import encode_address, encode_validator_address
 from chain.errors import KEY_NOT_FOUND
 from chain.module import QueryRoute, json_route
 from chain.msgs import account_address, validator_address
+from chain.pagination import PageRequest, paginate
 from chain.store import KVStore
+from x.staking import keys
 from x.staking.keeper import StakingKeeper
 from x.staking.types import Validator, format_rate
 
@@ -36,12 +38,18 @@ def validator_json(validator: Validator, power: int) -> dict[str, Any]:
 
 
 def query_routes(keeper: StakingKeeper) -> list[QueryRoute]:
-    def validators(store: KVStore, _: dict[str, Any]) -> Any:
-        powers = keeper.last_powers(store)
+    def validators(store: KVStore, arguments: dict[str, Any]) -> Any:
+        """{pagination?} → one page of validators in operator order."""
+        page = paginate(
+            store,
+            keys.VALIDATOR_PREFIX,
+            PageRequest.from_json(arguments),
+            lambda _, raw: Validator.decode(raw),
+        )
+        powers = keeper.last_powers(store)  # at most max_validators entries
         return {
-            "validators": [
-                validator_json(v, powers.get(v.operator, 0)) for v in keeper.validators(store)
-            ]
+            "validators": [validator_json(v, powers.get(v.operator, 0)) for v in page.items],
+            "pagination": page.to_json(),
         }
 
     def validator(store: KVStore, arguments: dict[str, Any]) -> Any:
@@ -52,9 +60,16 @@ def query_routes(keeper: StakingKeeper) -> list[QueryRoute]:
         return validator_json(found, keeper.last_powers(store).get(operator, 0))
 
     def delegations(store: KVStore, arguments: dict[str, Any]) -> Any:
+        """{delegator, pagination?} → one page of its delegations in operator order."""
         delegator = account_address(str(arguments.get("delegator", "")), "delegator")
+        page = paginate(
+            store,
+            keys.DELEGATION_PREFIX + delegator,
+            PageRequest.from_json(arguments),
+            lambda operator, raw: (operator, int.from_bytes(raw, "big")),
+        )
         result = []
-        for operator, shares in keeper.delegations_of(store, delegator):
+        for operator, shares in page.items:
             found = keeper.require_validator(store, operator)
             result.append(
                 {
@@ -63,7 +78,7 @@ def query_routes(keeper: StakingKeeper) -> list[QueryRoute]:
                     "balance": str(found.tokens_for_shares(shares)),
                 }
             )
-        return {"delegations": result}
+        return {"delegations": result, "pagination": page.to_json()}
 
     def unbonding(store: KVStore, arguments: dict[str, Any]) -> Any:
         delegator = account_address(str(arguments.get("delegator", "")), "delegator")
