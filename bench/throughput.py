@@ -108,7 +108,7 @@ def presign_sends(keys: list[PrivateKey], count: int) -> tuple[list[bytes], list
             to_address=addresses[(number + 1) % len(keys)],
             amount=[coin_pb2.Coin(denom="ugpc", amount="1")],
         )
-        unsigned = build_unsigned(key.public_key, [send], sequence=0, fee=fee, gas_limit=GAS_LIMIT)
+        unsigned = build_unsigned(key.public, [send], sequence=0, fee=fee, gas_limit=GAS_LIMIT)
         auth_info = tx_pb2.AuthInfo.FromString(unsigned.auth_info_bytes)
         templates.append((nacl.signing.SigningKey(key.seed), unsigned.body_bytes, auth_info))
     raws, senders = [], []

@@ -41,6 +41,7 @@ class GasSchedule:
     iterate_next: int = 30
     tx_byte: int = 10
     signature_ed25519: int = 590
+    signature_secp256k1: int = 1000
     # Events are stored by every node and indexed: their bytes are paid for like tx bytes.
     event_byte: int = 10
 

@@ -1,7 +1,11 @@
-"""Keys and addresses: ed25519 (PyNaCl) and bech32 `gpu1…` addresses.
+"""Keys and addresses: secp256k1 and ed25519 account keys, bech32 `gpu1…` addresses.
 
-An address is the first 20 bytes of sha256(public key), as Cosmos SDK derives it for
-ed25519 keys, written in bech32 (BIP-173) with the `gpu` prefix.
+Account keys are what Cosmos wallets hold: secp256k1 (libsecp256k1 through coincurve) by
+default, ed25519 (PyNaCl) also accepted; consensus keys are ed25519. An address is 20
+bytes derived as the Cosmos SDK does for each key type (secp256k1: ripemd160(sha256(33-byte
+compressed key)); ed25519: the first 20 bytes of sha256(key)), written in bech32
+(BIP-173) with the `gpu` prefix. secp256k1 signatures are 64-byte r‖s over sha256 of the
+signed bytes, and only low-S signatures verify (libsecp256k1 refuses the malleable twin).
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ import functools
 import hashlib
 from dataclasses import dataclass
 
+import coincurve
+import coincurve.ecdsa
 import nacl.exceptions
 import nacl.signing
 
@@ -18,6 +24,13 @@ ADDRESS_LENGTH = 20
 PUBKEY_LENGTH = 32
 SIGNATURE_LENGTH = 64
 PUBKEY_TYPE_URL = "/cosmos.crypto.ed25519.PubKey"
+SECP256K1_PUBKEY_TYPE_URL = "/cosmos.crypto.secp256k1.PubKey"
+SECP256K1_PUBKEY_LENGTH = 33
+ED25519 = "ed25519"
+SECP256K1 = "secp256k1"
+KEY_ALGORITHMS = (SECP256K1, ED25519)
+# BIP-44 path of a Cosmos account key: coin type 118, first account, first address.
+COSMOS_HD_PATH = "m/44'/118'/0'/0/0"
 
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _CHARSET_INDEX = {c: i for i, c in enumerate(_CHARSET)}
@@ -144,6 +157,68 @@ def decode_validator_address(text: str) -> bytes:
     return _decode_with_prefix(text, VALIDATOR_PREFIX, "validator address")
 
 
+def _sha256(message: bytes) -> bytes:
+    return hashlib.sha256(message).digest()
+
+
+def secp256k1_address(pubkey: bytes) -> bytes:
+    """The 20-byte account address of a compressed secp256k1 key, as Bitcoin and Cosmos."""
+    return hashlib.new("ripemd160", hashlib.sha256(pubkey).digest()).digest()
+
+
+def verify_secp256k1(pubkey: bytes, message: bytes, signature: bytes) -> bool:
+    """Check a 64-byte r‖s signature over sha256(message); high-S, malformed keys and
+    malformed signatures are simply invalid."""
+    if len(pubkey) != SECP256K1_PUBKEY_LENGTH or len(signature) != SIGNATURE_LENGTH:
+        return False
+    try:
+        der = coincurve.ecdsa.cdata_to_der(coincurve.ecdsa.deserialize_compact(signature))
+        return bool(coincurve.PublicKey(pubkey).verify(der, message, hasher=_sha256))
+    except (ValueError, TypeError):
+        return False
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """An account's public key: its algorithm and raw bytes (33 compressed bytes for
+    secp256k1, 32 for ed25519), as a tx's signer info carries it."""
+
+    algo: str
+    key: bytes
+
+    @property
+    def type_url(self) -> str:
+        return SECP256K1_PUBKEY_TYPE_URL if self.algo == SECP256K1 else PUBKEY_TYPE_URL
+
+    @property
+    def address(self) -> bytes:
+        if self.algo == SECP256K1:
+            return secp256k1_address(self.key)
+        return address_from_pubkey(self.key)
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        if self.algo == SECP256K1:
+            return verify_secp256k1(self.key, message, signature)
+        return verify_signature(self.key, message, signature)
+
+
+def public_key_of_type(type_url: str, key: bytes) -> PublicKey:
+    """The account key a type URL and raw key bytes name; raises ValueError naming what is
+    wrong (an unknown type or a key of the wrong length)."""
+    algo, length = {
+        SECP256K1_PUBKEY_TYPE_URL: (SECP256K1, SECP256K1_PUBKEY_LENGTH),
+        PUBKEY_TYPE_URL: (ED25519, PUBKEY_LENGTH),
+    }.get(type_url, ("", 0))
+    if not algo:
+        raise ValueError(
+            f"public key type {type_url!r} is not supported "
+            f"(use {SECP256K1_PUBKEY_TYPE_URL} or {PUBKEY_TYPE_URL})"
+        )
+    if len(key) != length:
+        raise ValueError(f"{algo} public key is {len(key)} bytes, expected {length}")
+    return PublicKey(algo, key)
+
+
 def verify_signature(pubkey: bytes, message: bytes, signature: bytes) -> bool:
     """Check an ed25519 signature; malformed keys or signatures are simply invalid."""
     if len(pubkey) != PUBKEY_LENGTH or len(signature) != SIGNATURE_LENGTH:
@@ -157,25 +232,52 @@ def verify_signature(pubkey: bytes, message: bytes, signature: bytes) -> bool:
 
 @dataclass(frozen=True)
 class PrivateKey:
-    """An ed25519 signing key, kept as its 32-byte seed."""
+    """An account or consensus signing key: its 32-byte secret (the ed25519 seed, or the
+    secp256k1 scalar) and its algorithm (ed25519 unless said otherwise)."""
 
     seed: bytes
+    algo: str = ED25519
 
     @classmethod
-    def generate(cls) -> PrivateKey:
+    def generate(cls, algo: str = ED25519) -> PrivateKey:
+        if algo == SECP256K1:
+            return cls(coincurve.PrivateKey().secret, SECP256K1)
         return cls(bytes(nacl.signing.SigningKey.generate()))
+
+    @classmethod
+    def from_mnemonic(cls, mnemonic: str, path: str = COSMOS_HD_PATH) -> PrivateKey:
+        """The secp256k1 key a Cosmos wallet derives from a BIP-39 mnemonic (no BIP-39
+        passphrase) at a BIP-32 path. Raises ValueError for an invalid mnemonic."""
+        from bip32 import BIP32
+        from mnemonic import Mnemonic
+
+        words = " ".join(mnemonic.split())
+        if not Mnemonic("english").check(words):
+            raise ValueError("mnemonic is not a valid BIP-39 English phrase (words or checksum)")
+        secret = BIP32.from_seed(Mnemonic.to_seed(words, "")).get_privkey_from_path(path)
+        return cls(bytes(secret), SECP256K1)
 
     @property
     def public_key(self) -> bytes:
+        if self.algo == SECP256K1:
+            return bytes(coincurve.PrivateKey(self.seed).public_key.format(compressed=True))
         return bytes(nacl.signing.SigningKey(self.seed).verify_key)
 
     @property
+    def public(self) -> PublicKey:
+        return PublicKey(self.algo, self.public_key)
+
+    @property
     def address(self) -> bytes:
-        return address_from_pubkey(self.public_key)
+        return self.public.address
 
     @property
     def bech32_address(self) -> str:
         return encode_address(self.address)
 
     def sign(self, message: bytes) -> bytes:
+        if self.algo == SECP256K1:
+            # libsecp256k1 signs deterministically (RFC 6979) and always in low-S form.
+            recoverable = coincurve.PrivateKey(self.seed).sign_recoverable(message, _sha256)
+            return bytes(recoverable[:SIGNATURE_LENGTH])
         return nacl.signing.SigningKey(self.seed).sign(message).signature

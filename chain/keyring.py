@@ -1,4 +1,4 @@
-"""The client keyring: named ed25519 keys kept on disk under the client home.
+"""The client keyring: named secp256k1 (default) or ed25519 keys on disk under the home.
 
 Layout, as in the Cosmos SDK: `HOME/keyring-file/` (encrypted) or `HOME/keyring-test/`
 (plaintext, for local networks and tests). Directories are 0700, files 0600, and every
@@ -7,9 +7,9 @@ a key behind.
 
 `NAME.info` is one JSON object per key::
 
-    {"name": "alice", "type": "local", "algo": "ed25519",
-     "address": "gpu1…", "pubkey": "<base64, 32 bytes>",
-     "seed": "<hex, 32 bytes>"}                              # test backend
+    {"name": "alice", "type": "local", "algo": "secp256k1",
+     "address": "gpu1…", "pubkey": "<base64, 33 bytes (ed25519: 32)>",
+     "seed": "<hex, 32-byte secret>"}                        # test backend
      "encrypted_seed": {"kdf": "argon2id", "opslimit": 2, "memlimit": 67108864,
                         "salt": "<base64>", "box": "<base64 nonce+ciphertext>"}  # file backend
 
@@ -23,8 +23,9 @@ Exported keys are ASCII-armored: `kdf` and `type` headers, then the base64 of
 salt (16 bytes) + nonce (24 bytes) + SecretBox ciphertext of the seed, under a key
 derived from the export passphrase with the same argon2id parameters.
 
-There is no mnemonic (no BIP39): a key is backed up with `export`, or recovered from its
-32-byte seed given as 64 hex characters.
+A secp256k1 key is made from a BIP-39 mnemonic at Cosmos's HD path, so the same words
+restore it here or in any Cosmos wallet (the keyring keeps the derived secret, not the
+words); any key is also backed up with `export`. A record without "algo" is ed25519.
 """
 
 from __future__ import annotations
@@ -50,13 +51,20 @@ import nacl.secret
 import nacl.utils
 
 from chain.config import make_private_dir
-from chain.crypto import AddressError, PrivateKey, decode_address
+from chain.crypto import (
+    ED25519,
+    KEY_ALGORITHMS,
+    SECP256K1,
+    AddressError,
+    PrivateKey,
+    PublicKey,
+    decode_address,
+)
 
 BACKENDS = ("file", "test")
 PASSPHRASE_ENV = "GPUCHAIN_KEYRING_PASSPHRASE"
 EXPORT_PASSPHRASE_ENV = "GPUCHAIN_EXPORT_PASSPHRASE"
 KEY_TYPE = "local"
-KEY_ALGO = "ed25519"
 SEED_LENGTH = 32
 INFO_SUFFIX = ".info"
 KEYHASH_FILE = "keyhash"
@@ -85,7 +93,7 @@ class KeyInfo:
 
     name: str
     address: str
-    public_key: bytes
+    public_key: PublicKey
 
 
 def prompt_passphrase(prompt: str, variable: str = PASSPHRASE_ENV) -> str:
@@ -113,7 +121,7 @@ def validate_name(name: str) -> None:
 
 
 def parse_hex_seed(text: str) -> PrivateKey:
-    """A private key from its 32-byte seed written as 64 hex characters."""
+    """An ed25519 private key from its 32-byte seed written as 64 hex characters."""
     cleaned = text.strip().removeprefix("0x")
     try:
         seed = bytes.fromhex(cleaned)
@@ -266,7 +274,7 @@ class Keyring:
         another name, or a missing or wrong passphrase (file backend).
         """
         validate_name(name)
-        key = private_key if private_key is not None else PrivateKey.generate()
+        key = private_key if private_key is not None else PrivateKey.generate(SECP256K1)
         if len(key.seed) != SEED_LENGTH:
             raise KeyringError(f"private key seed is {len(key.seed)} bytes, expected 32")
         address = key.bech32_address
@@ -280,7 +288,7 @@ class Keyring:
         record: dict[str, Any] = {
             "name": name,
             "type": KEY_TYPE,
-            "algo": KEY_ALGO,
+            "algo": key.algo,
             "address": address,
             "pubkey": _b64(key.public_key),
         }
@@ -302,7 +310,7 @@ class Keyring:
             _write_private_file(self._path(name), data, replace=False)
         except FileExistsError:
             raise KeyringError(f"duplicate name: a key named {name!r} already exists") from None
-        return KeyInfo(name=name, address=address, public_key=key.public_key)
+        return KeyInfo(name=name, address=address, public_key=key.public)
 
     def delete(self, name: str) -> None:
         """Remove the key with this name; raises KeyringError if there is none."""
@@ -332,7 +340,7 @@ class Keyring:
         body = _b64(salt + sealed)
         lines = [body[i : i + _ARMOR_LINE_WIDTH] for i in range(0, len(body), _ARMOR_LINE_WIDTH)]
         return "\n".join(
-            [ARMOR_BEGIN, f"kdf: {KDF_NAME}", f"type: {KEY_ALGO}", "", *lines, ARMOR_END, ""]
+            [ARMOR_BEGIN, f"kdf: {KDF_NAME}", f"type: {key.algo}", "", *lines, ARMOR_END, ""]
         )
 
     def import_key(self, name: str, armored: str, export_passphrase: str) -> KeyInfo:
@@ -342,7 +350,7 @@ class Keyring:
         `add` refuses.
         """
         validate_name(name)
-        salt_and_sealed = _parse_armor(armored)
+        algo, salt_and_sealed = _parse_armor(armored)
         salt, sealed = salt_and_sealed[:SALT_LENGTH], salt_and_sealed[SALT_LENGTH:]
         try:
             seed = _open(export_passphrase, salt, sealed, KDF_OPSLIMIT, KDF_MEMLIMIT)
@@ -352,7 +360,7 @@ class Keyring:
             ) from None
         if len(seed) != SEED_LENGTH:
             raise KeyringError(f"armored key holds {len(seed)} bytes, expected a 32-byte seed")
-        return self.add(name, PrivateKey(seed))
+        return self.add(name, PrivateKey(seed, algo))
 
     # Internals
 
@@ -402,11 +410,14 @@ class Keyring:
         name, address = record.get("name"), record.get("address")
         if not isinstance(name, str) or not isinstance(address, str):
             raise KeyringError("name or address missing")
+        algo = record.get("algo", ED25519)
+        if algo not in KEY_ALGORITHMS:
+            raise KeyringError(f"unknown key algorithm {algo!r}")
         try:
             public_key = _unb64(record.get("pubkey"), "pubkey")
         except ValueError as error:
             raise KeyringError(str(error)) from None
-        return KeyInfo(name=name, address=address, public_key=public_key)
+        return KeyInfo(name=name, address=address, public_key=PublicKey(algo, public_key))
 
     def _private_key_of(self, record: dict[str, Any]) -> PrivateKey:
         name = record["name"]
@@ -437,7 +448,7 @@ class Keyring:
                 raise KeyringError(
                     f"wrong passphrase: cannot decrypt key {name!r} with it"
                 ) from None
-        key = PrivateKey(seed)
+        key = PrivateKey(seed, record.get("algo", ED25519))
         if key.bech32_address != record["address"]:
             raise KeyringError(f"key {name!r} is corrupt: its seed does not match its address")
         return key
@@ -470,8 +481,9 @@ class Keyring:
         return passphrase
 
 
-def _parse_armor(armored: str) -> bytes:
-    """Salt + nonce + ciphertext from an armored key; raises KeyringError if malformed."""
+def _parse_armor(armored: str) -> tuple[str, bytes]:
+    """The key's algorithm and salt + nonce + ciphertext from an armored key; raises
+    KeyringError if malformed."""
     lines = [line.strip() for line in armored.strip().splitlines()]
     if len(lines) < 3 or lines[0] != ARMOR_BEGIN or lines[-1] != ARMOR_END:
         raise KeyringError(f"not an armored gpuchain key: expected {ARMOR_BEGIN} ... {ARMOR_END}")
@@ -488,12 +500,15 @@ def _parse_armor(armored: str) -> bytes:
         headers[key.strip().lower()] = value.strip()
     if headers.get("kdf", KDF_NAME) != KDF_NAME:
         raise KeyringError(f"armored key uses kdf {headers['kdf']!r}, expected {KDF_NAME}")
-    if headers.get("type", KEY_ALGO) != KEY_ALGO:
-        raise KeyringError(f"armored key is of type {headers['type']!r}, expected {KEY_ALGO}")
+    algo = headers.get("type", ED25519)
+    if algo not in KEY_ALGORITHMS:
+        raise KeyringError(
+            f"armored key is of type {algo!r}, expected one of {', '.join(KEY_ALGORITHMS)}"
+        )
     try:
         payload = base64.b64decode("".join(inner[body_start:]), validate=True)
     except binascii.Error:
         raise KeyringError("armored key body is not base64") from None
     if len(payload) < SALT_LENGTH + NONCE_LENGTH + nacl.secret.SecretBox.MACBYTES:
         raise KeyringError("armored key is truncated")
-    return payload
+    return algo, payload

@@ -1,7 +1,7 @@
 """The transaction envelope, wire-compatible with Cosmos SDK (TxRaw, SIGN_MODE_DIRECT).
 
-A transaction is a `TxRaw`: body bytes, auth-info bytes and one ed25519 signature over
-`SignDoc{body_bytes, auth_info_bytes, chain_id, account_number}`. Binding the chain id
+A transaction is a `TxRaw`: body bytes, auth-info bytes and one signature (secp256k1 or
+ed25519) over `SignDoc{body_bytes, auth_info_bytes, chain_id, account_number}`. Binding the chain id
 and account number stops a signature from being replayed on another chain or account;
 the sequence in the signer info stops it from being replayed on this one.
 """
@@ -17,7 +17,7 @@ from google.protobuf.message import DecodeError, Message
 
 from chain.bounds import check_message_bounds, reject_unknown_fields
 from chain.coins import Coin, Coins, parse_amount
-from chain.crypto import PUBKEY_LENGTH, PUBKEY_TYPE_URL, PrivateKey
+from chain.crypto import PrivateKey, PublicKey, public_key_of_type
 from chain.errors import (
     INVALID_GAS_LIMIT,
     INVALID_PUBKEY,
@@ -29,7 +29,7 @@ from chain.errors import (
     UNKNOWN_REQUEST,
 )
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from chain.pb.cosmos.crypto.ed25519 import keys_pb2
+from chain.pb.cosmos.crypto.secp256k1 import keys_pb2 as secp256k1_keys_pb2
 from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
 
@@ -49,7 +49,7 @@ class DecodedTx:
     signature: bytes
     messages: tuple[Message, ...]
     type_urls: tuple[str, ...]
-    public_key: bytes
+    public_key: PublicKey
     sequence: int
     fee: Coins
     gas_limit: int
@@ -116,12 +116,7 @@ def decode_tx(raw: bytes, registry: MessageRegistry, max_tx_bytes: int) -> Decod
     signer = auth_info.signer_infos[0]
     if signer.mode_info.single.mode != signing_pb2.SIGN_MODE_DIRECT:
         raise UNKNOWN_REQUEST("only SIGN_MODE_DIRECT signatures are supported")
-    if signer.public_key.type_url != PUBKEY_TYPE_URL:
-        raise INVALID_PUBKEY(f"public key type {signer.public_key.type_url!r} is not ed25519")
-    pubkey = keys_pb2.PubKey()
-    _parse(pubkey, signer.public_key.value, "public key")
-    if len(pubkey.key) != PUBKEY_LENGTH:
-        raise INVALID_PUBKEY(f"ed25519 public key is {len(pubkey.key)} bytes, expected 32")
+    public_key = _public_key(signer.public_key)
     messages = []
     for index, packed in enumerate(body.messages):
         message_class = registry.get(packed.type_url)
@@ -140,13 +135,26 @@ def decode_tx(raw: bytes, registry: MessageRegistry, max_tx_bytes: int) -> Decod
         signature=envelope.signatures[0],
         messages=tuple(messages),
         type_urls=tuple(packed.type_url for packed in body.messages),
-        public_key=pubkey.key,
+        public_key=public_key,
         sequence=signer.sequence,
         fee=fee,
         gas_limit=auth_info.fee.gas_limit,
         memo=body.memo,
         timeout_height=body.timeout_height,
     )
+
+
+def _public_key(packed: any_pb2.Any) -> PublicKey:
+    """The signer's key from its Any; both Cosmos key types wrap `bytes key = 1`.
+
+    Raises INVALID_PUBKEY for another type or a key of the wrong length, TX_DECODE for bytes
+    that do not parse."""
+    pubkey = secp256k1_keys_pb2.PubKey()
+    _parse(pubkey, packed.value, "public key")
+    try:
+        return public_key_of_type(packed.type_url, pubkey.key)
+    except ValueError as error:
+        raise INVALID_PUBKEY(str(error)) from None
 
 
 def _refuse_third_party_fees(fee: tx_pb2.Fee) -> None:
@@ -163,7 +171,7 @@ def type_url_of(message: Message) -> str:
 
 
 def build_unsigned(
-    public_key: bytes,
+    public_key: PublicKey,
     messages: Sequence[Message],
     *,
     sequence: int,
@@ -184,8 +192,8 @@ def build_unsigned(
         signer_infos=[
             tx_pb2.SignerInfo(
                 public_key=any_pb2.Any(
-                    type_url=PUBKEY_TYPE_URL,
-                    value=keys_pb2.PubKey(key=public_key).SerializeToString(),
+                    type_url=public_key.type_url,
+                    value=secp256k1_keys_pb2.PubKey(key=public_key.key).SerializeToString(),
                 ),
                 mode_info=tx_pb2.ModeInfo(
                     single=tx_pb2.ModeInfo.Single(mode=signing_pb2.SIGN_MODE_DIRECT)
@@ -228,7 +236,7 @@ def build_and_sign(
     timeout_height: int = 0,
 ) -> bytes:
     unsigned = build_unsigned(
-        key.public_key,
+        key.public,
         messages,
         sequence=sequence,
         fee=fee,

@@ -2,9 +2,11 @@
 
 Keys live in `HOME/keyring-file/` (encrypted; passphrase from GPUCHAIN_KEYRING_PASSPHRASE
 or asked on the terminal) or, with `--keyring-backend test`, unencrypted in
-`HOME/keyring-test/`. There are no mnemonics: back a key up with `keys export`, or
-recreate it with `keys add NAME --recover`, which reads its 32-byte seed as 64 hex
-characters from stdin. An export is encrypted under its own passphrase
+`HOME/keyring-test/`. Keys are secp256k1 by default, made from a 24-word BIP-39 mnemonic
+at Cosmos's HD path m/44'/118'/0'/0/0, so `keys add NAME --recover` (the words on stdin)
+or any Cosmos wallet restores the same address; `--algo ed25519` keys have no mnemonic
+and recover from their 32-byte seed as 64 hex characters. Any key can be backed up with
+`keys export`. An export is encrypted under its own passphrase
 (GPUCHAIN_EXPORT_PASSPHRASE or asked on the terminal), never the keyring's.
 """
 
@@ -19,8 +21,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mnemonic import Mnemonic
+
 from chain.cli.output import CommandError, emit
-from chain.crypto import PUBKEY_TYPE_URL
+from chain.crypto import KEY_ALGORITHMS, SECP256K1, PrivateKey
 from chain.keyring import (
     EXPORT_PASSPHRASE_ENV,
     KEY_TYPE,
@@ -50,13 +54,22 @@ def register(
     add = keys_commands.add_parser(
         "add",
         parents=[common],
-        help="create a new key, or recover one from its seed",
-        description="Create a key named NAME. With --recover, read its 32-byte seed as 64 "
-        "hex characters from stdin instead of generating one (there is no mnemonic).",
+        help="create a new key, or recover one from its mnemonic",
+        description="Create a key named NAME and print its mnemonic once. With --recover, "
+        "read the BIP-39 mnemonic from stdin (an ed25519 key: its seed as 64 hex characters) "
+        "instead of generating one.",
     )
     add.add_argument("name", metavar="NAME")
     add.add_argument(
-        "--recover", action="store_true", help="read a hex seed from stdin instead of generating"
+        "--recover",
+        action="store_true",
+        help="read a mnemonic (ed25519: a hex seed) from stdin instead of generating",
+    )
+    add.add_argument(
+        "--algo",
+        choices=KEY_ALGORITHMS,
+        default=SECP256K1,
+        help="key algorithm (default secp256k1, as Cosmos wallets)",
     )
     add.set_defaults(func=add_key)
 
@@ -106,7 +119,10 @@ def open_keyring(args: argparse.Namespace) -> Keyring:
 
 def key_json(info: KeyInfo) -> dict[str, Any]:
     """A key as `keys show -o json` prints it in the Cosmos SDK."""
-    pubkey = {"@type": PUBKEY_TYPE_URL, "key": base64.b64encode(info.public_key).decode("ascii")}
+    pubkey = {
+        "@type": info.public_key.type_url,
+        "key": base64.b64encode(info.public_key.key).decode("ascii"),
+    }
     return {
         "name": info.name,
         "type": KEY_TYPE,
@@ -127,23 +143,55 @@ def key_text(info: KeyInfo) -> str:
 
 
 def add_key(args: argparse.Namespace) -> int:
-    """`keys add NAME [--recover]`."""
+    """`keys add NAME [--algo secp256k1|ed25519] [--recover]`."""
     keyring = open_keyring(args)
+    mnemonic = ""
     try:
-        private_key = parse_hex_seed(_read_seed()) if args.recover else None
+        if args.algo == SECP256K1:
+            mnemonic = _read_mnemonic() if args.recover else Mnemonic("english").generate(256)
+            private_key: PrivateKey | None = _key_from_mnemonic(mnemonic)
+        else:
+            private_key = parse_hex_seed(_read_seed()) if args.recover else None
         info = keyring.add(args.name, private_key)
     except KeyringError as error:
         raise CommandError(str(error)) from None
     if keyring.backend == "test":
         print(TEST_BACKEND_WARNING, file=sys.stderr)
-    if not args.recover:
+    record = key_json(info)
+    if args.recover:
+        emit(args, record, key_text(info))
+    elif mnemonic:
+        emit(
+            args,
+            {**record, "mnemonic": mnemonic},
+            key_text(info) + "\n\n**Important** write this mnemonic phrase in a safe place.\n"
+            "It is the only way to recover your account (`keys add NAME --recover`, or any\n"
+            "Cosmos wallet).\n\n" + mnemonic,
+        )
+    else:
         print(
             f"Back this key up with `gpuchain keys export {info.name}`: "
-            "there is no mnemonic to recover it from.",
+            "an ed25519 key has no mnemonic to recover it from.",
             file=sys.stderr,
         )
-    emit(args, key_json(info), key_text(info))
+        emit(args, record, key_text(info))
     return 0
+
+
+def _key_from_mnemonic(mnemonic: str) -> PrivateKey:
+    try:
+        return PrivateKey.from_mnemonic(mnemonic)
+    except ValueError as error:
+        raise KeyringError(str(error)) from None
+
+
+def _read_mnemonic() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Enter your bip39 mnemonic: ")
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise KeyringError("no mnemonic on stdin: --recover reads the BIP-39 words from stdin")
+    return line
 
 
 def list_keys(args: argparse.Namespace) -> int:

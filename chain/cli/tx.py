@@ -24,6 +24,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError, Message
 
 from chain.cli.client import (
@@ -49,12 +50,12 @@ from chain.cli.client import (
 )
 from chain.cli.output import CommandError, emit
 from chain.coins import Coins
-from chain.crypto import PUBKEY_TYPE_URL, AddressError, PrivateKey, decode_address
+from chain.crypto import AddressError, PrivateKey, PublicKey, decode_address, public_key_of_type
 from chain.keyring import KeyInfo, KeyringError
 from chain.pb.cosmos.bank.v1beta1 import bank_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from chain.pb.cosmos.crypto.ed25519 import keys_pb2
+from chain.pb.cosmos.crypto.secp256k1 import keys_pb2
 from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
 from chain.rpc import CometRpc
@@ -228,12 +229,12 @@ def sender_key(args: argparse.Namespace) -> KeyInfo:
     except AddressError:
         raise CommandError(problem) from None
     account = require_account(rpc_client(args), args.from_key.lower())
-    if not account.HasField("pub_key") or account.pub_key.type_url != PUBKEY_TYPE_URL:
+    if not account.HasField("pub_key"):
         raise CommandError(
-            f"{args.from_key} is not in the keyring and its account has no ed25519 public key "
+            f"{args.from_key} is not in the keyring and its account has no public key "
             "on chain yet (it has never signed): generate the tx where the key is"
         )
-    public_key = keys_pb2.PubKey.FromString(account.pub_key.value).key
+    public_key = _unpacked_key(account.pub_key, f"the account of {args.from_key}")
     return KeyInfo(name=args.from_key, address=args.from_key.lower(), public_key=public_key)
 
 
@@ -443,23 +444,25 @@ def sign_file(args: argparse.Namespace) -> int:
 def _check_signer_key(signer: tx_pb2.SignerInfo, key_info: KeyInfo, source: str) -> None:
     """Fill in the signer's public key, or refuse a tx made for another key."""
     if not signer.HasField("public_key"):
-        signer.public_key.type_url = PUBKEY_TYPE_URL
-        signer.public_key.value = keys_pb2.PubKey(key=key_info.public_key).SerializeToString()
+        signer.public_key.type_url = key_info.public_key.type_url
+        signer.public_key.value = keys_pb2.PubKey(key=key_info.public_key.key).SerializeToString()
         return
-    if signer.public_key.type_url != PUBKEY_TYPE_URL:
-        raise CommandError(
-            f"{source} is to be signed by a {signer.public_key.type_url} key; "
-            "gpuchain keys are ed25519"
-        )
-    try:
-        public_key = keys_pb2.PubKey.FromString(signer.public_key.value).key
-    except DecodeError:
-        raise CommandError(f"{source}: the signer's public key is not valid protobuf") from None
-    if public_key != key_info.public_key:
+    if _unpacked_key(signer.public_key, source) != key_info.public_key:
         raise CommandError(
             f"{source} is to be signed by another key than {key_info.name!r} "
             f"({key_info.address}): its signer info holds a different public key"
         )
+
+
+def _unpacked_key(packed: any_pb2.Any, source: str) -> PublicKey:
+    """The public key in an Any (both key types wrap `bytes key = 1`); CommandError naming
+    source when it is not one gpuchain accepts."""
+    try:
+        return public_key_of_type(packed.type_url, keys_pb2.PubKey.FromString(packed.value).key)
+    except DecodeError:
+        raise CommandError(f"{source}: the public key is not valid protobuf") from None
+    except ValueError as error:
+        raise CommandError(f"{source}: {error}") from None
 
 
 def broadcast_file(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from chain.crypto import PrivateKey, verify_signature
+from chain.crypto import PrivateKey
 from chain.keyring import ARMOR_BEGIN, ARMOR_END, PASSPHRASE_ENV, Keyring, KeyringError
 
 PASSPHRASE = "correct horse battery staple"
@@ -39,7 +39,9 @@ def test_add_list_show_delete_round_trip(tmp_path: Path, backend: str) -> None:
     assert keyring.show("alice") == alice
     assert keyring.show(alice.address) == alice
     assert alice.address.startswith("gpu1")
-    assert len(alice.public_key) == 32
+    # Cosmos wallets' kind of key: a 33-byte compressed secp256k1 key.
+    assert alice.public_key.algo == "secp256k1"
+    assert len(alice.public_key.key) == 33
 
     keyring.delete("alice")
     assert keyring.list() == [bob]
@@ -47,8 +49,9 @@ def test_add_list_show_delete_round_trip(tmp_path: Path, backend: str) -> None:
         keyring.show("alice")
 
 
-def test_a_stored_key_signs_for_its_address(tmp_path: Path, backend: str) -> None:
-    original = PrivateKey.generate()
+@pytest.mark.parametrize("algo", ["secp256k1", "ed25519"])
+def test_a_stored_key_signs_for_its_address(tmp_path: Path, backend: str, algo: str) -> None:
+    original = PrivateKey.generate(algo)
     open_keyring(tmp_path, backend).add("alice", original)
 
     reopened = open_keyring(tmp_path, backend)
@@ -58,7 +61,9 @@ def test_a_stored_key_signs_for_its_address(tmp_path: Path, backend: str) -> Non
     assert reopened.private_key(original.bech32_address) == original
     info = reopened.show("alice")
     assert info.address == original.bech32_address
-    assert verify_signature(info.public_key, b"message", private_key.sign(b"message"))
+    assert info.public_key == original.public
+    assert info.public_key.verify(b"message", private_key.sign(b"message"))
+    assert not info.public_key.verify(b"another message", private_key.sign(b"message"))
 
 
 def test_the_backends_are_separate_directories(tmp_path: Path) -> None:
@@ -86,9 +91,9 @@ def test_the_key_file_records_name_type_algo_address_and_pubkey(
 
     assert record["name"] == "alice"
     assert record["type"] == "local"
-    assert record["algo"] == "ed25519"
+    assert record["algo"] == "secp256k1"
     assert record["address"] == info.address
-    assert base64.b64decode(record["pubkey"]) == info.public_key
+    assert base64.b64decode(record["pubkey"]) == info.public_key.key
 
 
 def test_the_test_backend_stores_the_seed_in_plaintext(tmp_path: Path) -> None:

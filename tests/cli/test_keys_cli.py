@@ -16,7 +16,7 @@ import pytest
 
 import chain.cli.main
 from chain.cli import keys
-from chain.crypto import PrivateKey
+from chain.crypto import PrivateKey, bech32_decode, encode_address
 from chain.keyring import ARMOR_BEGIN, EXPORT_PASSPHRASE_ENV, PASSPHRASE_ENV, Keyring
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -158,15 +158,17 @@ def test_every_command_prints_cosmos_json(run: Runner, tmp_path: Path) -> None:
     code, out, _ = run("keys", "add", "alice", *flags)
     assert code == 0
     added = json.loads(out)
+    # As Cosmos's `keys add -o json`: the new key's mnemonic, shown this once.
+    assert len(added.pop("mnemonic").split()) == 24
     assert set(added) == {"name", "type", "address", "pubkey"}
     assert added["name"] == "alice"
     assert added["type"] == "local"
     assert added["address"].startswith("gpu1")
     pubkey = json.loads(added["pubkey"])
-    assert pubkey["@type"] == "/cosmos.crypto.ed25519.PubKey"
-    assert len(base64.b64decode(pubkey["key"])) == 32
+    assert pubkey["@type"] == "/cosmos.crypto.secp256k1.PubKey"
+    assert len(base64.b64decode(pubkey["key"])) == 33
     assert added["pubkey"] == (
-        '{"@type":"/cosmos.crypto.ed25519.PubKey","key":"' + pubkey["key"] + '"}'
+        '{"@type":"/cosmos.crypto.secp256k1.PubKey","key":"' + pubkey["key"] + '"}'
     )
 
     assert json.loads(run("keys", "show", "alice", *flags)[1]) == added
@@ -250,13 +252,64 @@ def test_the_test_backend_warns_that_keys_are_unencrypted(tmp_path: Path) -> Non
     assert "name: alice" in result.stdout
 
 
-def test_add_recover_reads_a_hex_seed_from_stdin(tmp_path: Path) -> None:
+# A published Cosmos derivation vector (CosmJS's faucet): these words give
+# cosmos1pkptre7fdkl6gfrzlesjjvhxhlc3r4gmmk8rs6 at m/44'/118'/0'/0/0 in every Cosmos wallet.
+COSMJS_MNEMONIC = (
+    "economy stock theory fatal elder harbor betray wasp final emotion task crumble siren "
+    "bottom lizard educate guess current outdoor pair theory focus wife stone"
+)
+COSMJS_ADDRESS = "cosmos1pkptre7fdkl6gfrzlesjjvhxhlc3r4gmmk8rs6"
+
+
+def test_add_recover_restores_the_address_any_cosmos_wallet_derives(tmp_path: Path) -> None:
+    result = gpuchain(
+        "keys", "add", "alice", "--recover", "-o", "json", home=tmp_path, stdin=COSMJS_MNEMONIC
+    )
+
+    assert result.returncode == 0, result.stderr
+    _, cosmos_bytes = bech32_decode(COSMJS_ADDRESS)
+    assert json.loads(result.stdout)["address"] == encode_address(cosmos_bytes)
+    assert "mnemonic" not in json.loads(result.stdout)
+
+
+def test_a_new_key_recovers_from_the_mnemonic_it_printed(tmp_path: Path) -> None:
+    added = gpuchain("keys", "add", "alice", "-o", "json", home=tmp_path / "one")
+    assert added.returncode == 0, added.stderr
+    record = json.loads(added.stdout)
+
+    again = gpuchain(
+        "keys",
+        "add",
+        "alice",
+        "--recover",
+        "-o",
+        "json",
+        home=tmp_path / "two",
+        stdin=record["mnemonic"] + "\n",
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["address"] == record["address"]
+
+
+def test_add_recover_refuses_a_mnemonic_with_a_wrong_checksum(tmp_path: Path) -> None:
+    words = COSMJS_MNEMONIC.split()
+    result = gpuchain(
+        "keys", "add", "alice", "--recover", home=tmp_path, stdin=" ".join([*words[:-1], "abandon"])
+    )
+
+    assert result.returncode == 1
+    assert "mnemonic is not a valid BIP-39 English phrase" in result.stderr
+
+
+def test_an_ed25519_key_recovers_from_its_hex_seed(tmp_path: Path) -> None:
     key = PrivateKey.generate()
 
     result = gpuchain(
         "keys",
         "add",
         "alice",
+        "--algo",
+        "ed25519",
         "--recover",
         "-o",
         "json",
@@ -268,12 +321,11 @@ def test_add_recover_reads_a_hex_seed_from_stdin(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["address"] == key.bech32_address
     assert Keyring(tmp_path, "file", lambda prompt: PASSPHRASE).private_key("alice") == key
 
-
-def test_add_recover_refuses_a_bad_seed(tmp_path: Path) -> None:
-    result = gpuchain("keys", "add", "alice", "--recover", home=tmp_path, stdin="abcd\n")
-
-    assert result.returncode == 1
-    assert "Error: seed is 2 bytes, expected 32" in result.stderr
+    refused = gpuchain(
+        "keys", "add", "bob", "--algo", "ed25519", "--recover", home=tmp_path, stdin="abcd\n"
+    )
+    assert refused.returncode == 1
+    assert "Error: seed is 2 bytes, expected 32" in refused.stderr
 
 
 def test_export_then_import_into_another_home_keeps_the_address(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from chain.cache import BoundedCache
 from chain.coins import DecPrice
 from chain.context import Context, ExecMode, GasSchedule
-from chain.crypto import address_from_pubkey, encode_address, verify_signature
+from chain.crypto import SECP256K1, PublicKey, encode_address
 from chain.errors import (
     INSUFFICIENT_FEE,
     INVALID_GAS_LIMIT,
@@ -40,11 +40,13 @@ _VERIFIED_SIGNATURES: BoundedCache[bytes, bool] = BoundedCache(50_000, 16 * 1024
 _VERIFIED_ENTRY_BYTES = 200
 
 
-def _signature_valid(public_key: bytes, document: bytes, signature: bytes) -> bool:
-    digest = hashlib.sha256(public_key + signature + document).digest()
+def _signature_valid(public_key: PublicKey, document: bytes, signature: bytes) -> bool:
+    digest = hashlib.sha256(
+        public_key.type_url.encode() + public_key.key + signature + document
+    ).digest()
     if _VERIFIED_SIGNATURES.get(digest):
         return True
-    valid = verify_signature(public_key, document, signature)
+    valid = public_key.verify(document, signature)
     if valid:
         _VERIFIED_SIGNATURES.put(digest, True, _VERIFIED_ENTRY_BYTES)
     return valid
@@ -97,7 +99,7 @@ class AnteHandler:
         ctx.gas.consume(self._schedule.tx_byte * len(tx.raw), "tx size")
         self._check_fee(ctx, tx, params.min_gas_price, node_min_gas_price)
 
-        address = address_from_pubkey(tx.public_key)
+        address = tx.public_key.address
         signer_address = encode_address(address)
         for index, signer in enumerate(signers):
             if signer != signer_address:
@@ -116,7 +118,12 @@ class AnteHandler:
                 f"account sequence mismatch for {signer_address}: expected {account.sequence}, "
                 f"got {tx.sequence}"
             )
-        ctx.gas.consume(self._schedule.signature_ed25519, "signature verification")
+        price = (
+            self._schedule.signature_secp256k1
+            if tx.public_key.algo == SECP256K1
+            else self._schedule.signature_ed25519
+        )
+        ctx.gas.consume(price, "signature verification")
         self._verify_signature(ctx, tx, account)
 
         updated = Account(address, account.account_number, account.sequence + 1, tx.public_key)

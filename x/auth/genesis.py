@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 from chain.context import Context
-from chain.crypto import AddressError, decode_address, encode_address
+from chain.crypto import AddressError, PublicKey, decode_address, encode_address, public_key_of_type
 from chain.errors import INVALID_ADDRESS, INVALID_REQUEST
 from chain.store import KVStore
 from x.auth.keeper import AccountKeeper
@@ -27,12 +27,11 @@ def parse_accounts(state: dict[str, Any]) -> list[Account]:
             address = decode_address(entry["address"])
         except (AddressError, KeyError) as error:
             raise INVALID_ADDRESS(f"auth.accounts[{index}]: {error}") from None
-        pub_key = entry.get("pub_key")
         account = Account(
             address=address,
             account_number=int(entry.get("account_number", index)),
             sequence=int(entry.get("sequence", 0)),
-            public_key=base64.b64decode(pub_key) if pub_key else None,
+            public_key=_public_key(entry.get("pub_key"), index),
         )
         if account.account_number in seen_numbers or address in seen_addresses:
             raise INVALID_REQUEST(f"auth.accounts[{index}]: duplicate account {entry['address']}")
@@ -40,6 +39,19 @@ def parse_accounts(state: dict[str, Any]) -> list[Account]:
         seen_addresses.add(address)
         accounts.append(account)
     return accounts
+
+
+def _public_key(entry: Any, index: int) -> PublicKey | None:
+    """A pub_key in Cosmos's JSON form, {"@type": "/cosmos.crypto.secp256k1.PubKey", "key":
+    base64}; raises INVALID_REQUEST naming the account entry."""
+    if entry is None:
+        return None
+    try:
+        return public_key_of_type(
+            str(entry["@type"]), base64.b64decode(entry["key"], validate=True)
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise INVALID_REQUEST(f"auth.accounts[{index}].pub_key: {error}") from None
 
 
 def validate_genesis(state: dict[str, Any]) -> None:
@@ -66,7 +78,14 @@ def export_genesis(store: KVStore, keeper: AccountKeeper) -> dict[str, Any]:
                 "address": encode_address(a.address),
                 "account_number": str(a.account_number),
                 "sequence": str(a.sequence),
-                "pub_key": base64.b64encode(a.public_key).decode() if a.public_key else None,
+                "pub_key": (
+                    {
+                        "@type": a.public_key.type_url,
+                        "key": base64.b64encode(a.public_key.key).decode(),
+                    }
+                    if a.public_key
+                    else None
+                ),
             }
             for a in sorted(keeper.accounts(store), key=lambda a: a.account_number)
         ],

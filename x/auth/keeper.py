@@ -7,9 +7,9 @@ import json
 
 from google.protobuf import any_pb2
 
-from chain.crypto import PUBKEY_TYPE_URL, encode_address
+from chain.crypto import encode_address, public_key_of_type
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
-from chain.pb.cosmos.crypto.ed25519 import keys_pb2
+from chain.pb.cosmos.crypto.secp256k1 import keys_pb2
 from chain.store import KVStore, iterate_prefix
 from x.auth import keys
 from x.auth.types import Account, Params
@@ -24,8 +24,8 @@ def encode_account(account: Account) -> bytes:
     if account.public_key is not None:
         message.pub_key.CopyFrom(
             any_pb2.Any(
-                type_url=PUBKEY_TYPE_URL,
-                value=keys_pb2.PubKey(key=account.public_key).SerializeToString(),
+                type_url=account.public_key.type_url,
+                value=keys_pb2.PubKey(key=account.public_key.key).SerializeToString(),
             )
         )
     return message.SerializeToString()
@@ -35,7 +35,9 @@ def decode_account(address: bytes, data: bytes) -> Account:
     message = auth_pb2.BaseAccount.FromString(data)
     public_key = None
     if message.HasField("pub_key"):
-        public_key = keys_pb2.PubKey.FromString(message.pub_key.value).key
+        # Both key types wrap `bytes key = 1`; state holds only keys the ante accepted.
+        key = keys_pb2.PubKey.FromString(message.pub_key.value).key
+        public_key = public_key_of_type(message.pub_key.type_url, key)
     return Account(address, message.account_number, message.sequence, public_key)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chain.coins import DecPrice
+from chain.crypto import PublicKey
 from chain.errors import INVALID_REQUEST
 from chain.tx import MAX_GAS_LIMIT
 
@@ -19,7 +20,7 @@ class Account:
     address: bytes
     account_number: int
     sequence: int = 0
-    public_key: bytes | None = None
+    public_key: PublicKey | None = None
 
 
 @dataclass(frozen=True)
