@@ -20,16 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import timestamp_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
 from chain.app import AppConfig, Application
 from chain.coins import Coins
 from chain.config import set_toml_values
+from chain.context import EvidenceParams
 from chain.crypto import PrivateKey
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
-from chain.pb.tendermint.types import validator_pb2
+from chain.pb.tendermint.types import params_pb2, validator_pb2
 from chain.rpc import CometRpc, RpcError
 from chain.tx import build_and_sign
 from chain.wiring import build_app, default_app_state
@@ -76,15 +77,34 @@ class TestNode:
         self.app = build_app(self.home, self.config)
         self.height = self.app.store.last.height
 
-    def init_chain(self, app_state: dict[str, Any], time_ns: int | None = None) -> bytes:
+    def init_chain(
+        self,
+        app_state: dict[str, Any],
+        time_ns: int | None = None,
+        evidence: EvidenceParams | None = None,
+    ) -> bytes:
+        """Start the chain from app_state. The consensus evidence max age defaults to what
+        `gpuchain init` writes: the staking unbonding period, in blocks and block times."""
         if time_ns is None:
             time_ns = GENESIS_TIME_SECONDS * 1_000_000_000
+        if evidence is None:
+            blocks = int(app_state["staking"]["params"]["unbonding_blocks"])
+            evidence = EvidenceParams(blocks, blocks * BLOCK_SECONDS * 1_000_000_000)
         response = self.app.init_chain(
             abci.RequestInitChain(
                 time=timestamp_pb2.Timestamp(seconds=time_ns // 10**9, nanos=time_ns % 10**9),
                 chain_id=self.chain_id,
                 app_state_bytes=json.dumps(app_state).encode(),
                 initial_height=1,
+                consensus_params=params_pb2.ConsensusParams(
+                    evidence=params_pb2.EvidenceParams(
+                        max_age_num_blocks=evidence.max_age_blocks,
+                        max_age_duration=duration_pb2.Duration(
+                            seconds=evidence.max_age_duration_ns // 10**9,
+                            nanos=evidence.max_age_duration_ns % 10**9,
+                        ),
+                    )
+                ),
             )
         )
         return bytes(response.app_hash)

@@ -6,12 +6,16 @@ import argparse
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from chain.cli.gentx import bond_node_key
 from chain.cli.output import CommandError, emit
 from chain.config import ConfigError, Home, NodeConfig, cometbft_binary, set_toml_values
 from chain.rpc import CometRpc, RpcError
 from chain.wiring import default_app_state
+
+# CometBFT waits this long after each commit, so no two blocks come closer together.
+COMMIT_TIMEOUT_SECONDS = 1
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -34,6 +38,17 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     status.set_defaults(func=run_status)
 
 
+def match_evidence_age(genesis: dict[str, Any]) -> None:
+    """Make the consensus evidence max age the staking unbonding period: evidence older
+    than unbonding_blocks blocks is refused, and, blocks coming at most one per
+    COMMIT_TIMEOUT_SECONDS, so is evidence older than that many seconds. Call it again
+    after changing `unbonding_blocks` in a genesis."""
+    unbonding = int(genesis["app_state"]["staking"]["params"]["unbonding_blocks"])
+    evidence = genesis["consensus_params"]["evidence"]
+    evidence["max_age_num_blocks"] = str(unbonding)
+    evidence["max_age_duration"] = str(unbonding * COMMIT_TIMEOUT_SECONDS * 1_000_000_000)
+
+
 def init_home(
     root: Path,
     moniker: str,
@@ -54,6 +69,7 @@ def init_home(
     genesis["chain_id"] = chain_id
     genesis["app_state"] = default_app_state()
     genesis["consensus_params"]["abci"] = {"vote_extensions_enable_height": "0"}
+    match_evidence_age(genesis)
     genesis["validators"] = []  # the app names them in InitChain, from gentxs
     home.genesis.write_text(json.dumps(genesis, indent=2) + "\n")
     set_toml_values(
@@ -65,7 +81,7 @@ def init_home(
             ("p2p", "laddr"): "tcp://0.0.0.0:26656",
             ("p2p", "allow_duplicate_ip"): True,
             ("p2p", "addr_book_strict"): False,
-            ("consensus", "timeout_commit"): "1s",
+            ("consensus", "timeout_commit"): f"{COMMIT_TIMEOUT_SECONDS}s",
             ("tx_index", "indexer"): "kv",
         },
     )

@@ -18,3 +18,10 @@ SELF_REDELEGATION = register(CODESPACE, 12, "cannot redelegate to the same valid
 TOO_MANY_ENTRIES = register(CODESPACE, 13, "too many unbonding entries")
 NO_TOKENS = register(CODESPACE, 14, "validator has no tokens")
 INVALID_DESCRIPTION = register(CODESPACE, 15, "invalid description")
+TRANSITIVE_REDELEGATION = register(
+    CODESPACE,
+    16,
+    "redelegation to this validator already in progress; first redelegation "
+    "to this validator must complete before next redelegation",
+)
+INVALID_GENESIS = register(CODESPACE, 17, "invalid staking genesis")
