@@ -12,6 +12,7 @@ import base64
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -400,3 +401,23 @@ def test_bad_inputs_fail_with_a_message_naming_the_problem(
         assert done.returncode == 1 and problem in done.stderr, (problem, done.stderr)
     (delegated,) = answers(chain, ("query", "staking", "delegations", "staker"))
     assert balances(delegated)[validators.genesis] == STAKE - UNBOND - REDELEGATE
+
+
+def test_init_writes_an_evidence_max_age_the_unbonding_period_covers(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """`gpuchain init` sets the evidence max age to the unbonding period (blocks, and
+    seconds at one block per timeout_commit); `genesis validate` refuses a shorter period."""
+    genesis = json.loads((chain.home / "config" / "genesis.json").read_text())
+    unbonding = genesis["app_state"]["staking"]["params"]["unbonding_blocks"]
+    evidence = genesis["consensus_params"]["evidence"]
+    assert evidence["max_age_num_blocks"] == unbonding
+    assert evidence["max_age_duration"] == str(int(unbonding) * 1_000_000_000)
+
+    shorter = tmp_path / "genesis.json"
+    genesis["app_state"]["staking"]["params"]["unbonding_blocks"] = str(int(unbonding) - 1)
+    shorter.write_text(json.dumps(genesis))
+    valid, refused = chain.run_all(("genesis", "validate"), ("genesis", "validate", str(shorter)))
+    assert valid.returncode == 0, valid.stderr
+    assert refused.returncode != 0
+    assert "shorter than consensus_params.evidence.max_age_num_blocks" in refused.stderr
