@@ -77,7 +77,7 @@ class StakingMachine(RuleBasedStateMachine):
     @rule(
         who=st.sampled_from(KEYS),
         route=st.permutations(VALIDATORS),
-        amount=st.integers(1, 30 * POWER),
+        amount=st.integers(1, 10 * POWER),
     )
     def move(self, who: object, route: list[object], amount: int) -> None:
         source, destination = route[0], route[1]
@@ -85,16 +85,30 @@ class StakingMachine(RuleBasedStateMachine):
 
     @rule(seed=st.sampled_from([1, 2, 3]), blocks_ago=st.integers(0, 3))
     def double_sign(self, seed: int, blocks_ago: int) -> None:
-        key = consensus_key(seed)
-        height = max(1, self.node.height - blocks_ago)
-        evidence = abci.Misbehavior(
+        self.node.block(misbehavior=[self._evidence(seed, self.node.height - blocks_ago)])
+
+    @rule(
+        route=st.permutations(list(enumerate(VALIDATORS, start=1))),
+        amount=st.integers(1, 5 * POWER),
+    )
+    def operator_moves_its_stake_after_double_signing(
+        self, route: list[tuple[int, PrivateKey]], amount: int
+    ) -> None:
+        """Stake moved away right after an infraction: the slash must still reach it."""
+        (seed, source), (_, destination) = route[0], route[1]
+        infraction = self.node.height
+        self._submit(source, redelegate(source, source, destination, amount))
+        self.node.block(misbehavior=[self._evidence(seed, infraction)])
+
+    def _evidence(self, seed: int, height: int) -> abci.Misbehavior:
+        height = max(1, height)
+        return abci.Misbehavior(
             type=abci.DUPLICATE_VOTE,
-            validator=abci.Validator(address=consensus_address(key), power=10),
+            validator=abci.Validator(address=consensus_address(consensus_key(seed)), power=10),
             height=height,
             time=timestamp_pb2.Timestamp(seconds=GENESIS_TIME_SECONDS + height * BLOCK_SECONDS),
             total_voting_power=20,
         )
-        self.node.block(misbehavior=[evidence])
 
     @rule()
     def rewarded_block(self) -> None:
