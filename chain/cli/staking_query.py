@@ -59,6 +59,9 @@ def register(query_commands: Group, common: argparse.ArgumentParser) -> None:
     command(staking, "unbonding", "a delegator's unbonding entries", delegator_help).set_defaults(
         func=staking_unbonding
     )
+    command(
+        staking, "redelegations", "a delegator's redelegations in transit", delegator_help
+    ).set_defaults(func=staking_redelegations)
     command(staking, "params", "staking parameters").set_defaults(
         func=params_command(STAKING, "staking")
     )
@@ -198,6 +201,26 @@ def staking_unbonding(args: argparse.Namespace) -> int:
     ]
     headers = ["VALIDATOR", "BALANCE", "INITIAL", "CREATED", "COMPLETES"]
     text = table(headers, rows) if rows else f"{delegator} has nothing unbonding"
+    emit(args, answer, text)
+    return 0
+
+
+def staking_redelegations(args: argparse.Namespace) -> int:
+    """`query staking redelegations DELEGATOR`."""
+    delegator = resolve_address(args, args.delegator, "delegator")
+    answer = _ask(args, STAKING + "Redelegations", {"delegator": delegator})
+    rows = [
+        [
+            e["source_validator"],
+            e["destination_validator"],
+            e["initial_balance"],
+            e["creation_height"],
+            e["completion_height"],
+        ]
+        for e in answer["entries"]
+    ]
+    headers = ["FROM", "TO", "AMOUNT", "CREATED", "COMPLETES"]
+    text = table(headers, rows) if rows else f"{delegator} has no redelegation in transit"
     emit(args, answer, text)
     return 0
 

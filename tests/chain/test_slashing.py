@@ -595,6 +595,40 @@ def test_evidence_against_an_unbonded_validator_is_ignored(two_seats: Net) -> No
     assert slashing_state(net) == state and not net.validator(BOB).jailed
 
 
+def test_stake_in_transit_and_unbonding_validators_round_trip_through_genesis(
+    two_seats: Net, tmp_path: Path
+) -> None:
+    net = two_seats
+    assert net.block([net.tx(CAROL, delegate(CAROL, ALICE, 10_000_000))]).tx_results[0].code == 0
+    left = outrank_bob(net)
+    result = net.block(
+        [
+            net.tx(CAROL, redelegate(CAROL, ALICE, DAVE, 4_000_000)),
+            net.tx(ALICE, undelegate(ALICE, ALICE, 1_000_000)),
+        ]
+    )
+    assert [r.code for r in result.tx_results] == [0, 0], [r.log for r in result.tx_results]
+    exported = net.node.app.export_genesis()
+    assert exported["staking"]["redelegation_entries"] and exported["staking"]["unbonding_entries"]
+
+    copy = Net(TestNode(tmp_path / "copy"))
+    try:
+        copy.node.init_chain(exported)
+        copy.node.block()
+        net.block()
+        assert copy.node.app.export_genesis() == net.node.app.export_genesis()
+        # Both go on to the same heights: Bob's period ends at left + 20, the redelegation's
+        # (made one block later) at left + 21.
+        for chain in (net, copy):
+            while chain.node.height < left + 21:
+                chain.block()
+            assert chain.validator(BOB).status.name == "UNBONDED"
+            assert chain.module("staking").keeper.redelegation_entries(chain.reader()) == []
+        assert copy.node.app.export_genesis() == net.node.app.export_genesis()
+    finally:
+        copy.node.close()
+
+
 def test_evidence_against_an_unknown_validator_is_ignored(net: Net) -> None:
     supply, state = net.supply(), slashing_state(net)
     net.block(misbehavior=[double_sign(DAVE_CONSENSUS, net.node.height, 10)])

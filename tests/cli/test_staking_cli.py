@@ -227,9 +227,21 @@ def test_redelegating_moves_stake_from_one_validator_to_the_other(
         f"{REDELEGATE}ugpc", "--from", "staker",
     )  # fmt: skip
 
-    delegated, listed = answers(
-        chain, ("query", "staking", "delegations", "staker"), ("query", "staking", "validators")
+    delegated, listed, transit = answers(
+        chain,
+        ("query", "staking", "delegations", "staker"),
+        ("query", "staking", "validators"),
+        ("query", "staking", "redelegations", "staker"),
     )
+    # The moved stake still answers for the genesis validator's faults until the
+    # unbonding period ends.
+    [entry] = transit["entries"]
+    assert (entry["source_validator"], entry["destination_validator"]) == (
+        validators.genesis,
+        validators.second,
+    )
+    assert entry["initial_balance"] == str(REDELEGATE)
+    assert int(entry["completion_height"]) > int(entry["creation_height"])
     moved = balances(delegated)
     assert moved[validators.genesis] == STAKE - UNBOND - REDELEGATE
     # The second validator never signs: about 100 blocks after it joined, it is jailed and
@@ -341,13 +353,20 @@ def test_signing_info_names_the_validator_by_operator_consensus_address_or_key(
 
 
 def test_distribution_and_staking_params_are_shown(chain: Chain) -> None:
-    distribution, staking, text = chain.run_all(
+    distribution, staking, text, pool, pool_text = chain.run_all(
         ("query", "distribution", "params", "-o", "json"),
         ("query", "staking", "params", "-o", "json"),
         ("query", "distribution", "params"),
+        ("query", "distribution", "community-pool", "-o", "json"),
+        ("query", "distribution", "community-pool"),
     )
 
     assert json.loads(distribution.stdout)["inflation_rate"].startswith("0.07")
+    assert json.loads(distribution.stdout)["community_tax"].startswith("0.02")
+    # 2% of every rewarded block's inflation and fees
+    [coin] = json.loads(pool.stdout)["pool"]
+    assert coin["denom"] == "ugpc" and int(coin["amount"]) > 0
+    assert pool_text.stdout.startswith("pool: ") and pool_text.stdout.strip().endswith("ugpc")
     assert json.loads(staking.stdout)["bond_denom"] == "ugpc"
     assert "blocks_per_year: " in text.stdout
 

@@ -32,6 +32,8 @@ def validator_json(validator: Validator, power: int) -> dict[str, Any]:
             "max_change_rate": format_rate(validator.commission.max_change_rate),
         },
         "min_self_delegation": str(validator.min_self_delegation),
+        "unbonding_height": str(validator.unbonding_height),
+        "unbonding_completion_height": str(validator.unbonding_completion_height),
     }
 
 
