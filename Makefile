@@ -10,7 +10,7 @@ COMETBFT := $(TOOLS)/cometbft
 PROTO_FILES := $(shell find proto -name '*.proto')
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: setup proto test lint localnet localnet-stop localnet-status bench clean
+.PHONY: setup proto test test-explore lint localnet localnet-stop localnet-status bench clean
 
 setup: $(VENV)/.installed $(COMETBFT) chain/pb/.generated
 
@@ -32,8 +32,19 @@ chain/pb/.generated: $(VENV)/.installed $(PROTO_FILES) proto/generate.py Makefil
 
 proto: chain/pb/.generated
 
+# Property tests run the reproducible `ci` hypothesis profile unless told otherwise
+# (tests/conftest.py; replaying a failure: docs/testing.md).
+HYPOTHESIS_PROFILE ?= ci
+export HYPOTHESIS_PROFILE
+
 test: setup
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
+	@echo "hypothesis profile: $(HYPOTHESIS_PROFILE)"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15 tests
+
+# Random seeds and ten times the examples, property tests only: for finding new failures.
+test-explore: setup
+	@echo "hypothesis profile: dev"
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -q -n 2 -m hypothesis tests
 
 lint: setup
 	$(BIN)/ruff check chain x sdl provider tests bench localnet proto

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from budget import examples
 from chain_fixtures import ALICE, BOB, CAROL, send
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -82,9 +83,7 @@ def _run(home: Path, plan: list[list[tuple[str, int, list[int], int, str]]]) -> 
     return node
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=examples(25), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=blocks)
 def test_random_transfers_keep_supply_and_replay_to_the_same_hashes(
     tmp_path_factory: pytest.TempPathFactory, plan: list[list[tuple[str, int, list[int], int, str]]]
@@ -104,9 +103,7 @@ def test_random_transfers_keep_supply_and_replay_to_the_same_hashes(
         second.close()
 
 
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=examples(15), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=blocks)
 def test_genesis_export_then_import_is_the_identity(
     tmp_path_factory: pytest.TempPathFactory, plan: list[list[tuple[str, int, list[int], int, str]]]

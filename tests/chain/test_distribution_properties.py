@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_distribution import (
@@ -116,9 +117,7 @@ def _settle_everything(node: RewardNode) -> None:
     node.block(txs)
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=examples(25), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=blocks)
 def test_random_delegations_and_commits_keep_the_books_and_replay_to_the_same_hashes(
     tmp_path_factory: pytest.TempPathFactory, plan: Plan

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import plyvel
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -105,7 +106,7 @@ def test_a_single_key_tree_is_its_leaf() -> None:
     assert list(update.node_writes) == [expected]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150))
 @given(STATES)
 def test_the_root_matches_the_specification(state: dict[bytes, bytes]) -> None:
     tree, nodes = committed_tree_after([dict(state)])
@@ -113,7 +114,7 @@ def test_the_root_matches_the_specification(state: dict[bytes, bytes]) -> None:
     assert set(nodes) == reachable_nodes(nodes, tree.root_hash)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150))
 @given(
     st.lists(st.tuples(KEYS, st.one_of(st.none(), VALUES)), max_size=80),
     st.lists(st.integers(min_value=1, max_value=12), min_size=1, max_size=20),
@@ -151,7 +152,7 @@ def test_the_root_depends_only_on_the_final_key_value_set(
         assert verify_proof(tree.root_hash, key, value, reopened.prove(key))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60))
 @given(STATES, st.randoms(use_true_random=False))
 def test_inserting_then_deleting_everything_leaves_the_empty_tree_and_no_nodes(
     state: dict[bytes, bytes], shuffler: object
@@ -181,7 +182,7 @@ def test_no_op_changes_write_nothing() -> None:
     assert tree.apply({}).node_writes == {}
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100))
 @given(STATES, st.lists(KEYS, max_size=10))
 def test_proofs_verify_for_present_and_absent_keys(
     state: dict[bytes, bytes], probes: list[bytes]
@@ -225,7 +226,7 @@ def accepts(root: bytes, key: bytes, value: bytes | None, proof_bytes: bytes) ->
     return verify_proof(root, key, value, proof)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40))
 @given(st.dictionaries(KEYS, VALUES, min_size=1, max_size=30), KEYS)
 def test_every_single_byte_tamper_of_a_proof_fails(state: dict[bytes, bytes], probe: bytes) -> None:
     tree, _ = committed_tree_after([dict(state)])
@@ -273,7 +274,7 @@ def test_garbage_proof_bytes_raise_proof_error(garbage: bytes) -> None:
         Proof.from_bytes(garbage)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300))
 @given(st.binary(max_size=120))
 def test_proof_bytes_either_decode_canonically_or_raise(data: bytes) -> None:
     try:
@@ -289,7 +290,7 @@ def test_a_proof_with_an_explicit_zero_sibling_is_not_canonical() -> None:
         Proof.from_bytes(data)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60))
 @given(STATES, st.dictionaries(KEYS, st.one_of(st.none(), VALUES), max_size=20))
 def test_an_older_root_still_proves_from_a_reader_that_has_its_nodes(
     old_state: dict[bytes, bytes], changes: dict[bytes, bytes | None]

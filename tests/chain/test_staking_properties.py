@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from budget import examples
 from chain_fixtures import ALICE, BOB, CAROL
 from google.protobuf import timestamp_pb2
 from hypothesis import settings
@@ -185,5 +186,5 @@ class StakingMachine(RuleBasedStateMachine):
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-StakingMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=15, deadline=None)
+StakingMachine.TestCase.settings = settings(max_examples=examples(25), stateful_step_count=15)
 TestStakingAccounting = StakingMachine.TestCase

@@ -273,6 +273,30 @@ class Network:
                 raise TimeoutError(f"{what} not met within {timeout:.0f}s")
             time.sleep(0.2)
 
+    def wait_for_commit_signatures(
+        self, node: Node, count: int, after: int, timeout: float = 60.0
+    ) -> list[int]:
+        """Heights above `after` whose last commit holds node's precommit, once there are
+        `count` of them; bounded by timeout rather than a fixed window of blocks, because on
+        a loaded machine a precommit that arrives late is left out of the next last commit."""
+        signed: list[int] = []
+        checked = after
+        deadline = time.monotonic() + timeout
+        while len(signed) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{node.name} signed only {signed} of heights {after + 1}..{checked}"
+                    f" within {timeout:.0f}s"
+                )
+            with contextlib.suppress(RpcError):
+                top = self.height()
+                while checked < top and len(signed) < count:
+                    if node.consensus_address in commit_signers(self.rpc, checked + 1):
+                        signed.append(checked + 1)
+                    checked += 1
+            time.sleep(0.2)
+        return signed
+
     # Writing
 
     def send(

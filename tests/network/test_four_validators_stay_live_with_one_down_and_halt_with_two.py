@@ -40,11 +40,11 @@ def test_the_chain_stays_live_with_one_validator_stopped(network: Network) -> No
 
 def test_the_chain_halts_with_two_validators_stopped(network: Network) -> None:
     network.node("validator2").stop()
-    time.sleep(1.0)  # a block being committed as it stopped may still land
-    halted_at = network.height()
-    time.sleep(3.0)  # 15 block times at 200 ms
-    assert network.height() == halted_at
-    assert all(node.height() <= halted_at for node in network.running)
+    stopped_at = network.height()
+    # Halting is an absence of progress, so only time can show it: 20 block times at 200 ms.
+    # A block its last precommit helped commit may still land after it stopped, no more.
+    time.sleep(4.0)
+    assert all(node.height() <= stopped_at + 1 for node in network.running)
 
 
 def test_restarting_the_two_resumes_the_chain(network: Network) -> None:

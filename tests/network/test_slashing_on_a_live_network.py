@@ -12,7 +12,7 @@ from datetime import UTC
 from typing import Any
 
 import pytest
-from network_helpers import CHAIN_ID, Network, Node, commit_signers
+from network_helpers import CHAIN_ID, Network, Node
 
 from chain.crypto import PrivateKey, encode_validator_address
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx_pb2
@@ -107,11 +107,7 @@ def test_the_jailed_validator_unjails_after_its_jail_and_signs_again(network: Ne
     state = validator_state(network, offline)
     assert (state["jailed"], state["status"]) == (False, "bonded")
 
-    start = network.height()
-    window = range(start + 3, start + 8)
-    network.wait_for_height(window[-1], nodes=[network.nodes[0]])
-    signed = [h for h in window if offline.consensus_address in commit_signers(network.rpc, h)]
-    assert len(signed) >= 4, f"validator3 signed only {signed} of {list(window)}"
+    network.wait_for_commit_signatures(offline, count=3, after=network.height())
 
 
 # --- double signing ------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import random
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from budget import examples
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sdl import SdlError, parse_sdl
@@ -15,6 +16,12 @@ from sdl import SdlError, parse_sdl
 NAMES = st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True)
 TEXT = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12
+)
+# What Docker accepts as an image reference: [registry/]path[:tag]. Not free text: the
+# parser rightly refuses a blank image, and these tests are about valid SDLs.
+IMAGE = st.from_regex(
+    r"([a-z0-9]+\.[a-z]{2,4}/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+)?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,9})?",
+    fullmatch=True,
 )
 ENV = st.tuples(st.from_regex(r"[A-Z_][A-Z0-9_]{0,6}", fullmatch=True), TEXT).map("=".join)
 
@@ -56,7 +63,7 @@ def service_and_profile(
             }
         expose.append(item)
         first = False
-    service: dict[str, Any] = {"image": draw(TEXT), "expose": expose}
+    service: dict[str, Any] = {"image": draw(IMAGE), "expose": expose}
     if draw(st.booleans()):
         service["env"] = draw(st.lists(ENV, max_size=3))
     if draw(st.booleans()):
@@ -157,9 +164,7 @@ def render(tree: dict[str, Any], style: int) -> str:
     return json.dumps(tree, indent=3, ensure_ascii=False)
 
 
-PROPERTY_SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PROPERTY_SETTINGS = settings(max_examples=examples(40))
 
 
 @PROPERTY_SETTINGS
@@ -232,7 +237,7 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100))
 @given(sdl_trees(), st.data())
 def test_any_damaged_sdl_is_refused_cleanly_or_accepted(tree: dict[str, Any], data: Any) -> None:
     for _ in range(data.draw(st.integers(1, 3))):
