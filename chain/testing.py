@@ -28,12 +28,14 @@ from chain.coins import Coins
 from chain.config import set_toml_values
 from chain.context import EvidenceParams
 from chain.crypto import PrivateKey
+from chain.module import section
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.pb.tendermint.types import params_pb2, validator_pb2
 from chain.rpc import CometRpc, RpcError
 from chain.tx import build_and_sign
 from chain.wiring import build_app, default_app_state
+from x.staking.types import Params as StakingParams
 
 GENESIS_TIME_SECONDS = 1_700_000_000
 BLOCK_SECONDS = 1
@@ -50,6 +52,12 @@ def genesis_state(balances: dict[str, str]) -> dict[str, Any]:
         "supply": [],
     }
     return state
+
+
+def _unbonding_blocks(app_state: dict[str, Any]) -> int:
+    """The staking unbonding period app_state sets, or the default one."""
+    params = section(section(app_state, "staking"), "params")
+    return int(params.get("unbonding_blocks", StakingParams().unbonding_blocks))
 
 
 def vote(consensus_address: bytes, power: int, signed: bool = True) -> abci.VoteInfo:
@@ -88,7 +96,7 @@ class TestNode:
         if time_ns is None:
             time_ns = GENESIS_TIME_SECONDS * 1_000_000_000
         if evidence is None:
-            blocks = int(app_state["staking"]["params"]["unbonding_blocks"])
+            blocks = _unbonding_blocks(app_state)
             evidence = EvidenceParams(blocks, blocks * BLOCK_SECONDS * 1_000_000_000)
         response = self.app.init_chain(
             abci.RequestInitChain(
