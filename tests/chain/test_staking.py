@@ -257,7 +257,7 @@ def test_undelegate_gas_does_not_grow_with_unrelated_unbondings(tmp_path: Path) 
         entries = query(test_node, "Unbonding", {"delegator": BOB.bech32_address})["entries"]
         assert [e["balance"] for e in entries] == [str(POWER // 2)]
         test_node.close()
-    assert gas[0] == gas[1]
+    assert gas[0] == gas[1], gas
 
 
 def test_an_unbonding_period_shorter_than_the_evidence_max_age_is_refused(

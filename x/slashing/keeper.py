@@ -1,8 +1,8 @@
 """Slashing state: views first, then the writes the block hook and MsgUnjail go through.
 
 Every per-block cost is O(1) per vote: one signing-info read and write and at most one
-missed-block key. Clearing a validator's window (on a downtime jail) costs at most
-`signed_blocks_window` deletes, once per jail.
+missed-block key. Clearing a validator's window (on a downtime jail, or when it enters
+the set) costs at most `signed_blocks_window` deletes, once per jail or bonding.
 """
 
 from __future__ import annotations
