@@ -138,7 +138,9 @@ class EvidenceParams:
         the duration in nanoseconds); what is missing takes CometBFT's default. Raises
         ValueError naming a malformed field."""
         consensus = genesis.get("consensus_params") or {}
-        evidence = consensus.get("evidence") or {} if isinstance(consensus, dict) else {}
+        if not isinstance(consensus, dict):
+            raise ValueError("consensus_params must be an object")
+        evidence = consensus.get("evidence") or {}
         if not isinstance(evidence, dict):
             raise ValueError("consensus_params.evidence must be an object")
         defaults = cls()
