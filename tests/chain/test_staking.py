@@ -276,6 +276,9 @@ def test_an_unbonding_period_shorter_than_the_evidence_max_age_is_refused(
         validate_genesis(genesis, build_modules())
     genesis["consensus_params"]["evidence"]["max_age_num_blocks"] = "99"  # type: ignore[index]
     validate_genesis(genesis, build_modules())
+    genesis["consensus_params"]["evidence"]["max_age_duration"] = "48h"  # type: ignore[index]
+    with pytest.raises(GenesisError, match="max_age_duration '48h' is not a count"):
+        validate_genesis(genesis, build_modules())
 
     test_node = TestNode(tmp_path / "node")
     with pytest.raises(AppError, match="max_age_num_blocks 100"):
