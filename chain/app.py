@@ -26,6 +26,7 @@ from chain.context import (
     BlockInfo,
     Context,
     Event,
+    EvidenceParams,
     ExecMode,
     GasMeter,
     GasMeteredStore,
@@ -56,6 +57,7 @@ APP_VERSION = 1
 APP_PREFIX = b"\x00"
 CHAIN_ID_KEY = APP_PREFIX + b"\x01"
 BLOCK_MAX_GAS_KEY = APP_PREFIX + b"\x02"
+EVIDENCE_PARAMS_KEY = APP_PREFIX + b"\x03"
 PROOF_OP_TYPE = "gpuchain:smt"
 STORE_QUERY_PATH = "/store/key"
 # Txs that passed CheckTx, decoded: proposals and FinalizeBlock skip their stateless work.
@@ -128,7 +130,24 @@ def _abci_updates(updates: Sequence[ValidatorUpdate]) -> list[abci.ValidatorUpda
     ]
 
 
-def _block_info(request: abci.RequestFinalizeBlock) -> BlockInfo:
+def _evidence_params(request: abci.RequestInitChain) -> EvidenceParams:
+    """The consensus evidence max age CometBFT starts the chain with (its defaults if the
+    request names none); the app never changes consensus params afterwards."""
+    if not request.consensus_params.HasField("evidence"):
+        return EvidenceParams()
+    evidence = request.consensus_params.evidence
+    return EvidenceParams(
+        evidence.max_age_num_blocks,
+        evidence.max_age_duration.seconds * 1_000_000_000 + evidence.max_age_duration.nanos,
+    )
+
+
+def _stored_evidence_params(store: KVStore) -> EvidenceParams:
+    raw = store.get(EVIDENCE_PARAMS_KEY)
+    return EvidenceParams(*json.loads(raw)) if raw else EvidenceParams()
+
+
+def _block_info(request: abci.RequestFinalizeBlock, evidence: EvidenceParams) -> BlockInfo:
     """The header and commit facts modules need: who proposed, who signed, who misbehaved."""
     votes = tuple(
         Vote(
@@ -149,7 +168,7 @@ def _block_info(request: abci.RequestFinalizeBlock) -> BlockInfo:
         )
         for item in request.misbehavior
     )
-    return BlockInfo(bytes(request.proposer_address), votes, misbehavior)
+    return BlockInfo(bytes(request.proposer_address), votes, misbehavior, evidence)
 
 
 def _time_ns(timestamp: Any) -> int:
@@ -212,6 +231,11 @@ class Application:
         if request.HasField("consensus_params"):
             max_gas = request.consensus_params.block.max_gas
             genesis.set(BLOCK_MAX_GAS_KEY, str(max_gas).encode())
+        evidence = _evidence_params(request)
+        genesis.set(
+            EVIDENCE_PARAMS_KEY,
+            json.dumps([evidence.max_age_blocks, evidence.max_age_duration_ns]).encode(),
+        )
         ctx = Context(
             genesis,
             request.chain_id,
@@ -223,6 +247,7 @@ class Application:
         for module in self.modules:
             state = section(app_state, module.name) or module.default_genesis()
             module.validate_genesis(state)
+            module.validate_evidence_age(state, evidence)
             module.init_genesis(ctx, state)
         self._deliver_genesis_txs(genesis, request.initial_height, ctx.block_time_ns, app_state)
         for module in self.modules:
@@ -349,7 +374,7 @@ class Application:
             ExecMode.FINALIZE,
             infinite_gas(),
             block_events,
-            _block_info(request),
+            _block_info(request, _stored_evidence_params(block)),
         )
         for module in self.modules:
             module.begin_block(ctx)

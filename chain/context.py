@@ -120,12 +120,53 @@ class Misbehavior:
 
 
 @dataclass(frozen=True)
+class EvidenceParams:
+    """CometBFT's consensus evidence params (fixed at InitChain): evidence older than both
+    max_age_blocks blocks and max_age_duration_ns is stale. Defaults are CometBFT's."""
+
+    max_age_blocks: int = 100_000
+    max_age_duration_ns: int = 48 * 3600 * 1_000_000_000
+
+    def is_stale(self, evidence: Misbehavior, height: int, block_time_ns: int) -> bool:
+        """Too old to act on, by both measures (as CometBFT's evidence pool and Cosmos's
+        x/evidence judge it)."""
+        return (
+            height - evidence.height > self.max_age_blocks
+            and block_time_ns - evidence.time_ns > self.max_age_duration_ns
+        )
+
+    @classmethod
+    def from_genesis(cls, genesis: dict[str, object]) -> EvidenceParams:
+        """From a CometBFT genesis document's consensus_params.evidence (integer strings,
+        the duration in nanoseconds); what is missing takes CometBFT's default. Raises
+        ValueError naming a malformed field."""
+        consensus = genesis.get("consensus_params") or {}
+        if not isinstance(consensus, dict):
+            raise ValueError("consensus_params must be an object")
+        evidence = consensus.get("evidence") or {}
+        if not isinstance(evidence, dict):
+            raise ValueError("consensus_params.evidence must be an object")
+        defaults = cls()
+        values = []
+        for name, default in (
+            ("max_age_num_blocks", defaults.max_age_blocks),
+            ("max_age_duration", defaults.max_age_duration_ns),
+        ):
+            text = str(evidence.get(name, default))
+            if not text.isascii() or not text.isdigit():
+                raise ValueError(f"consensus_params.evidence.{name} {text!r} is not a count")
+            values.append(int(text))
+        return cls(*values)
+
+
+@dataclass(frozen=True)
 class BlockInfo:
     """What the block header and commit tell the modules (begin-block hooks read it)."""
 
     proposer_address: bytes
     votes: tuple[Vote, ...] = ()
     misbehavior: tuple[Misbehavior, ...] = ()
+    evidence: EvidenceParams = EvidenceParams()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chain.context import EvidenceParams
 from chain.errors import AppError
 from chain.module import Module
 
@@ -34,6 +35,10 @@ def validate_genesis(genesis: dict[str, Any], modules: list[Module]) -> None:
     app_state = genesis.get("app_state", {})
     if not isinstance(app_state, dict):
         raise GenesisError("app_state must be a JSON object")
+    try:
+        evidence = EvidenceParams.from_genesis(genesis)
+    except ValueError as error:
+        raise GenesisError(str(error)) from None
     known = {module.name for module in modules}
     for name in sorted(app_state):
         if name not in known:
@@ -41,8 +46,10 @@ def validate_genesis(genesis: dict[str, Any], modules: list[Module]) -> None:
                 f"app_state.{name}: no such module (known: {', '.join(sorted(known))})"
             )
     for module in modules:
+        state = app_state.get(module.name) or module.default_genesis()
         try:
-            module.validate_genesis(app_state.get(module.name) or module.default_genesis())
+            module.validate_genesis(state)
+            module.validate_evidence_age(state, evidence)
         except AppError as error:
             raise GenesisError(f"app_state.{module.name}: {error.log}") from None
         except (KeyError, TypeError, ValueError) as error:

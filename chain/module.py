@@ -16,7 +16,7 @@ from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
 from google.protobuf.message import Message
 
-from chain.context import Context
+from chain.context import Context, EvidenceParams
 from chain.store import KVStore
 
 JsonDict = dict[str, Any]
@@ -88,6 +88,10 @@ class Module:
 
     def export_genesis(self, store: KVStore) -> JsonDict:
         return {}
+
+    def validate_evidence_age(self, state: JsonDict, evidence: EvidenceParams) -> None:
+        """Raise AppError if this module's genesis section would let stake outlive the
+        evidence against it (the consensus evidence max age)."""
 
     def begin_block(self, ctx: Context) -> None:
         pass

@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from google.protobuf import timestamp_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
 from chain.app import AppConfig, Application
 from chain.coins import Coins
 from chain.config import set_toml_values
+from chain.context import EvidenceParams
 from chain.crypto import PrivateKey
-from chain.module import Module
+from chain.module import Module, section
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.auth.v1beta1 import query_pb2 as auth_query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
@@ -35,6 +36,7 @@ from chain.pb.tendermint.types import params_pb2, validator_pb2
 from chain.rpc import CometRpc, RpcError
 from chain.tx import build_and_sign
 from chain.wiring import build_app, default_app_state
+from x.staking.types import Params as StakingParams
 
 GENESIS_TIME_SECONDS = 1_700_000_000
 BLOCK_SECONDS = 1
@@ -51,6 +53,12 @@ def genesis_state(balances: dict[str, str]) -> dict[str, Any]:
         "supply": [],
     }
     return state
+
+
+def _unbonding_blocks(app_state: dict[str, Any]) -> int:
+    """The staking unbonding period app_state sets, or the default one."""
+    params = section(section(app_state, "staking"), "params")
+    return int(params.get("unbonding_blocks", StakingParams().unbonding_blocks))
 
 
 def vote(consensus_address: bytes, power: int, signed: bool = True) -> abci.VoteInfo:
@@ -80,11 +88,20 @@ class TestNode:
         self.height = self.app.store.last.height
 
     def init_chain(
-        self, app_state: dict[str, Any], time_ns: int | None = None, max_gas: int = -1
+        self,
+        app_state: dict[str, Any],
+        time_ns: int | None = None,
+        evidence: EvidenceParams | None = None,
+        max_gas: int = -1,
     ) -> bytes:
-        """InitChain with app_state and the consensus param block.max_gas (-1: no limit)."""
+        """Start the chain from app_state. The consensus evidence max age defaults to what
+        `gpuchain init` writes: the staking unbonding period, in blocks and block times;
+        block.max_gas to none (-1)."""
         if time_ns is None:
             time_ns = GENESIS_TIME_SECONDS * 1_000_000_000
+        if evidence is None:
+            blocks = _unbonding_blocks(app_state)
+            evidence = EvidenceParams(blocks, blocks * BLOCK_SECONDS * 1_000_000_000)
         response = self.app.init_chain(
             abci.RequestInitChain(
                 time=timestamp_pb2.Timestamp(seconds=time_ns // 10**9, nanos=time_ns % 10**9),
@@ -92,7 +109,14 @@ class TestNode:
                 app_state_bytes=json.dumps(app_state).encode(),
                 initial_height=1,
                 consensus_params=params_pb2.ConsensusParams(
-                    block=params_pb2.BlockParams(max_bytes=22_020_096, max_gas=max_gas)
+                    block=params_pb2.BlockParams(max_bytes=22_020_096, max_gas=max_gas),
+                    evidence=params_pb2.EvidenceParams(
+                        max_age_num_blocks=evidence.max_age_blocks,
+                        max_age_duration=duration_pb2.Duration(
+                            seconds=evidence.max_age_duration_ns // 10**9,
+                            nanos=evidence.max_age_duration_ns % 10**9,
+                        ),
+                    ),
                 ),
             )
         )

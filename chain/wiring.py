@@ -47,11 +47,13 @@ def wire_modules() -> Modules:
     staking = StakingKeeper(bank)
     distribution = DistributionKeeper(bank, staking)
     staking.hooks.append(distribution)
+    slashing = SlashingKeeper(staking)
+    staking.status_hooks.append(slashing)
     return Modules(
         auth=AuthModule(accounts),
         bank=BankModule(bank),
         distribution=DistributionModule(distribution),
-        slashing=SlashingModule(SlashingKeeper(staking)),
+        slashing=SlashingModule(slashing),
         staking=StakingModule(staking, bank),
         genutil=GenutilModule(),
     )

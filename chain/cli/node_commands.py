@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from chain.cli.gentx import bond_operator
 from chain.cli.output import CommandError, emit
@@ -26,6 +27,8 @@ from chain.wiring import default_app_state
 # executes sends on one core (bench: docs/security.md), a full block takes about 0.4 s,
 # well inside the 1 s block time. It holds four txs at auth's max_tx_gas.
 BLOCK_MAX_GAS = 40_000_000
+# CometBFT waits this long after each commit, so no two blocks come closer together.
+COMMIT_TIMEOUT_SECONDS = 1
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -67,6 +70,17 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     status.set_defaults(func=run_status)
 
 
+def match_evidence_age(genesis: dict[str, Any]) -> None:
+    """Make the consensus evidence max age the staking unbonding period: evidence older
+    than unbonding_blocks blocks is refused, and, blocks coming at most one per
+    COMMIT_TIMEOUT_SECONDS, so is evidence older than that many seconds. Call it again
+    after changing `unbonding_blocks` in a genesis."""
+    unbonding = int(genesis["app_state"]["staking"]["params"]["unbonding_blocks"])
+    evidence = genesis["consensus_params"]["evidence"]
+    evidence["max_age_num_blocks"] = str(unbonding)
+    evidence["max_age_duration"] = str(unbonding * COMMIT_TIMEOUT_SECONDS * 1_000_000_000)
+
+
 def init_home(
     root: Path,
     moniker: str,
@@ -89,6 +103,7 @@ def init_home(
     genesis["app_state"] = default_app_state()
     genesis["consensus_params"]["abci"] = {"vote_extensions_enable_height": "0"}
     genesis["consensus_params"]["block"]["max_gas"] = str(BLOCK_MAX_GAS)
+    match_evidence_age(genesis)
     genesis["validators"] = []  # the app names them in InitChain, from gentxs
     home.genesis.write_text(json.dumps(genesis, indent=2) + "\n")
     set_toml_values(
@@ -98,7 +113,7 @@ def init_home(
             ("", "proxy_app"): f"unix://{home.abci_socket}",
             ("rpc", "laddr"): "tcp://127.0.0.1:26657",
             ("p2p", "laddr"): "tcp://0.0.0.0:26656",
-            ("consensus", "timeout_commit"): "1s",
+            ("consensus", "timeout_commit"): f"{COMMIT_TIMEOUT_SECONDS}s",
             ("tx_index", "indexer"): "kv",
         },
     )

@@ -69,6 +69,9 @@ def register(query_commands: Group, common: argparse.ArgumentParser) -> None:
     command(staking, "unbonding", "a delegator's unbonding entries", delegator_help).set_defaults(
         func=staking_unbonding
     )
+    command(
+        staking, "redelegations", "a delegator's redelegations in transit", delegator_help
+    ).set_defaults(func=staking_redelegations)
     command(staking, "params", "staking parameters").set_defaults(
         func=params_command(STAKING, "staking")
     )
@@ -196,24 +199,43 @@ def staking_delegations(args: argparse.Namespace) -> int:
     return 0
 
 
-def staking_unbonding(args: argparse.Namespace) -> int:
-    """`query staking unbonding DELEGATOR`."""
-    delegator = resolve_address(args, args.delegator, "delegator")
-    answer = _ask(args, STAKING + "Unbonding", {"delegator": delegator})
-    rows = [
-        [
-            e["validator"],
-            e["balance"],
-            e["initial_balance"],
-            e["creation_height"],
-            e["completion_height"],
-        ]
-        for e in answer["entries"]
-    ]
-    headers = ["VALIDATOR", "BALANCE", "INITIAL", "CREATED", "COMPLETES"]
-    text = table(headers, rows) if rows else f"{delegator} has nothing unbonding"
-    emit(args, answer, text)
-    return 0
+def entries_command(method: str, columns: dict[str, str], nothing: str) -> Any:
+    """A `query staking …` command listing a delegator's entries of one kind: each entry
+    field of columns (field → header) a column, `nothing` (with the delegator) when none."""
+
+    def run(args: argparse.Namespace) -> int:
+        delegator = resolve_address(args, args.delegator, "delegator")
+        answer = _ask(args, STAKING + method, {"delegator": delegator})
+        rows = [[entry[field] for field in columns] for entry in answer["entries"]]
+        text = table(list(columns.values()), rows) if rows else f"{delegator} {nothing}"
+        emit(args, answer, text)
+        return 0
+
+    return run
+
+
+staking_unbonding = entries_command(
+    "Unbonding",
+    {
+        "validator": "VALIDATOR",
+        "balance": "BALANCE",
+        "initial_balance": "INITIAL",
+        "creation_height": "CREATED",
+        "completion_height": "COMPLETES",
+    },
+    "has nothing unbonding",
+)
+staking_redelegations = entries_command(
+    "Redelegations",
+    {
+        "source_validator": "FROM",
+        "destination_validator": "TO",
+        "initial_balance": "AMOUNT",
+        "creation_height": "CREATED",
+        "completion_height": "COMPLETES",
+    },
+    "has no redelegation in transit",
+)
 
 
 def params_command(service: str, module: str) -> Any:

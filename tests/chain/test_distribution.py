@@ -135,8 +135,9 @@ class Expected:
     """What the rules say each party is owed.
 
     Per rewarded block: provision = supply * 0.5 / 1000 (rounded down), plus every fee
-    collected before the block, split among signers by power (rounded down, the leftover to
-    the community pool); commission = reward * rate (rounded down); each delegator owns
+    collected before the block; the community tax (2%) goes to the community pool and the
+    signers share the other 98% (rounded down) by power (rounded down, the leftover to the
+    community pool too); commission = reward * rate (rounded down); each delegator owns
     shares / all shares of the rest, and is paid the accrued sum rounded down once, when it
     is settled (withdrawal or a change of its delegation).
     """
@@ -157,9 +158,10 @@ class Expected:
         pot = provision + self.fees_waiting
         self.fees_waiting = 0
         total_power = sum(powers.values())
+        shared = pot * 98 // 100
         handed_out = 0
         for validator, power in powers.items():
-            reward = pot * power // total_power
+            reward = shared * power // total_power
             handed_out += reward
             cut = reward * self.rate_per_mille[validator] // 1000
             self.commission[validator] = self.commission.get(validator, 0) + cut
@@ -518,6 +520,7 @@ def test_params_are_queryable_and_genesis_export_then_import_is_the_identity(
     assert node.answer("Params") == {
         "inflation_rate": "0.500000000000000000",
         "blocks_per_year": "1000",
+        "community_tax": "0.020000000000000000",  # Cosmos's default
     }
     start_validators(node)
     for _ in range(3):
@@ -547,12 +550,50 @@ def test_params_are_queryable_and_genesis_export_then_import_is_the_identity(
         copy.close()
 
 
-def test_genesis_with_a_bad_distribution_section_is_refused(tmp_path: Path) -> None:
+def test_the_community_tax_sends_its_share_of_fees_and_inflation_to_the_pool(
+    tmp_path: Path,
+) -> None:
+    state = genesis_state({OPERATOR_ONE.bech32_address: f"{GENESIS_BALANCE}ugpc"})
+    state["distribution"]["params"] = {
+        "inflation_rate": "0.5",
+        "blocks_per_year": "1000",
+        "community_tax": "0.25",
+    }
+    node = RewardNode(tmp_path / "node")
+    try:
+        node.init_chain(state)
+        node.block()
+        node.block(
+            [node.sign(OPERATOR_ONE, [create_validator(OPERATOR_ONE, CONSENSUS_ONE, GPC, "0")])]
+        )
+        supply = node.supply()
+        node.block(votes=[signature(CONSENSUS_ONE, 1)])
+        pot = supply * 5 // 10_000 + FEE
+        to_pool = pot - pot * 75 // 100
+        assert node.answer("CommunityPool") == {"pool": [{"denom": "ugpc", "amount": str(to_pool)}]}
+        assert node.answer("Commission", validator=ONE)["outstanding_rewards"] == [
+            {"denom": "ugpc", "amount": str(pot - to_pool)}
+        ]
+    finally:
+        node.close()
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"inflation_rate": "1.5"}, "inflation_rate cannot exceed 1"),
+        ({"community_tax": "1.01"}, "community_tax cannot exceed 1"),
+        ({"community_tax": "-0.1"}, "community_tax"),
+    ],
+)
+def test_genesis_with_a_bad_distribution_section_is_refused(
+    tmp_path: Path, params: dict[str, str], words: str
+) -> None:
     state = genesis_state({ME: "1000ugpc"})
-    state["distribution"]["params"] = {"inflation_rate": "1.5", "blocks_per_year": "1000"}
+    state["distribution"]["params"] = {"blocks_per_year": "1000", **params}
     fresh = TestNode(tmp_path / "bad")
     try:
-        with pytest.raises(Exception, match="inflation_rate cannot exceed 1"):
+        with pytest.raises(Exception, match=words):
             fresh.init_chain(state)
     finally:
         fresh.close()

@@ -16,6 +16,7 @@ from chain_fixtures import ALICE, BOB, CAROL
 from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
 
+from chain.context import EvidenceParams
 from chain.crypto import PrivateKey, address_from_pubkey, encode_validator_address
 from chain.errors import AppError
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
@@ -186,6 +187,17 @@ def delegate(delegator: PrivateKey, operator: PrivateKey, amount: int) -> stakin
     )
 
 
+def redelegate(
+    delegator: PrivateKey, source: PrivateKey, destination: PrivateKey, amount: int
+) -> staking_tx.MsgBeginRedelegate:
+    return staking_tx.MsgBeginRedelegate(
+        delegator_address=delegator.bech32_address,
+        validator_src_address=valoper(source),
+        validator_dst_address=valoper(destination),
+        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+    )
+
+
 def undelegate(
     delegator: PrivateKey, operator: PrivateKey, amount: int
 ) -> staking_tx.MsgUndelegate:
@@ -233,7 +245,12 @@ def record_of(net: Net, consensus: PrivateKey) -> tuple[Any, Any]:
     return info, missed
 
 
-def new_node(home: Path, slashing: dict[str, Any] | None = None) -> TestNode:
+def new_node(
+    home: Path,
+    slashing: dict[str, Any] | None = None,
+    staking: dict[str, str] | None = None,
+    evidence: EvidenceParams | None = None,
+) -> TestNode:
     state = genesis_state(
         {
             ALICE.bech32_address: "1000000000ugpc",
@@ -243,11 +260,12 @@ def new_node(home: Path, slashing: dict[str, Any] | None = None) -> TestNode:
         }
     )
     state["slashing"] = slashing or {"params": SLASHING_PARAMS}
+    state["staking"]["params"].update(staking or {})
     # No inflation: supply then moves only by what slashing burns, to the last ugpc.
     state["distribution"]["params"]["inflation_rate"] = "0"
     node = TestNode(home)
     try:
-        node.init_chain(state)
+        node.init_chain(state, evidence=evidence)
     except Exception:
         node.close()
         raise
@@ -255,11 +273,8 @@ def new_node(home: Path, slashing: dict[str, Any] | None = None) -> TestNode:
     return node
 
 
-@pytest.fixture
-def net(tmp_path: Path) -> Iterator[Net]:
-    """Alice (100 power) and Bob (50 power) bonded; Alice signs every block below."""
-    node = new_node(tmp_path / "node")
-    net = Net(node)
+def bond_alice_and_bob(net: Net) -> None:
+    """Alice (100 power) and Bob (50 power) create their validators and bond at once."""
     result = net.block(
         [
             net.tx(ALICE, create_validator(ALICE, ALICE_CONSENSUS, 100_000_000)),
@@ -271,6 +286,14 @@ def net(tmp_path: Path) -> Iterator[Net]:
         ALICE_CONSENSUS.public_key: 100,
         BOB_CONSENSUS.public_key: 50,
     }
+
+
+@pytest.fixture
+def net(tmp_path: Path) -> Iterator[Net]:
+    """Alice (100 power) and Bob (50 power) bonded; Alice signs every block below."""
+    node = new_node(tmp_path / "node")
+    net = Net(node)
+    bond_alice_and_bob(net)
     yield net
     node.close()
 
@@ -278,19 +301,19 @@ def net(tmp_path: Path) -> Iterator[Net]:
 def jail_bob_for_downtime(net: Net) -> tuple[int, abci.ResponseFinalizeBlock]:
     """Bob misses every block from his first vote on; returns the jailing height and block.
 
-    His signing info starts at his first vote; missing more than MAX_MISSED jails him only
-    once a whole window lies behind that start (height > start + window), as in Cosmos.
+    His window starts when he bonded (the block before his first vote); missing more than
+    MAX_MISSED jails him only once a whole window lies behind that start (height > start +
+    window), as in Cosmos.
     """
     tokens = net.tokens(BOB)
-    first = net.node.height + 1
-    for _ in range(WINDOW + 1):
+    start = int(net.signing_info(BOB_CONSENSUS)["start_height"])
+    assert net.node.height == start
+    while net.node.height < start + WINDOW:
         net.block(signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
         assert not net.validator(BOB).jailed and net.tokens(BOB) == tokens
-    info = net.signing_info(BOB_CONSENSUS)
-    assert info["start_height"] == str(first)
-    assert info["missed_blocks_counter"] == str(WINDOW)
+    assert net.signing_info(BOB_CONSENSUS)["missed_blocks_counter"] == str(WINDOW)
     result = net.block(signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
-    assert net.node.height == first + WINDOW + 1
+    assert net.node.height == start + WINDOW + 1
     assert net.validator(BOB).jailed
     return net.node.height, result
 
@@ -371,18 +394,22 @@ def test_signed_blocks_slide_missed_ones_out_of_the_window(net: Net) -> None:
 
 
 def test_double_sign_slashes_unbondings_since_the_infraction_and_tombstones(net: Net) -> None:
+    """Stake that left in the block before the infraction still signed it (CometBFT applies
+    a set one block late), so its unbonding is slashed too; older unbondings are not."""
     result = net.block([net.tx(CAROL, delegate(CAROL, ALICE, 10_000_000))])
     assert result.tx_results[0].code == 0, result.tx_results[0].log
     net.block([net.tx(CAROL, undelegate(CAROL, ALICE, 4_000_000))], signed=[ALICE_CONSENSUS])
     net.block(signed=[ALICE_CONSENSUS])
-    infraction = net.node.height
-    power = net.last_power(ALICE_CONSENSUS)
+    power = net.last_power(ALICE_CONSENSUS)  # the set chosen now signs two blocks on
     assert power == 106
+    net.block([net.tx(CAROL, undelegate(CAROL, ALICE, 2_000_000))], signed=[ALICE_CONSENSUS])
+    net.block(signed=[ALICE_CONSENSUS])
+    infraction = net.node.height
     net.block([net.tx(CAROL, undelegate(CAROL, ALICE, 3_000_000))], signed=[ALICE_CONSENSUS])
     before_entries = {e.creation_height: e for e in net.unbondings(CAROL)}
-    assert sorted(before_entries) == [infraction - 1, infraction + 1]
+    assert sorted(before_entries) == [infraction - 3, infraction - 1, infraction + 1]
     tokens, supply = net.tokens(ALICE), net.supply()
-    assert tokens == 103_000_000
+    assert tokens == 101_000_000
 
     result = net.block(
         signed=[ALICE_CONSENSUS, BOB_CONSENSUS],
@@ -390,14 +417,15 @@ def test_double_sign_slashes_unbondings_since_the_infraction_and_tombstones(net:
     )
 
     total = power * POWER_REDUCTION * DOUBLE_SIGN_FRACTION // FRACTION_ONE
-    from_entry = 3_000_000 * DOUBLE_SIGN_FRACTION // FRACTION_ONE
-    assert (total, from_entry) == (5_300_000, 150_000)
+    from_entries = 5_000_000 * DOUBLE_SIGN_FRACTION // FRACTION_ONE
+    assert (total, from_entries) == (5_300_000, 250_000)
     entries = {e.creation_height: e for e in net.unbondings(CAROL)}
-    assert entries[infraction - 1].balance == 4_000_000  # made before: untouched
-    assert entries[infraction + 1].balance == 3_000_000 - from_entry
-    assert net.tokens(ALICE) == tokens - (total - from_entry)
-    # Delegations shrink with the validator's tokens: 103M bonded became 97.85M (95%).
-    assert net.bonded(CAROL, ALICE) == 3_000_000 * 95 // 100
+    assert entries[infraction - 3].balance == 4_000_000  # left before that set: untouched
+    assert entries[infraction - 1].balance == 2_000_000 - 100_000
+    assert entries[infraction + 1].balance == 3_000_000 - 150_000
+    assert net.tokens(ALICE) == tokens - (total - from_entries)
+    # Delegations shrink with the validator's tokens: 101M bonded became 95.95M (95%).
+    assert net.bonded(CAROL, ALICE) == 1_000_000 * 95 // 100
     assert net.bonded(ALICE, ALICE) == 100_000_000 * 95 // 100
     assert net.supply() == supply - total
     assert net.validator(ALICE).jailed
@@ -417,6 +445,183 @@ def test_double_sign_slashes_unbondings_since_the_infraction_and_tombstones(net:
     result = net.block([net.tx(ALICE, unjail(ALICE))], signed=[BOB_CONSENSUS])
     assert_failed(result.tx_results[0], 9, "tombstoned")
     assert net.validator(ALICE).jailed and record_of(net, ALICE_CONSENSUS) == state
+
+
+def test_redelegating_after_an_infraction_does_not_escape_the_slash(net: Net) -> None:
+    """Stake moved from Alice to Bob after Alice double-signed is slashed at Bob, by the
+    fraction of what was moved, and counts toward Alice's slash (Cosmos's SlashRedelegation)."""
+    assert net.block([net.tx(CAROL, delegate(CAROL, ALICE, 10_000_000))]).tx_results[0].code == 0
+    net.block(signed=[ALICE_CONSENSUS, BOB_CONSENSUS])
+    power = net.last_power(ALICE_CONSENSUS)
+    assert power == 110
+    net.block(signed=[ALICE_CONSENSUS, BOB_CONSENSUS])
+    infraction = net.node.height
+    result = net.block([net.tx(CAROL, redelegate(CAROL, ALICE, BOB, 10_000_000))])
+    assert result.tx_results[0].code == 0, result.tx_results[0].log
+    assert net.bonded(CAROL, BOB) == 10_000_000 and net.bonded(CAROL, ALICE) == 0
+    moved = net.query(
+        "/gpuchain.staking.v1.Query/Redelegations", {"delegator": CAROL.bech32_address}
+    )
+    assert [e["creation_height"] for e in moved["entries"]] == [str(infraction + 1)]
+    supply, bob_tokens = net.supply(), net.tokens(BOB)
+
+    net.block(misbehavior=[double_sign(ALICE_CONSENSUS, infraction, power)])
+
+    total = power * POWER_REDUCTION * DOUBLE_SIGN_FRACTION // FRACTION_ONE
+    from_moved = 10_000_000 * DOUBLE_SIGN_FRACTION // FRACTION_ONE
+    assert (total, from_moved) == (5_500_000, 500_000)
+    assert net.bonded(CAROL, BOB) == 10_000_000 - from_moved
+    assert net.tokens(BOB) == bob_tokens - from_moved
+    assert net.tokens(ALICE) == 100_000_000 - (total - from_moved)
+    assert net.supply() == supply - total
+    assert not net.validator(BOB).jailed
+
+
+def test_redelegations_made_before_the_set_that_double_signed_are_not_slashed(net: Net) -> None:
+    assert net.block([net.tx(CAROL, delegate(CAROL, ALICE, 10_000_000))]).tx_results[0].code == 0
+    assert (
+        net.block([net.tx(CAROL, redelegate(CAROL, ALICE, BOB, 10_000_000))]).tx_results[0].code
+        == 0
+    )
+    net.block()
+    infraction = net.node.height + 1  # the redelegation is two blocks before it
+    net.block()
+    net.block(misbehavior=[double_sign(ALICE_CONSENSUS, infraction, 100)])
+    assert net.bonded(CAROL, BOB) == 10_000_000
+    assert net.tokens(ALICE) == 100_000_000 * 95 // 100
+
+
+@pytest.mark.parametrize(
+    ("max_age_blocks", "max_age_seconds", "slashed"),
+    [
+        (100, 100, False),  # older than both: stale
+        (100, 200, True),  # older in blocks only: CometBFT and Cosmos still act on it
+        (103, 50, True),  # older in time only
+    ],
+)
+def test_evidence_older_than_the_max_age_in_blocks_and_time_is_ignored(
+    tmp_path: Path, max_age_blocks: int, max_age_seconds: int, slashed: bool
+) -> None:
+    evidence = EvidenceParams(max_age_blocks, max_age_seconds * 1_000_000_000)
+    net = Net(new_node(tmp_path / "node", staking={"unbonding_blocks": "200"}, evidence=evidence))
+    bond_alice_and_bob(net)
+    infraction = net.node.height
+    while net.node.height < infraction + 102:
+        net.block()
+    tokens, supply = net.tokens(BOB), net.supply()
+    net.block(misbehavior=[double_sign(BOB_CONSENSUS, infraction, 50)])
+    assert net.node.height - infraction == 103
+    burned = 50 * POWER_REDUCTION * DOUBLE_SIGN_FRACTION // FRACTION_ONE
+    assert net.tokens(BOB) == (tokens - burned if slashed else tokens)
+    assert net.supply() == (supply - burned if slashed else supply)
+    assert net.validator(BOB).jailed is slashed
+    net.node.close()
+
+
+def outrank_bob(net: Net) -> int:
+    """Dave bonds with more power than Bob in a two-validator set; returns the height Bob
+    left the set at."""
+    result = net.block([net.tx(DAVE, create_validator(DAVE, DAVE_CONSENSUS, 60_000_000))])
+    assert result.tx_results[0].code == 0, result.tx_results[0].log
+    assert power_updates(result) == {DAVE_CONSENSUS.public_key: 60, BOB_CONSENSUS.public_key: 0}
+    return net.node.height
+
+
+@pytest.fixture
+def two_seats(tmp_path: Path) -> Iterator[Net]:
+    """Like `net`, but only the two strongest validators are in the set."""
+    node = new_node(tmp_path / "node", staking={"max_validators": "2", "unbonding_blocks": "20"})
+    net = Net(node)
+    bond_alice_and_bob(net)
+    yield net
+    node.close()
+
+
+def test_an_outranked_validator_brought_back_is_not_jailed_for_old_misses(two_seats: Net) -> None:
+    net = two_seats
+    for _ in range(WINDOW):
+        net.block(signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
+        net.block(signed=[ALICE_CONSENSUS, BOB_CONSENSUS])
+    assert net.signing_info(BOB_CONSENSUS)["missed_blocks_counter"] == str(MAX_MISSED)
+    outrank_bob(net)
+    net.block(signed=[ALICE_CONSENSUS, BOB_CONSENSUS])  # Bob still signs the next block
+    assert net.validator(BOB).status.name == "UNBONDING"
+
+    result = net.block([net.tx(CAROL, delegate(CAROL, BOB, 20_000_000))])
+    assert power_updates(result) == {BOB_CONSENSUS.public_key: 70, DAVE_CONSENSUS.public_key: 0}
+    returned = net.node.height
+    assert net.validator(BOB).status.name == "BONDED"
+    info = net.signing_info(BOB_CONSENSUS)
+    assert (info["start_height"], info["missed_blocks_counter"]) == (str(returned), "0")
+
+    # A whole window later, one more miss is one miss, not one too many.
+    while net.node.height <= returned + WINDOW:
+        net.block(signed=[ALICE_CONSENSUS, BOB_CONSENSUS])
+    net.block(signed=[ALICE_CONSENSUS], absent=[BOB_CONSENSUS])
+    assert not net.validator(BOB).jailed
+    assert net.signing_info(BOB_CONSENSUS)["missed_blocks_counter"] == "1"
+
+
+def test_an_unbonding_validator_is_slashable_until_it_is_unbonded(two_seats: Net) -> None:
+    net = two_seats
+    left = outrank_bob(net)
+    assert net.validator(BOB).status.name == "UNBONDING"
+    net.block(misbehavior=[double_sign(BOB_CONSENSUS, left - 1, 50)])
+    burned = 50 * POWER_REDUCTION * DOUBLE_SIGN_FRACTION // FRACTION_ONE
+    assert net.tokens(BOB) == 50_000_000 - burned
+    assert net.signing_info(BOB_CONSENSUS)["tombstoned"] is True
+
+    while net.node.height < left + 19:
+        net.block()
+        assert net.validator(BOB).status.name == "UNBONDING"
+    net.block()  # the unbonding period (20 blocks) ends
+    assert net.validator(BOB).status.name == "UNBONDED"
+
+
+def test_evidence_against_an_unbonded_validator_is_ignored(two_seats: Net) -> None:
+    net = two_seats
+    left = outrank_bob(net)
+    while net.validator(BOB).status.name != "UNBONDED":
+        assert net.node.height <= left + 20
+        net.block()
+    tokens, supply, state = net.tokens(BOB), net.supply(), slashing_state(net)
+    net.block(misbehavior=[double_sign(BOB_CONSENSUS, left, 50)])
+    assert (net.tokens(BOB), net.supply()) == (tokens, supply)
+    assert slashing_state(net) == state and not net.validator(BOB).jailed
+
+
+def test_stake_in_transit_and_unbonding_validators_round_trip_through_genesis(
+    two_seats: Net, tmp_path: Path
+) -> None:
+    net = two_seats
+    assert net.block([net.tx(CAROL, delegate(CAROL, ALICE, 10_000_000))]).tx_results[0].code == 0
+    left = outrank_bob(net)
+    result = net.block(
+        [
+            net.tx(CAROL, redelegate(CAROL, ALICE, DAVE, 4_000_000)),
+            net.tx(ALICE, undelegate(ALICE, ALICE, 1_000_000)),
+        ]
+    )
+    assert [r.code for r in result.tx_results] == [0, 0], [r.log for r in result.tx_results]
+    exported = net.node.app.export_genesis()
+    assert exported["staking"]["redelegation_entries"] and exported["staking"]["unbonding_entries"]
+
+    copy = Net(TestNode(tmp_path / "copy"))
+    try:
+        copy.node.init_chain(exported)
+        copy.node.block()
+        net.block()
+        assert copy.node.app.export_genesis() == net.node.app.export_genesis()
+        # Both go on to the same heights: Bob's period ends at left + 20, the redelegation's
+        # (made one block later) at left + 21.
+        for chain in (net, copy):
+            while chain.node.height < left + 21:
+                chain.block()
+            assert chain.validator(BOB).status.name == "UNBONDED"
+            assert chain.module("staking").keeper.redelegation_entries(chain.reader()) == []
+        assert copy.node.app.export_genesis() == net.node.app.export_genesis()
+    finally:
+        copy.node.close()
 
 
 def test_evidence_against_an_unknown_validator_is_ignored(net: Net) -> None:

@@ -3,16 +3,24 @@ refused with its registered error and changes nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from chain_fixtures import ALICE, BOB, CAROL
 from staking_helpers import consensus_key, create_validator, delegate, redelegate, undelegate
 
-from chain.crypto import PrivateKey
+from chain.context import EvidenceParams
+from chain.crypto import PrivateKey, encode_address, encode_validator_address
+from chain.errors import AppError
+from chain.genesis import GenesisError, validate_genesis
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2
+from chain.pb.gpuchain.base.v1 import query_pb2
+from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.testing import TestNode, genesis_state
+from chain.wiring import build_modules
 from x.staking.keeper import BONDED_POOL, NOT_BONDED_POOL
 from x.staking.types import BondStatus
 
@@ -107,10 +115,30 @@ def test_redelegation_moves_power_between_validators_at_once(node: TestNode) -> 
     assert updates_of(result) == {first.public_key: 5, second.public_key: 9}
 
 
+def query(node: TestNode, method: str, arguments: dict[str, str]) -> Any:
+    request = query_pb2.JsonRequest(json=json.dumps(arguments).encode())
+    response = node.app.query(
+        abci.RequestQuery(
+            path="/gpuchain.staking.v1.Query/" + method, data=request.SerializeToString()
+        )
+    )
+    assert response.code == 0, response.log
+    return json.loads(query_pb2.JsonResponse.FromString(response.value).json)
+
+
+def status(node: TestNode, operator: PrivateKey) -> BondStatus:
+    found: BondStatus = staking(node).validator(reader(node), operator.address).status
+    return found
+
+
 def test_max_validators_keeps_only_the_strongest(tmp_path: Path) -> None:
+    """A validator pushed out of the set is UNBONDING (its stake in the not-bonded pool,
+    still slashable) for the unbonding period, then UNBONDED; one that comes back before
+    the period ends is simply BONDED again."""
     test_node = TestNode(tmp_path / "n")
     state = genesis_state({k.bech32_address: "10000000000ugpc" for k in (ALICE, BOB, CAROL)})
     state["staking"]["params"]["max_validators"] = "2"
+    state["staking"]["params"]["unbonding_blocks"] = "5"
     test_node.init_chain(state)
     test_node.block()
     for seed, (key, stake) in enumerate(((ALICE, 3), (BOB, 5), (CAROL, 4)), start=1):
@@ -120,10 +148,141 @@ def test_max_validators_keeps_only_the_strongest(tmp_path: Path) -> None:
     keeper = staking(test_node)
     bonded = {op for op, _ in keeper.last_powers(reader(test_node)).items()}
     assert bonded == {BOB.address, CAROL.address}
+    assert status(test_node, ALICE) == BondStatus.UNBONDING  # pushed out when Carol came
     result = test_node.block(
         [test_node.sign(ALICE, [delegate(ALICE, ALICE, 3 * POWER)], gas=400_000, fee="4000ugpc")]
     )
     assert updates_of(result) == {consensus_key(1).public_key: 6, consensus_key(3).public_key: 0}
+    left = test_node.height
+    assert status(test_node, CAROL) == BondStatus.UNBONDING
+    bank = test_node.app.modules[1].keeper  # type: ignore[attr-defined]
+    assert bank.balance(reader(test_node), NOT_BONDED_POOL, "ugpc") == 4 * POWER
+    events = [
+        {a.key: a.value for a in e.attributes}
+        for e in result.events
+        if e.type == "validator_status"
+    ]
+    assert {"validator": encode_validator_address(CAROL.address), "status": "unbonding"} in events
+    while test_node.height < left + 4:
+        test_node.block()
+        assert status(test_node, CAROL) == BondStatus.UNBONDING
+    test_node.block()
+    assert status(test_node, CAROL) == BondStatus.UNBONDED
+
+    # Back in before its period ends: BONDED, and no later step unbonds it.
+    assert run(test_node, CAROL, delegate(CAROL, CAROL, 3 * POWER))[0] == 0  # 7, 6 > 5: Bob out
+    assert status(test_node, CAROL) == BondStatus.BONDED
+    assert status(test_node, BOB) == BondStatus.UNBONDING
+    assert run(test_node, BOB, delegate(BOB, BOB, 2 * POWER))[0] == 0  # 7, 7 > 6: Alice out
+    assert status(test_node, BOB) == BondStatus.BONDED
+    assert status(test_node, ALICE) == BondStatus.UNBONDING
+    for _ in range(6):
+        test_node.block()
+    assert status(test_node, BOB) == BondStatus.BONDED
+    assert bank.balance(reader(test_node), BONDED_POOL, "ugpc") == 14 * POWER
+    test_node.close()
+
+
+def test_redelegated_stake_stays_in_transit_for_the_unbonding_period(node: TestNode) -> None:
+    """At most 7 redelegations per delegator, source and destination; stake still in
+    transit to a validator cannot be redelegated away from it until its entry completes."""
+    first, second = consensus_key(1), consensus_key(2)
+    assert run(node, ALICE, create_validator(ALICE, first, 5 * POWER))[0] == 0
+    assert run(node, BOB, create_validator(BOB, second, 5 * POWER))[0] == 0
+    assert run(node, CAROL, delegate(CAROL, ALICE, 10 * POWER))[0] == 0
+    _, sequence = node.account(CAROL)
+    moves = [
+        node.sign(
+            CAROL,
+            [redelegate(CAROL, ALICE, BOB, POWER)],
+            gas=400_000,
+            fee="4000ugpc",
+            sequence=sequence + index,
+        )
+        for index in range(8)
+    ]
+    results = node.block(moves).tx_results
+    moved_at = node.height
+    assert [r.code for r in results] == [0] * 7 + [13], [r.log for r in results]
+    assert "7 redelegations already pending" in results[7].log
+    code, log = run(node, CAROL, redelegate(CAROL, BOB, ALICE, POWER))
+    assert code == 16 and "in transit" in log
+    entries = query(node, "Redelegations", {"delegator": CAROL.bech32_address})["entries"]
+    assert [(e["completion_height"], e["initial_balance"]) for e in entries] == [
+        (str(moved_at + 5), str(POWER))
+    ] * 7
+    while node.height < moved_at + 4:
+        node.block()
+        assert run(node, CAROL, redelegate(CAROL, BOB, ALICE, POWER))[0] == 16
+    node.block()
+    assert query(node, "Redelegations", {"delegator": CAROL.bech32_address})["entries"] == []
+    assert run(node, CAROL, redelegate(CAROL, BOB, ALICE, POWER))[0] == 0
+
+
+def test_undelegate_gas_does_not_grow_with_unrelated_unbondings(tmp_path: Path) -> None:
+    """Counting a delegator's pending unbondings with a validator reads only that pair's
+    entries: 10,000 other delegators' unbondings from the same validator cost no more than
+    one of the same total."""
+    gas = []
+    for pending in (1, 10_000):  # 10,000 ugpc unbonding either way
+        test_node = TestNode(tmp_path / str(pending))
+        state = genesis_state({k.bech32_address: "10000000000ugpc" for k in (ALICE, BOB)})
+        others = [bytes([1]) + index.to_bytes(19, "big") for index in range(pending)]
+        state["staking"]["unbonding_entries"] = [
+            {
+                "delegator": delegator.hex(),
+                "operator": ALICE.address.hex(),
+                "creation_height": 1,
+                "completion_height": 1_000_000,
+                "initial_balance": 10_000 // pending,
+                "balance": 10_000 // pending,
+            }
+            for delegator in others
+        ]
+        state["bank"]["balances"].append(
+            {
+                "address": encode_address(NOT_BONDED_POOL),
+                "coins": [{"denom": "ugpc", "amount": "10000"}],
+            }
+        )
+        test_node.init_chain(state)
+        test_node.block()
+        assert run(test_node, ALICE, create_validator(ALICE, consensus_key(1), 5 * POWER))[0] == 0
+        assert run(test_node, BOB, delegate(BOB, ALICE, POWER))[0] == 0
+        result = test_node.block(
+            [test_node.sign(BOB, [undelegate(BOB, ALICE, POWER // 2)], gas=400_000, fee="4000ugpc")]
+        )
+        assert result.tx_results[0].code == 0, result.tx_results[0].log
+        gas.append(result.tx_results[0].gas_used)
+        entries = query(test_node, "Unbonding", {"delegator": BOB.bech32_address})["entries"]
+        assert [e["balance"] for e in entries] == [str(POWER // 2)]
+        test_node.close()
+    assert gas[0] == gas[1], gas
+
+
+def test_an_unbonding_period_shorter_than_the_evidence_max_age_is_refused(
+    tmp_path: Path,
+) -> None:
+    state = genesis_state({ALICE.bech32_address: "1000ugpc"})
+    state["staking"]["params"]["unbonding_blocks"] = "99"
+    genesis = {
+        "chain_id": "gpuchain-test",
+        "app_state": state,
+        "consensus_params": {
+            "evidence": {"max_age_num_blocks": "100", "max_age_duration": "100000000000"}
+        },
+    }
+    with pytest.raises(GenesisError, match="unbonding_blocks 99 is shorter than"):
+        validate_genesis(genesis, build_modules())
+    genesis["consensus_params"]["evidence"]["max_age_num_blocks"] = "99"  # type: ignore[index]
+    validate_genesis(genesis, build_modules())
+    genesis["consensus_params"]["evidence"]["max_age_duration"] = "48h"  # type: ignore[index]
+    with pytest.raises(GenesisError, match="max_age_duration '48h' is not a count"):
+        validate_genesis(genesis, build_modules())
+
+    test_node = TestNode(tmp_path / "node")
+    with pytest.raises(AppError, match="max_age_num_blocks 100"):
+        test_node.init_chain(state, evidence=EvidenceParams(100, 100 * 10**9))
     test_node.close()
 
 

@@ -1,6 +1,8 @@
-"""Stateful property test: any sequence of delegations, undelegations, redelegations, slashes
-and blocks keeps the bonded pool equal to the bonded validators' tokens, never leaves a
-negative share or balance, and keeps the total supply equal to the sum of balances."""
+"""Stateful property test: any sequence of delegations, undelegations, redelegations, double
+signs, rewarded blocks and validators leaving and re-entering a two-seat set keeps the pools
+equal to what validators, unbondings and rewards claim, never leaves a negative share or
+balance, and accounts for every token of the supply: balances + bonded + not bonded +
+outstanding rewards (commission included) + community pool + fees not yet distributed."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from budget import examples
 from chain_fixtures import ALICE, BOB, CAROL
+from google.protobuf import timestamp_pb2
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -22,14 +25,18 @@ from staking_helpers import (
     undelegate,
 )
 
+from chain.crypto import PrivateKey, module_address
 from chain.pb.tendermint.abci import types_pb2 as abci
-from chain.testing import TestNode, genesis_state
+from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state, vote
 from x.staking.keeper import BONDED_POOL, NOT_BONDED_POOL
 from x.staking.types import BondStatus
 
-KEYS = [ALICE, BOB, CAROL]
-VALIDATORS = [ALICE, BOB]
+DAVE = PrivateKey(bytes(range(3, 35)))
+KEYS = [ALICE, BOB, CAROL, DAVE]
+VALIDATORS = [ALICE, BOB, CAROL]  # two seats: one of them is always out of the set
 POWER = 1_000_000
+DISTRIBUTION = module_address("distribution")
+FEE_COLLECTOR = module_address("fee_collector")
 
 
 class StakingMachine(RuleBasedStateMachine):
@@ -39,6 +46,7 @@ class StakingMachine(RuleBasedStateMachine):
         self.node = TestNode(self.directory / "node")
         state = genesis_state({k.bech32_address: "100000000000ugpc" for k in KEYS})
         state["staking"]["params"]["unbonding_blocks"] = "3"
+        state["staking"]["params"]["max_validators"] = "2"
         self.node.init_chain(state)
         self.node.block()
         for seed, key in enumerate(VALIDATORS, start=1):
@@ -69,35 +77,65 @@ class StakingMachine(RuleBasedStateMachine):
 
     @rule(
         who=st.sampled_from(KEYS),
-        source=st.sampled_from(VALIDATORS),
-        amount=st.integers(1, 30 * POWER),
+        route=st.permutations(VALIDATORS),
+        amount=st.integers(1, 10 * POWER),
     )
-    def move(self, who: object, source: object, amount: int) -> None:
-        destination = BOB if source is ALICE else ALICE
+    def move(self, who: object, route: list[object], amount: int) -> None:
+        source, destination = route[0], route[1]
         self._submit(who, redelegate(who, source, destination, amount))  # type: ignore[arg-type]
 
-    @rule(seed=st.sampled_from([1, 2]), blocks_ago=st.integers(0, 3))
+    @rule(seed=st.sampled_from([1, 2, 3]), blocks_ago=st.integers(0, 3))
     def double_sign(self, seed: int, blocks_ago: int) -> None:
-        key = consensus_key(seed)
-        evidence = abci.Misbehavior(
+        self.node.block(misbehavior=[self._evidence(seed, self.node.height - blocks_ago)])
+
+    @rule(
+        route=st.permutations(list(enumerate(VALIDATORS, start=1))),
+        amount=st.integers(1, 5 * POWER),
+    )
+    def operator_moves_its_stake_after_double_signing(
+        self, route: list[tuple[int, PrivateKey]], amount: int
+    ) -> None:
+        """Stake moved away right after an infraction: the slash must still reach it."""
+        (seed, source), (_, destination) = route[0], route[1]
+        infraction = self.node.height
+        self._submit(source, redelegate(source, source, destination, amount))
+        self.node.block(misbehavior=[self._evidence(seed, infraction)])
+
+    def _evidence(self, seed: int, height: int) -> abci.Misbehavior:
+        height = max(1, height)
+        return abci.Misbehavior(
             type=abci.DUPLICATE_VOTE,
-            validator=abci.Validator(address=consensus_address(key), power=10),
-            height=max(1, self.node.height - blocks_ago),
+            validator=abci.Validator(address=consensus_address(consensus_key(seed)), power=10),
+            height=height,
+            time=timestamp_pb2.Timestamp(seconds=GENESIS_TIME_SECONDS + height * BLOCK_SECONDS),
             total_voting_power=20,
         )
-        self.node.block(misbehavior=[evidence])
+
+    @rule()
+    def rewarded_block(self) -> None:
+        """Every validator of the set signs: inflation and fees are distributed."""
+        reader = self.node.app.store.query_view()[0]
+        staking = self._keeper("staking")
+        votes = [
+            vote(consensus_address(consensus_key(seed)), power)
+            for seed, key in enumerate(VALIDATORS, start=1)
+            if (power := staking.last_powers(reader).get(key.address, 0))
+        ]
+        self.node.block(votes=votes)
 
     @rule(count=st.integers(1, 4))
     def wait(self, count: int) -> None:
         for _ in range(count):
             self.node.block()
 
+    def _keeper(self, module: str):  # type: ignore[no-untyped-def]
+        return next(m for m in self.node.app.modules if m.name == module).keeper  # type: ignore[attr-defined]
+
     @invariant()
     def pools_match_validators(self) -> None:
         reader = self.node.app.store.query_view()[0]
-        modules = {m.name: m for m in self.node.app.modules}
-        staking = modules["staking"].keeper  # type: ignore[attr-defined]
-        bank = modules["bank"].keeper  # type: ignore[attr-defined]
+        staking = self._keeper("staking")
+        bank = self._keeper("bank")
         validators = staking.validators(reader)
         bonded = sum(v.tokens for v in validators if v.status == BondStatus.BONDED)
         assert bank.balance(reader, BONDED_POOL, "ugpc") == bonded
@@ -112,10 +150,41 @@ class StakingMachine(RuleBasedStateMachine):
             reader, "ugpc"
         )
 
+    @invariant()
+    def supply_is_accounted_for(self) -> None:
+        """supply = account balances + bonded + not bonded + outstanding rewards (and
+        commission) + community pool + fees waiting for the next rewarded block."""
+        reader = self.node.app.store.query_view()[0]
+        staking, bank = self._keeper("staking"), self._keeper("bank")
+        distribution = self._keeper("distribution")
+        pools = {BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION, FEE_COLLECTOR}
+        balances = sum(
+            c.amount for a, c in bank.all_balances(reader) if a not in pools and c.denom == "ugpc"
+        )
+        validators = staking.validators(reader)
+        bonded = sum(v.tokens for v in validators if v.status == BondStatus.BONDED)
+        not_bonded = sum(v.tokens for v in validators if v.status != BondStatus.BONDED) + sum(
+            e.balance for e in staking.unbonding_entries(reader)
+        )
+        records = [r for _, r in distribution.all_validator_rewards(reader)]
+        outstanding = sum(r.outstanding + r.commission for r in records)
+        community_pool = distribution.community_pool(reader)
+        waiting = bank.balance(reader, FEE_COLLECTOR, "ugpc")
+        assert bank.supply_of(reader, "ugpc") == (
+            balances + bonded + not_bonded + outstanding + community_pool + waiting
+        )
+
+    @invariant()
+    def redelegations_never_outlive_the_unbonding_period(self) -> None:
+        reader = self.node.app.store.query_view()[0]
+        staking = self._keeper("staking")
+        for entry in staking.redelegation_entries(reader):
+            assert self.node.height < entry.completion_height <= entry.creation_height + 3
+
     def teardown(self) -> None:
         self.node.close()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-StakingMachine.TestCase.settings = settings(max_examples=examples(15), stateful_step_count=12)
+StakingMachine.TestCase.settings = settings(max_examples=examples(25), stateful_step_count=15)
 TestStakingAccounting = StakingMachine.TestCase

@@ -12,6 +12,7 @@ import base64
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -226,9 +227,21 @@ def test_redelegating_moves_stake_from_one_validator_to_the_other(
         f"{REDELEGATE}ugpc", "--from", "staker",
     )  # fmt: skip
 
-    delegated, listed = answers(
-        chain, ("query", "staking", "delegations", "staker"), ("query", "staking", "validators")
+    delegated, listed, transit = answers(
+        chain,
+        ("query", "staking", "delegations", "staker"),
+        ("query", "staking", "validators"),
+        ("query", "staking", "redelegations", "staker"),
     )
+    # The moved stake still answers for the genesis validator's faults until the
+    # unbonding period ends.
+    [entry] = transit["entries"]
+    assert (entry["source_validator"], entry["destination_validator"]) == (
+        validators.genesis,
+        validators.second,
+    )
+    assert entry["initial_balance"] == str(REDELEGATE)
+    assert int(entry["completion_height"]) > int(entry["creation_height"])
     moved = balances(delegated)
     assert moved[validators.genesis] == STAKE - UNBOND - REDELEGATE
     # The second validator never signs: about 100 blocks after it joined, it is jailed and
@@ -340,13 +353,20 @@ def test_signing_info_names_the_validator_by_operator_consensus_address_or_key(
 
 
 def test_distribution_and_staking_params_are_shown(chain: Chain) -> None:
-    distribution, staking, text = chain.run_all(
+    distribution, staking, text, pool, pool_text = chain.run_all(
         ("query", "distribution", "params", "-o", "json"),
         ("query", "staking", "params", "-o", "json"),
         ("query", "distribution", "params"),
+        ("query", "distribution", "community-pool", "-o", "json"),
+        ("query", "distribution", "community-pool"),
     )
 
     assert json.loads(distribution.stdout)["inflation_rate"].startswith("0.07")
+    assert json.loads(distribution.stdout)["community_tax"].startswith("0.02")
+    # 2% of every rewarded block's inflation and fees
+    [coin] = json.loads(pool.stdout)["pool"]
+    assert coin["denom"] == "ugpc" and int(coin["amount"]) > 0
+    assert pool_text.stdout.startswith("pool: ") and pool_text.stdout.strip().endswith("ugpc")
     assert json.loads(staking.stdout)["bond_denom"] == "ugpc"
     assert "blocks_per_year: " in text.stdout
 
@@ -400,3 +420,23 @@ def test_bad_inputs_fail_with_a_message_naming_the_problem(
         assert done.returncode == 1 and problem in done.stderr, (problem, done.stderr)
     (delegated,) = answers(chain, ("query", "staking", "delegations", "staker"))
     assert balances(delegated)[validators.genesis] == STAKE - UNBOND - REDELEGATE
+
+
+def test_init_writes_an_evidence_max_age_the_unbonding_period_covers(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """`gpuchain init` sets the evidence max age to the unbonding period (blocks, and
+    seconds at one block per timeout_commit); `genesis validate` refuses a shorter period."""
+    genesis = json.loads((chain.home / "config" / "genesis.json").read_text())
+    unbonding = genesis["app_state"]["staking"]["params"]["unbonding_blocks"]
+    evidence = genesis["consensus_params"]["evidence"]
+    assert evidence["max_age_num_blocks"] == unbonding
+    assert evidence["max_age_duration"] == str(int(unbonding) * 1_000_000_000)
+
+    shorter = tmp_path / "genesis.json"
+    genesis["app_state"]["staking"]["params"]["unbonding_blocks"] = str(int(unbonding) - 1)
+    shorter.write_text(json.dumps(genesis))
+    valid, refused = chain.run_all(("genesis", "validate"), ("genesis", "validate", str(shorter)))
+    assert valid.returncode == 0, valid.stderr
+    assert refused.returncode != 0
+    assert "shorter than consensus_params.evidence.max_age_num_blocks" in refused.stderr

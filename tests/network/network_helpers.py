@@ -23,7 +23,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from chain.cli.gentx import consensus_key
-from chain.cli.node_commands import init_home
+from chain.cli.node_commands import init_home, match_evidence_age
 from chain.cli.testnet import LOCAL_NETWORK_P2P, NodePorts, make_testnet
 from chain.coins import Coins
 from chain.config import Home, NodeConfig, cometbft_binary, set_toml_values
@@ -157,6 +157,7 @@ class Network:
         genesis = json.loads(homes[0].genesis.read_text())
         if app_state is not None:
             app_state(genesis["app_state"])
+            match_evidence_age(genesis)
         for home in homes:
             home.genesis.write_text(json.dumps(genesis, indent=2) + "\n")
             _fast_consensus(home, block_time)

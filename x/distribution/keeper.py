@@ -34,7 +34,8 @@ from x.distribution.types import (
 
 @dataclass(frozen=True)
 class Allocation:
-    """What one block distributed: the provision, the fees, each signer's share, the rest."""
+    """What one block distributed: the provision, the fees, each signer's share, and the
+    community pool's part (the community tax plus what rounding left)."""
 
     provision: int
     fees: int
@@ -172,11 +173,12 @@ class DistributionKeeper:
         if fees:
             self.bank.send(ctx, FEE_COLLECTOR, DISTRIBUTION, self._coins(store, fees))
         total = provision + fees
+        shared = params.to_validators(total)
         paid = []
         remainder = total
         for operator in sorted(signers):
             validator, power = signers[operator]
-            reward = total * power // total_power
+            reward = shared * power // total_power
             remainder -= reward
             commission, to_delegators = self._reward_validator(ctx, validator, reward)
             paid.append((operator, commission, to_delegators))

@@ -41,19 +41,27 @@ def parse_count(value: Any, field_name: str) -> int:
 @dataclass(frozen=True)
 class Params:
     """Inflation: each rewarded block mints supply * inflation_rate / blocks_per_year,
-    rounded down."""
+    rounded down. community_tax of every block's pot (provision and fees) goes to the
+    community pool before the signers share the rest (Cosmos's default, 2%)."""
 
     inflation_rate: int = 7 * RATE_ONE // 100
     blocks_per_year: int = 6_311_520  # 5-second blocks
+    community_tax: int = 2 * RATE_ONE // 100
 
     def provision(self, supply: int) -> int:
         """The tokens one block mints, rounded down."""
         return supply * self.inflation_rate // (RATE_ONE * self.blocks_per_year)
 
+    def to_validators(self, pot: int) -> int:
+        """What the signers share of a block's pot: all but the community tax, whose
+        rounding favours the pool (as Cosmos truncates the validators' multiple)."""
+        return pot * (RATE_ONE - self.community_tax) // RATE_ONE
+
     def to_json(self) -> dict[str, str]:
         return {
             "inflation_rate": format_rate(self.inflation_rate),
             "blocks_per_year": str(self.blocks_per_year),
+            "community_tax": format_rate(self.community_tax),
         }
 
     def encode(self) -> bytes:
@@ -69,11 +77,16 @@ class Params:
         blocks = defaults.blocks_per_year
         if "blocks_per_year" in data:
             blocks = parse_count(data["blocks_per_year"], "distribution.params.blocks_per_year")
+        tax = defaults.community_tax
+        if "community_tax" in data:
+            tax = parse_rate(str(data["community_tax"]), "distribution.params.community_tax")
         if rate > RATE_ONE:
             raise INVALID_REQUEST("distribution.params.inflation_rate cannot exceed 1")
         if blocks <= 0:
             raise INVALID_REQUEST("distribution.params.blocks_per_year must be positive")
-        return cls(inflation_rate=rate, blocks_per_year=blocks)
+        if tax > RATE_ONE:
+            raise INVALID_REQUEST("distribution.params.community_tax cannot exceed 1")
+        return cls(inflation_rate=rate, blocks_per_year=blocks, community_tax=tax)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,11 @@ class Validator(Protocol):
     @property
     def min_self_delegation(self) -> int: ...
 
+    @property
+    def is_unbonded(self) -> bool:
+        """Out of the set for longer than the unbonding period: nothing left to slash."""
+        ...
+
     def tokens_for_shares(self, shares: int) -> int: ...
 
 
@@ -47,6 +52,6 @@ class StakingKeeper(Protocol):
     def slash(
         self, ctx: Context, operator: bytes, infraction_height: int, power: int, fraction: int
     ) -> int:
-        """Burn fraction (18 decimals) of power's stake, unbondings since infraction_height
-        first; returns the tokens burned."""
+        """Burn fraction (18 decimals) of power's stake, unbondings and redelegations since
+        infraction_height first; returns the tokens burned."""
         ...

@@ -1,8 +1,8 @@
 """Slashing state: views first, then the writes the block hook and MsgUnjail go through.
 
 Every per-block cost is O(1) per vote: one signing-info read and write and at most one
-missed-block key. Clearing a validator's window (on a downtime jail) costs at most
-`signed_blocks_window` deletes, once per jail.
+missed-block key. Clearing a validator's window (on a downtime jail, or when it enters
+the set) costs at most `signed_blocks_window` deletes, once per jail or bonding.
 """
 
 from __future__ import annotations
@@ -86,14 +86,19 @@ class SlashingKeeper:
 
     def handle_double_sign(self, ctx: Context, params: Params, evidence: Misbehavior) -> None:
         """Slash the double-sign fraction of the stake bonded at the infraction, jail the
-        validator and tombstone it, so it can never unjail. Evidence against an unknown or
-        already tombstoned validator, or of an unknown kind, changes nothing."""
+        validator and tombstone it, so it can never unjail. Evidence of an unknown kind,
+        older than the consensus evidence max age (in blocks and in time), or against an
+        unknown, UNBONDED or already tombstoned validator changes nothing (Cosmos's
+        x/evidence). Stake that left the validator from the block before the infraction
+        on is slashed too: that block chose the set that signed twice."""
         if evidence.kind not in EVIDENCE_KINDS or not 0 < evidence.height <= ctx.height:
+            return
+        if ctx.block.evidence.is_stale(evidence, ctx.height, ctx.block_time_ns):
             return
         validator = self._staking.validator_by_consensus_address(
             ctx.store, evidence.validator_address
         )
-        if validator is None:
+        if validator is None or validator.is_unbonded:
             return
         address = evidence.validator_address
         info = self.signing_info(ctx.store, address) or SigningInfo(address, ctx.height)
@@ -102,7 +107,7 @@ class SlashingKeeper:
         burned = self._staking.slash(
             ctx,
             validator.operator,
-            evidence.height,
+            max(evidence.height - VALIDATOR_UPDATE_DELAY, 0),
             evidence.power,
             params.slash_fraction_double_sign,
         )
@@ -161,10 +166,31 @@ class SlashingKeeper:
 
     def unjail(self, ctx: Context, validator: Validator) -> None:
         """Return a jailed validator to the candidates; end-block bonds it again if its power
-        ranks. Its liveness window restarts now, as Cosmos restarts it when it re-bonds."""
+        ranks, and its liveness window restarts then (after_validator_bonded)."""
         self._staking.unjail(ctx, validator.operator)
+        events.emit_unjail(ctx, validator.operator)
+
+    # --- staking hooks -------------------------------------------------------------
+
+    def after_validator_bonded(self, ctx: Context, operator: bytes) -> None:
+        """A validator entering (or re-entering) the set starts a fresh liveness window:
+        blocks missed before it left are forgotten, and a whole window must pass before
+        missing blocks can jail it (Cosmos resets only the start height; we also clear
+        the old slots, at most signed_blocks_window deletes once per bonding)."""
+        validator = self._staking.validator(ctx.store, operator)
+        if validator is None:
+            return
         address = self.consensus_address(validator)
         info = self.signing_info(ctx.store, address)
+        if info is not None and info.tombstoned:
+            return
+        if info is not None and info.missed_blocks_counter:
+            self.clear_missed(ctx.store, address)
+        restarted = SigningInfo(address, ctx.height)
         if info is not None:
-            self.set_signing_info(ctx.store, info.with_(start_height=ctx.height))
-        events.emit_unjail(ctx, validator.operator)
+            restarted = info.with_(start_height=ctx.height, index_offset=0, missed_blocks_counter=0)
+        self.set_signing_info(ctx.store, restarted)
+
+    def after_validator_begin_unbonding(self, ctx: Context, operator: bytes) -> None:
+        """Nothing to record: a validator out of the set is in no commit, so no vote of its
+        is counted until it bonds again."""

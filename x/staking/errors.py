@@ -15,6 +15,13 @@ INSUFFICIENT_SHARES = register(CODESPACE, 9, "insufficient delegation")
 INVALID_AMOUNT = register(CODESPACE, 10, "invalid staking amount")
 MIN_SELF_DELEGATION = register(CODESPACE, 11, "invalid minimum self delegation")
 SELF_REDELEGATION = register(CODESPACE, 12, "cannot redelegate to the same validator")
-TOO_MANY_ENTRIES = register(CODESPACE, 13, "too many unbonding entries")
+TOO_MANY_ENTRIES = register(CODESPACE, 13, "too many unbonding or redelegation entries")
 NO_TOKENS = register(CODESPACE, 14, "validator has no tokens")
 INVALID_DESCRIPTION = register(CODESPACE, 15, "invalid description")
+TRANSITIVE_REDELEGATION = register(
+    CODESPACE,
+    16,
+    "redelegation to this validator already in progress; first redelegation "
+    "to this validator must complete before next redelegation",
+)
+INVALID_GENESIS = register(CODESPACE, 17, "invalid staking genesis")

@@ -29,3 +29,16 @@ class StakingHooks(Protocol):
     def after_delegation_changed(self, ctx: Context, delegator: bytes, operator: bytes) -> None:
         """Start accruing under the new shares."""
         ...
+
+
+class ValidatorStatusHooks(Protocol):
+    """Called when a validator enters or leaves the active set (Cosmos's AfterValidatorBonded
+    and AfterValidatorBeginUnbonding)."""
+
+    def after_validator_bonded(self, ctx: Context, operator: bytes) -> None:
+        """The validator is in the set CometBFT receives at the end of this block."""
+        ...
+
+    def after_validator_begin_unbonding(self, ctx: Context, operator: bytes) -> None:
+        """The validator left the set; its stake stays slashable for the unbonding period."""
+        ...

@@ -133,7 +133,8 @@ def handle_undelegate(
 def handle_redelegate(
     ctx: Context, keeper: StakingKeeper, msg: tx_pb2.MsgBeginRedelegate
 ) -> tx_pb2.MsgBeginRedelegateResponse:
-    """Raises UNKNOWN_VALIDATOR, INSUFFICIENT_SHARES."""
+    """Raises UNKNOWN_VALIDATOR, INSUFFICIENT_SHARES, TOO_MANY_ENTRIES and
+    TRANSITIVE_REDELEGATION (the stake reached the source by a redelegation in transit)."""
     amount = _bond_amount(ctx, keeper, msgs.positive_amount(msg.amount, "amount"), msg.amount.denom)
     keeper.redelegate(
         ctx,

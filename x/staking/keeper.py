@@ -1,13 +1,17 @@
 """Staking state: views first, then the writes every handler and block hook goes through.
 
-Token custody: a bonded validator's tokens sit in the bonded pool, an unbonded one's in
-the not-bonded pool, and unbonding entries in the not-bonded pool until they mature.
+Token custody: a bonded validator's tokens sit in the bonded pool, an unbonding or unbonded
+one's in the not-bonded pool, and unbonding entries in the not-bonded pool until they
+mature. Redelegated tokens are at their destination at once; the redelegation entry only
+keeps them answerable for the source's faults until the unbonding period ends.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Generic, Protocol, TypeVar
 
 from chain.coins import Coin, Coins
 from chain.context import Context
@@ -25,19 +29,102 @@ from x.staking.errors import (
     INVALID_AMOUNT,
     NO_TOKENS,
     TOO_MANY_ENTRIES,
+    TRANSITIVE_REDELEGATION,
     UNKNOWN_VALIDATOR,
 )
-from x.staking.expected import BankKeeper, StakingHooks
-from x.staking.types import POWER_REDUCTION, RATE_ONE, BondStatus, Params, UnbondingEntry, Validator
+from x.staking.expected import BankKeeper, StakingHooks, ValidatorStatusHooks
+from x.staking.types import (
+    POWER_REDUCTION,
+    RATE_ONE,
+    BondStatus,
+    Params,
+    RedelegationEntry,
+    UnbondingEntry,
+    Validator,
+)
 
 BONDED_POOL = module_address("bonded_tokens_pool")
 NOT_BONDED_POOL = module_address("not_bonded_tokens_pool")
+
+
+class Entry(Protocol):
+    @property
+    def completion_height(self) -> int: ...
+
+    def encode(self) -> bytes: ...
+
+
+EntryT = TypeVar("EntryT", bound=Entry)
+
+
+@dataclass(frozen=True)
+class EntryQueue(Generic[EntryT]):
+    """Entries by completion height, plus index keys naming who they belong to; an index
+    key ends with the entry's id, so a prefix scan finds one owner's entries only."""
+
+    prefix: bytes
+    decode: Callable[[bytes], EntryT]
+    indices: Callable[[EntryT], tuple[bytes, ...]]
+
+    def add(self, store: KVStore, entry: EntryT, sequence: int) -> None:
+        entry_id = keys.entry_id(entry.completion_height, sequence)
+        store.set(self.prefix + entry_id, entry.encode())
+        for index in self.indices(entry):
+            store.set(index + entry_id, b"")
+
+    def replace(self, store: KVStore, entry_id: bytes, entry: EntryT) -> None:
+        store.set(self.prefix + entry_id, entry.encode())
+
+    def remove(self, store: KVStore, entry_id: bytes, entry: EntryT) -> None:
+        store.delete(self.prefix + entry_id)
+        for index in self.indices(entry):
+            store.delete(index + entry_id)
+
+    def indexed(self, store: KVStore, index_prefix: bytes) -> list[tuple[bytes, EntryT]]:
+        """(id, entry) of every entry under one index prefix, in key order."""
+        found = []
+        for key, _ in list(iterate_prefix(store, index_prefix)):
+            entry_id = key[-keys.ENTRY_ID_LENGTH :]
+            found.append((entry_id, self.decode(store.get(self.prefix + entry_id) or b"")))
+        return found
+
+    def count(self, store: KVStore, index_prefix: bytes) -> int:
+        return sum(1 for _ in iterate_prefix(store, index_prefix))
+
+    def matured(self, store: KVStore, height: int) -> list[tuple[bytes, EntryT]]:
+        """Entries completing at or before height, oldest first."""
+        end = self.prefix + keys.u64(height + 1)
+        skip = len(self.prefix)
+        return [(key[skip:], self.decode(raw)) for key, raw in store.iterate(self.prefix, end)]
+
+    def all(self, store: KVStore) -> list[EntryT]:
+        return [self.decode(raw) for _, raw in iterate_prefix(store, self.prefix)]
+
+
+UNBONDINGS = EntryQueue(
+    keys.UNBONDING_QUEUE_PREFIX,
+    UnbondingEntry.decode,
+    lambda e: (
+        keys.unbonding_by_validator_prefix(e.operator),
+        keys.unbonding_by_pair_prefix(e.delegator, e.operator),
+    ),
+)
+REDELEGATIONS = EntryQueue(
+    keys.REDELEGATION_QUEUE_PREFIX,
+    RedelegationEntry.decode,
+    lambda e: (
+        keys.redelegation_by_source_prefix(e.source),
+        keys.redelegation_by_trio_prefix(e.delegator, e.source, e.destination),
+        keys.redelegation_by_destination_prefix(e.delegator, e.destination),
+    ),
+)
 
 
 class StakingKeeper:
     def __init__(self, bank: BankKeeper) -> None:
         self._bank = bank
         self.hooks: list[StakingHooks] = []
+        self.status_hooks: list[ValidatorStatusHooks] = []
 
     # --- views ---------------------------------------------------------------------
 
@@ -91,9 +178,22 @@ class StakingKeeper:
         ]
 
     def unbonding_entries(self, store: KVStore) -> list[UnbondingEntry]:
-        return [
-            UnbondingEntry.decode(v) for _, v in iterate_prefix(store, keys.UNBONDING_QUEUE_PREFIX)
-        ]
+        """Every pending unbonding, by completion height; genesis and invariants only."""
+        return UNBONDINGS.all(store)
+
+    def unbonding_entries_of(self, store: KVStore, delegator: bytes) -> list[UnbondingEntry]:
+        """One delegator's pending unbondings, by validator then completion height."""
+        prefix = keys.UNBONDING_BY_PAIR_PREFIX + delegator
+        return [entry for _, entry in UNBONDINGS.indexed(store, prefix)]
+
+    def redelegation_entries(self, store: KVStore) -> list[RedelegationEntry]:
+        """Every redelegation still answerable for its source; genesis and invariants only."""
+        return REDELEGATIONS.all(store)
+
+    def redelegation_entries_of(self, store: KVStore, delegator: bytes) -> list[RedelegationEntry]:
+        """One delegator's redelegations in transit, by source, destination, completion."""
+        prefix = keys.REDELEGATION_BY_TRIO_PREFIX + delegator
+        return [entry for _, entry in REDELEGATIONS.indexed(store, prefix)]
 
     # --- writes --------------------------------------------------------------------
 
@@ -113,6 +213,17 @@ class StakingKeeper:
         if not validator.jailed and validator.power > 0:
             store.set(keys.power_index_key(validator.power, validator.operator), b"")
         store.set(keys.validator_key(validator.operator), validator.encode())
+
+    def add_unbonding_entry(self, store: KVStore, entry: UnbondingEntry) -> None:
+        UNBONDINGS.add(store, entry, self._next_sequence(store))
+
+    def add_redelegation_entry(self, store: KVStore, entry: RedelegationEntry) -> None:
+        REDELEGATIONS.add(store, entry, self._next_sequence(store))
+
+    def _next_sequence(self, store: KVStore) -> int:
+        sequence = int.from_bytes(store.get(keys.NEXT_ENTRY_KEY) or b"", "big")
+        store.set(keys.NEXT_ENTRY_KEY, keys.u64(sequence + 1))
+        return sequence
 
     def _set_shares(self, store: KVStore, delegator: bytes, operator: bytes, shares: int) -> None:
         key = keys.delegation_key(delegator, operator)
@@ -190,42 +301,45 @@ class StakingKeeper:
                 f"{encode_validator_address(operator)}, asked for {amount}"
             )
         tokens_out = amount if needed < held else validator.tokens_for_shares(held)
+        self._remove_shares(ctx, validator, delegator, needed, tokens_out)
+        return validator, tokens_out
+
+    def _remove_shares(
+        self, ctx: Context, validator: Validator, delegator: bytes, shares: int, tokens: int
+    ) -> None:
+        """Take shares (worth tokens) from a delegation and the validator; a self delegation
+        that drops below the validator's own minimum jails it."""
+        operator = validator.operator
+        held = self.delegation_shares(ctx.store, delegator, operator)
         for hook in self.hooks:
             hook.before_delegation_changed(ctx, delegator, operator)
-        self._set_shares(ctx.store, delegator, operator, held - needed)
+        self._set_shares(ctx.store, delegator, operator, held - shares)
         updated = validator.with_(
-            tokens=validator.tokens - tokens_out, shares=validator.shares - needed
+            tokens=validator.tokens - tokens, shares=validator.shares - shares
         )
         if (
             delegator == operator
-            and updated.tokens_for_shares(held - needed) < validator.min_self_delegation
+            and updated.tokens_for_shares(held - shares) < validator.min_self_delegation
         ):
             updated = updated.with_(jailed=True)  # below its own promise: out of the set
         self.set_validator(ctx.store, updated)
         for hook in self.hooks:
             hook.after_delegation_changed(ctx, delegator, operator)
-        return validator, tokens_out
 
     def undelegate(self, ctx: Context, delegator: bytes, operator: bytes, amount: int) -> int:
         """Start unbonding amount; the tokens return after unbonding_blocks. Returns the
         completion height. Raises as _unbond, and TOO_MANY_ENTRIES."""
         params = self.params(ctx.store)
-        pending = [
-            e
-            for e in self.unbonding_entries(ctx.store)
-            if e.delegator == delegator and e.operator == operator
-        ]
-        if len(pending) >= params.max_unbonding_entries:
-            raise TOO_MANY_ENTRIES(f"{len(pending)} unbondings already pending with this validator")
+        pending = UNBONDINGS.count(ctx.store, keys.unbonding_by_pair_prefix(delegator, operator))
+        if pending >= params.max_entries:
+            raise TOO_MANY_ENTRIES(f"{pending} unbondings already pending with this validator")
         validator, tokens = self._unbond(ctx, delegator, operator, amount)
         if validator.status == BondStatus.BONDED:
             self._bank.send(ctx, BONDED_POOL, NOT_BONDED_POOL, self._coins(ctx.store, tokens))
         completion = ctx.height + params.unbonding_blocks
-        sequence = int.from_bytes(ctx.store.get(keys.NEXT_UNBONDING_KEY) or b"", "big")
-        ctx.store.set(keys.NEXT_UNBONDING_KEY, keys.u64(sequence + 1))
-        entry = UnbondingEntry(delegator, operator, ctx.height, completion, tokens, tokens)
-        ctx.store.set(keys.unbonding_queue_key(completion, sequence), entry.encode())
-        ctx.store.set(keys.unbonding_by_validator_key(operator, completion, sequence), b"")
+        self.add_unbonding_entry(
+            ctx.store, UnbondingEntry(delegator, operator, ctx.height, completion, tokens, tokens)
+        )
         ctx.emit(
             "unbond",
             ("validator", encode_validator_address(operator)),
@@ -237,34 +351,58 @@ class StakingKeeper:
 
     def redelegate(
         self, ctx: Context, delegator: bytes, source: bytes, destination: bytes, amount: int
-    ) -> None:
-        """Move a bond between validators at once (no unbonding period)."""
+    ) -> int:
+        """Move a bond between validators at once, leaving an entry that keeps the moved
+        stake slashable for the source's faults until the source's unbonding period ends.
+        Returns that completion height (0: the source is unbonded, no entry is needed).
+
+        Raises UNKNOWN_VALIDATOR, TRANSITIVE_REDELEGATION (the stake itself arrived at the
+        source by a redelegation still in transit), TOO_MANY_ENTRIES, and as _unbond.
+        """
         target = self.require_validator(ctx.store, destination)
+        params = self.params(ctx.store)
+        arriving = keys.redelegation_by_destination_prefix(delegator, source)
+        if REDELEGATIONS.count(ctx.store, arriving):
+            raise TRANSITIVE_REDELEGATION(
+                f"{encode_address(delegator)} has stake redelegated to "
+                f"{encode_validator_address(source)} still in transit"
+            )
+        trio = keys.redelegation_by_trio_prefix(delegator, source, destination)
+        pending = REDELEGATIONS.count(ctx.store, trio)
+        if pending >= params.max_entries:
+            raise TOO_MANY_ENTRIES(f"{pending} redelegations already pending on this route")
         validator, tokens = self._unbond(ctx, delegator, source, amount)
         if self._pool(validator) != self._pool(target):
             self._bank.send(
                 ctx, self._pool(validator), self._pool(target), self._coins(ctx.store, tokens)
             )
-        self.delegate(ctx, delegator, destination, tokens, from_account=False)
+        shares = self.delegate(ctx, delegator, destination, tokens, from_account=False)
+        if validator.status == BondStatus.BONDED:
+            creation, completion = ctx.height, ctx.height + params.unbonding_blocks
+        else:
+            creation = validator.unbonding_height
+            completion = 0 if validator.is_unbonded else validator.unbonding_completion_height
+        if completion:
+            self.add_redelegation_entry(
+                ctx.store,
+                RedelegationEntry(
+                    delegator, source, destination, creation, completion, tokens, shares
+                ),
+            )
         ctx.emit(
             "redelegate",
             ("source_validator", encode_validator_address(source)),
             ("destination_validator", encode_validator_address(destination)),
-            ("amount", f"{tokens}{self.params(ctx.store).bond_denom}"),
+            ("amount", f"{tokens}{params.bond_denom}"),
+            ("completion_height", str(completion)),
         )
+        return completion
 
     def complete_unbondings(self, ctx: Context) -> None:
         """Pay out every unbonding entry that matures at or before this height."""
-        end = keys.UNBONDING_QUEUE_PREFIX + keys.u64(ctx.height + 1)
-        matured = list(ctx.store.iterate(keys.UNBONDING_QUEUE_PREFIX, end))
         denom = self.params(ctx.store).bond_denom
-        for key, raw in matured:
-            entry = UnbondingEntry.decode(raw)
-            sequence = int.from_bytes(key[-8:], "big")
-            ctx.store.delete(key)
-            ctx.store.delete(
-                keys.unbonding_by_validator_key(entry.operator, entry.completion_height, sequence)
-            )
+        for entry_id, entry in UNBONDINGS.matured(ctx.store, ctx.height):
+            UNBONDINGS.remove(ctx.store, entry_id, entry)
             if entry.balance:
                 self._bank.send(
                     ctx, NOT_BONDED_POOL, entry.delegator, self._coins(ctx.store, entry.balance)
@@ -276,8 +414,32 @@ class StakingKeeper:
                 ("amount", f"{entry.balance}{denom}"),
             )
 
+    def complete_redelegations(self, ctx: Context) -> None:
+        """Forget redelegations whose source's unbonding period has passed: the moved stake
+        no longer answers for the source's faults."""
+        for entry_id, entry in REDELEGATIONS.matured(ctx.store, ctx.height):
+            REDELEGATIONS.remove(ctx.store, entry_id, entry)
+            ctx.emit(
+                "complete_redelegation",
+                ("source_validator", encode_validator_address(entry.source)),
+                ("destination_validator", encode_validator_address(entry.destination)),
+                ("delegator", encode_address(entry.delegator)),
+            )
+
+    def complete_unbonding_validators(self, ctx: Context) -> None:
+        """Validators whose unbonding period ends now become UNBONDED: evidence against
+        them is ignored from here on."""
+        end = keys.VALIDATOR_QUEUE_PREFIX + keys.u64(ctx.height + 1)
+        skip = len(keys.VALIDATOR_QUEUE_PREFIX) + 8
+        for key, _ in list(ctx.store.iterate(keys.VALIDATOR_QUEUE_PREFIX, end)):
+            ctx.store.delete(key)
+            validator = self.require_validator(ctx.store, key[skip:])
+            self.set_validator(ctx.store, validator.with_(status=BondStatus.UNBONDED))
+            self._emit_status(ctx, validator.operator, BondStatus.UNBONDED)
+
     def apply_validator_set(self, ctx: Context) -> list[ValidatorUpdate]:
-        """Bond the strongest `max_validators`, unbond the rest; returns changes for CometBFT."""
+        """Bond the strongest `max_validators`, start unbonding the rest; returns changes
+        for CometBFT."""
         params = self.params(ctx.store)
         chosen: dict[bytes, int] = {}
         for key, _ in ctx.store.iterate(
@@ -297,18 +459,40 @@ class StakingKeeper:
             validator = self.require_validator(ctx.store, operator)
             updates.append(ValidatorUpdate(validator.consensus_pubkey, power))
             if power and validator.status != BondStatus.BONDED:
-                self._move_all(ctx, validator, BondStatus.BONDED)
+                self._bond(ctx, validator)
             elif not power and validator.status == BondStatus.BONDED:
-                self._move_all(ctx, validator, BondStatus.UNBONDED)
+                self._begin_unbonding(ctx, validator, params)
             if power:
                 ctx.store.set(keys.last_power_key(operator), keys.u64(power))
             else:
                 ctx.store.delete(keys.last_power_key(operator))
         return updates
 
-    def _move_all(self, ctx: Context, validator: Validator, status: BondStatus) -> None:
-        moved = validator.with_(status=status)
-        if validator.tokens:
+    def _bond(self, ctx: Context, validator: Validator) -> None:
+        """Enter the active set (from UNBONDING or UNBONDED): stake to the bonded pool."""
+        if validator.status == BondStatus.UNBONDING:
+            ctx.store.delete(
+                keys.validator_queue_key(validator.unbonding_completion_height, validator.operator)
+            )
+        self._move_tokens(ctx, validator, validator.with_(status=BondStatus.BONDED))
+        for hook in self.status_hooks:
+            hook.after_validator_bonded(ctx, validator.operator)
+
+    def _begin_unbonding(self, ctx: Context, validator: Validator, params: Params) -> None:
+        """Leave the active set: the stake stays slashable for the unbonding period."""
+        completion = ctx.height + params.unbonding_blocks
+        unbonding = validator.with_(
+            status=BondStatus.UNBONDING,
+            unbonding_height=ctx.height,
+            unbonding_completion_height=completion,
+        )
+        self._move_tokens(ctx, validator, unbonding)
+        ctx.store.set(keys.validator_queue_key(completion, validator.operator), b"")
+        for hook in self.status_hooks:
+            hook.after_validator_begin_unbonding(ctx, validator.operator)
+
+    def _move_tokens(self, ctx: Context, validator: Validator, moved: Validator) -> None:
+        if validator.tokens and self._pool(validator) != self._pool(moved):
             self._bank.send(
                 ctx,
                 self._pool(validator),
@@ -316,9 +500,12 @@ class StakingKeeper:
                 self._coins(ctx.store, validator.tokens),
             )
         self.set_validator(ctx.store, moved)
+        self._emit_status(ctx, validator.operator, moved.status)
+
+    def _emit_status(self, ctx: Context, operator: bytes, status: BondStatus) -> None:
         ctx.emit(
             "validator_status",
-            ("validator", encode_validator_address(validator.operator)),
+            ("validator", encode_validator_address(operator)),
             ("status", status.name.lower()),
         )
 
@@ -335,25 +522,38 @@ class StakingKeeper:
     def slash(
         self, ctx: Context, operator: bytes, infraction_height: int, power: int, fraction: int
     ) -> int:
-        """Burn `fraction` (18-decimal) of the stake the validator had at the infraction,
-        taking first from unbonding entries created since then; returns the tokens burned."""
+        """Burn `fraction` (18-decimal) of the stake the validator had at the infraction:
+        unbonding entries and redelegations away from it created at or after
+        infraction_height (each by the fraction of its initial balance) first, the rest
+        from the validator's tokens. Returns the tokens burned; an UNBONDED validator has
+        nothing left to answer for and burns nothing (Cosmos's x/staking Slash)."""
         validator = self.require_validator(ctx.store, operator)
+        if validator.is_unbonded:
+            return 0
         remaining = power * POWER_REDUCTION * fraction // RATE_ONE
         burned = 0
-        prefix = keys.UNBONDING_BY_VALIDATOR_PREFIX + operator
-        for key, _ in list(iterate_prefix(ctx.store, prefix)):
-            completion, sequence = key[len(prefix) : len(prefix) + 8], key[len(prefix) + 8 :]
-            queue_key = keys.UNBONDING_QUEUE_PREFIX + completion + sequence
-            entry = UnbondingEntry.decode(ctx.store.get(queue_key) or b"{}")
-            if entry.creation_height < infraction_height or not entry.balance:
-                continue
-            cut = min(entry.balance, entry.initial_balance * fraction // RATE_ONE, remaining)
-            if cut:
-                self._bank.burn(ctx, NOT_BONDED_POOL, self._coins(ctx.store, cut))
-                ctx.store.set(queue_key, replace(entry, balance=entry.balance - cut).encode())
-                remaining -= cut
-                burned += cut
-        cut = min(remaining, validator.tokens)
+        if infraction_height < ctx.height:
+            for entry_id, unbonding in UNBONDINGS.indexed(
+                ctx.store, keys.unbonding_by_validator_prefix(operator)
+            ):
+                if self._answers_for(ctx, unbonding, infraction_height):
+                    due = unbonding.initial_balance * fraction // RATE_ONE
+                    remaining -= due
+                    cut = min(due, unbonding.balance)
+                    if cut:
+                        self._bank.burn(ctx, NOT_BONDED_POOL, self._coins(ctx.store, cut))
+                        UNBONDINGS.replace(
+                            ctx.store, entry_id, replace(unbonding, balance=unbonding.balance - cut)
+                        )
+                        burned += cut
+            for _, moved in REDELEGATIONS.indexed(
+                ctx.store, keys.redelegation_by_source_prefix(operator)
+            ):
+                if self._answers_for(ctx, moved, infraction_height):
+                    remaining -= moved.initial_balance * fraction // RATE_ONE
+                    burned += self._slash_redelegation(ctx, moved, fraction)
+        validator = self.require_validator(ctx.store, operator)
+        cut = max(0, min(remaining, validator.tokens))
         if cut:
             self._bank.burn(ctx, self._pool(validator), self._coins(ctx.store, cut))
             self.set_validator(ctx.store, validator.with_(tokens=validator.tokens - cut))
@@ -365,3 +565,24 @@ class StakingKeeper:
             ("burned", str(burned)),
         )
         return burned
+
+    @staticmethod
+    def _answers_for(
+        ctx: Context, entry: UnbondingEntry | RedelegationEntry, infraction_height: int
+    ) -> bool:
+        """Stake that left at or after the infraction, and whose period has not ended."""
+        return entry.creation_height >= infraction_height and entry.completion_height > ctx.height
+
+    def _slash_redelegation(self, ctx: Context, moved: RedelegationEntry, fraction: int) -> int:
+        """Unbond and burn fraction of the shares the redelegation bought at its destination
+        (no more than the delegator still holds there); returns the tokens burned."""
+        held = self.delegation_shares(ctx.store, moved.delegator, moved.destination)
+        shares = min(moved.destination_shares * fraction // RATE_ONE, held)
+        if not shares:
+            return 0
+        destination = self.require_validator(ctx.store, moved.destination)
+        tokens = destination.tokens_for_shares(shares)
+        self._remove_shares(ctx, destination, moved.delegator, shares, tokens)
+        if tokens:
+            self._bank.burn(ctx, self._pool(destination), self._coins(ctx.store, tokens))
+        return tokens

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chain.context import Context
-from chain.module import Handles, Invariant, KeeperModule, QueryRoute, ValidatorUpdate
+from chain.context import Context, EvidenceParams
+from chain.module import Handles, Invariant, JsonDict, KeeperModule, QueryRoute, ValidatorUpdate
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2
 from chain.store import KVStore
 from x.staking import genesis as staking_genesis
@@ -52,12 +52,19 @@ class StakingModule(KeeperModule[StakingKeeper]):
         super().__init__(keeper)
         self.bank = bank
 
+    def validate_evidence_age(self, state: JsonDict, evidence: EvidenceParams) -> None:
+        staking_genesis.validate_evidence_age(state, evidence)
+
     def query_routes(self) -> list[QueryRoute]:
         return queries.query_routes(self.keeper)
 
     def end_block(self, ctx: Context) -> list[ValidatorUpdate]:
+        """Cosmos's order: the new set first, then whatever matures at this height."""
+        updates = self.keeper.apply_validator_set(ctx)
+        self.keeper.complete_unbonding_validators(ctx)
         self.keeper.complete_unbondings(ctx)
-        return self.keeper.apply_validator_set(ctx)
+        self.keeper.complete_redelegations(ctx)
+        return updates
 
     def genesis_validators(self, store: KVStore) -> list[ValidatorUpdate]:
         powers = self.keeper.last_powers(store)

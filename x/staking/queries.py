@@ -34,6 +34,8 @@ def validator_json(validator: Validator, power: int) -> dict[str, Any]:
             "max_change_rate": format_rate(validator.commission.max_change_rate),
         },
         "min_self_delegation": str(validator.min_self_delegation),
+        "unbonding_height": str(validator.unbonding_height),
+        "unbonding_completion_height": str(validator.unbonding_completion_height),
     }
 
 
@@ -91,8 +93,23 @@ def query_routes(keeper: StakingKeeper) -> list[QueryRoute]:
                     "initial_balance": str(e.initial_balance),
                     "balance": str(e.balance),
                 }
-                for e in keeper.unbonding_entries(store)
-                if e.delegator == delegator
+                for e in keeper.unbonding_entries_of(store, delegator)
+            ]
+        }
+
+    def redelegations(store: KVStore, arguments: dict[str, Any]) -> Any:
+        delegator = account_address(str(arguments.get("delegator", "")), "delegator")
+        return {
+            "entries": [
+                {
+                    "source_validator": encode_validator_address(e.source),
+                    "destination_validator": encode_validator_address(e.destination),
+                    "creation_height": str(e.creation_height),
+                    "completion_height": str(e.completion_height),
+                    "initial_balance": str(e.initial_balance),
+                    "shares_dst": str(e.destination_shares),
+                }
+                for e in keeper.redelegation_entries_of(store, delegator)
             ]
         }
 
@@ -104,5 +121,6 @@ def query_routes(keeper: StakingKeeper) -> list[QueryRoute]:
         json_route(SERVICE + "Validator", validator),
         json_route(SERVICE + "Delegations", delegations),
         json_route(SERVICE + "Unbonding", unbonding),
+        json_route(SERVICE + "Redelegations", redelegations),
         json_route(SERVICE + "Params", params),
     ]

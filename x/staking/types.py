@@ -27,7 +27,11 @@ format_rate = format_dec
 
 
 class BondStatus(IntEnum):
+    """Cosmos's validator states: a validator that leaves the set stays UNBONDING (its stake
+    still slashable) for the unbonding period, then becomes UNBONDED."""
+
     UNBONDED = 1
+    UNBONDING = 2
     BONDED = 3
 
 
@@ -51,10 +55,17 @@ class Validator:
     status: BondStatus = BondStatus.UNBONDED
     jailed: bool = False
     details: dict[str, str] = field(default_factory=dict)
+    unbonding_height: int = 0
+    unbonding_completion_height: int = 0
 
     @property
     def power(self) -> int:
         return self.tokens // POWER_REDUCTION
+
+    @property
+    def is_unbonded(self) -> bool:
+        """Out of the set longer than the unbonding period: no stake left to slash for it."""
+        return self.status == BondStatus.UNBONDED
 
     def shares_for_tokens(self, amount: int) -> int:
         """New shares for `amount` tokens; the first delegation gets one share per token."""
@@ -86,6 +97,8 @@ class Validator:
             status=BondStatus(data["status"]),
             jailed=data["jailed"],
             details=data["details"],
+            unbonding_height=data.get("unbonding_height", 0),
+            unbonding_completion_height=data.get("unbonding_completion_height", 0),
         )
 
     def with_(self, **changes: Any) -> Validator:
@@ -116,11 +129,38 @@ class UnbondingEntry:
 
 
 @dataclass(frozen=True)
+class RedelegationEntry:
+    """Stake moved from source to destination, still answerable for the source's faults
+    committed at or after creation_height until completion_height."""
+
+    delegator: bytes
+    source: bytes
+    destination: bytes
+    creation_height: int
+    completion_height: int
+    initial_balance: int
+    destination_shares: int
+
+    def encode(self) -> bytes:
+        data = asdict(self)
+        for name in ("delegator", "source", "destination"):
+            data[name] = data[name].hex()
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> RedelegationEntry:
+        data = json.loads(raw)
+        for name in ("delegator", "source", "destination"):
+            data[name] = bytes.fromhex(data[name])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
 class Params:
     unbonding_blocks: int = 100
     max_validators: int = 100
     bond_denom: str = "ugpc"
-    max_unbonding_entries: int = 7
+    max_entries: int = 7
 
     def to_json(self) -> dict[str, Any]:
         return {key: str(value) for key, value in asdict(self).items()}
@@ -132,7 +172,5 @@ class Params:
             unbonding_blocks=int(data.get("unbonding_blocks", defaults.unbonding_blocks)),
             max_validators=int(data.get("max_validators", defaults.max_validators)),
             bond_denom=str(data.get("bond_denom", defaults.bond_denom)),
-            max_unbonding_entries=int(
-                data.get("max_unbonding_entries", defaults.max_unbonding_entries)
-            ),
+            max_entries=int(data.get("max_entries", defaults.max_entries)),
         )
