@@ -212,12 +212,29 @@ def account_of(rpc: CometRpc, address: str) -> tuple[int, int]:
     return account.account_number, account.sequence
 
 
+# Test nodes listen below the kernel's ephemeral range (32768 and up), where the outgoing
+# connections of RPC polling never land, and each pytest-xdist worker draws from its own
+# block, so a port chosen here is still free when the node binds it seconds later.
+_PORT_BLOCK_SIZE = 2000
+_PORT_BASE = 12000
+_next_port_offset = (os.getpid() * 7) % _PORT_BLOCK_SIZE
+
+
 def free_port() -> int:
     """A loopback TCP port nobody listens on now, so suites can run side by side."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    global _next_port_offset
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw9").removeprefix("gw")
+    block_start = _PORT_BASE + (int(worker) % 10 if worker.isdigit() else 9) * _PORT_BLOCK_SIZE
+    for _ in range(_PORT_BLOCK_SIZE):
+        port = block_start + _next_port_offset
+        _next_port_offset = (_next_port_offset + 1) % _PORT_BLOCK_SIZE
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError(f"no free port in {block_start}..{block_start + _PORT_BLOCK_SIZE - 1}")
 
 
 @dataclass
