@@ -8,6 +8,7 @@ init_chain → check_tx → prepare/process_proposal → finalize_block → comm
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import logging
 import time
@@ -41,15 +42,17 @@ from chain.errors import (
     TX_DECODE,
     UNKNOWN_REQUEST,
     AppError,
+    error_of,
 )
 from chain.merkle import verify_proof
 from chain.module import Invariant, Module, MsgRoute, QueryRoute, ValidatorUpdate, section
 from chain.pb.cosmos.base.abci.v1beta1 import abci_pb2 as cosmos_abci_pb2
+from chain.pb.cosmos.tx.v1beta1 import service_pb2, tx_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.pb.tendermint.crypto import keys_pb2, proof_pb2
 from chain.pb.tendermint.types import validator_pb2
 from chain.store import CommitStore, KVStore, Overlay
-from chain.tx import DecodedTx, decode_tx
+from chain.tx import SIMULATE_PATH, DecodedTx, decode_tx
 
 log = logging.getLogger("gpuchain.app")
 
@@ -75,6 +78,8 @@ class Ante(Protocol):
     """The checks every tx passes before its messages (x/auth provides them)."""
 
     def max_tx_bytes(self, store: KVStore) -> int: ...
+
+    def max_tx_gas(self, store: KVStore) -> int: ...
 
     def check_limits(self, store: KVStore, tx: DecodedTx, height: int) -> None: ...
 
@@ -192,6 +197,9 @@ class Application:
                 self.routes[route.type_url] = route
             for query in module.query_routes():
                 self.queries[query.path] = query
+        self.queries[SIMULATE_PATH] = QueryRoute(
+            SIMULATE_PATH, service_pb2.SimulateRequest, service_pb2.SimulateResponse, self.simulate
+        )
         self.registry = {url: route.message_class for url, route in self.routes.items()}
         self.invariants: list[Invariant] = [i for m in self.modules for i in m.invariants()]
         self.ante = ante
@@ -283,6 +291,39 @@ class Application:
             log=outcome.log,
             gas_wanted=outcome.gas_wanted,
             gas_used=outcome.gas_used,
+        )
+
+    def simulate(
+        self, store: KVStore, request: service_pb2.SimulateRequest
+    ) -> service_pb2.SimulateResponse:
+        """Run a tx on a copy of the last committed state and answer the gas it used and
+        its result, keeping nothing. As Cosmos's Simulate: signatures are not checked (a
+        wallet estimates gas before signing), nor the fee floor; unlike Cosmos, nor the
+        sequence, since committed state does not yet count the sender's pending txs.
+
+        Raises INVALID_REQUEST for an empty request, else the error the tx would fail with.
+        """
+        raw = request.tx_bytes
+        if not raw and request.HasField("tx"):
+            raw = tx_pb2.TxRaw(
+                body_bytes=request.tx.body.SerializeToString(),
+                auth_info_bytes=request.tx.auth_info.SerializeToString(),
+                signatures=request.tx.signatures,
+            ).SerializeToString()
+        if not raw:
+            raise INVALID_REQUEST("simulate needs tx_bytes")
+        outcome = self._run_tx(
+            Overlay(store), raw, ExecMode.SIMULATE, self.store.last.height + 1, 0
+        )
+        if outcome.code:
+            raise error_of(outcome.codespace, outcome.code, outcome.log)
+        return service_pb2.SimulateResponse(
+            gas_info=cosmos_abci_pb2.GasInfo(
+                gas_wanted=outcome.gas_wanted, gas_used=outcome.gas_used
+            ),
+            result=cosmos_abci_pb2.Result(
+                data=outcome.data, log=outcome.log, events=_abci_events(outcome.events)
+            ),
         )
 
     # --- proposals -------------------------------------------------------------------
@@ -456,6 +497,9 @@ class Application:
                 else decode_tx(raw, self.registry, self.ante.max_tx_bytes(base))
             )
             routes = [self.routes[url] for url in tx.type_urls]
+            if mode is ExecMode.SIMULATE:
+                # Estimating is what the gas limit is not yet known for: allow a block's.
+                tx = dataclasses.replace(tx, gas_limit=self.ante.max_tx_gas(base))
             self.ante.check_limits(base, tx, height)
             outcome.gas_wanted = tx.gas_limit
             meter = GasMeter(tx.gas_limit)

@@ -19,6 +19,9 @@ class ExecMode(Enum):
     RECHECK = "recheck"
     FINALIZE = "finalize"
     GENESIS = "genesis"
+    # Gas estimation (cosmos.tx.v1beta1.Service/Simulate): no signature, sequence or fee
+    # floor check, the block's gas limit, and nothing kept.
+    SIMULATE = "simulate"
 
 
 @dataclass(frozen=True)

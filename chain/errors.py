@@ -72,6 +72,13 @@ TX_TIMEOUT_HEIGHT = register(ROOT_CODESPACE, 30, "tx timeout height")
 INVALID_TYPE = register(ROOT_CODESPACE, 29, "invalid type")
 
 
+def error_of(codespace: str, code: int, log: str) -> AppError:
+    """The error a result already carries (a simulated tx's code and log), to answer with;
+    an unregistered pair reads as an internal error."""
+    kind = _REGISTRY.get((codespace, code), INTERNAL)
+    return AppError(kind, log.removesuffix(f": {kind.description}").removesuffix(kind.description))
+
+
 def is_registered(codespace: str, code: int) -> bool:
     """Whether (codespace, code) is a registered error: what every failed tx must carry."""
     return (codespace, code) in _REGISTRY

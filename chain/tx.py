@@ -34,6 +34,8 @@ from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
 
 MessageRegistry = Mapping[str, type[Message]]
+# Where a node estimates a tx's gas (ABCI Query, gRPC and REST alike), as in Cosmos.
+SIMULATE_PATH = "/cosmos.tx.v1beta1.Service/Simulate"
 # CometBFT reports gas in int64 fields (ResponseCheckTx, ExecTxResult); a uint64 gas
 # limit above this could not be answered at all.
 MAX_GAS_LIMIT = 2**63 - 1

@@ -7,6 +7,10 @@ signs such a file (`--offline --account-number N --sequence S --chain-id ID` wit
 node), `tx broadcast FILE` sends a signed one, and `tx encode` / `tx decode` convert
 between the JSON and the base64 of the wire bytes.
 
+`--gas auto` simulates the tx on the node first (cosmos.tx.v1beta1.Service/Simulate) and
+signs it with the gas used times `--gas-adjustment` (1.3): a tx that would fail stops there,
+before it costs a fee. `tx simulate FILE` prints the estimate of a JSON tx.
+
 Broadcast modes: `sync` returns the CheckTx result; `commit` (the default) also waits
 until the tx is in a block and reports its result. The exit code is non-zero whenever
 CheckTx or the block rejected the tx.
@@ -49,19 +53,22 @@ from chain.cli.client import (
     wait_for_tx,
 )
 from chain.cli.output import CommandError, emit
-from chain.coins import Coins
+from chain.coins import DEC_ONE, Coins, parse_dec
 from chain.crypto import AddressError, PrivateKey, PublicKey, decode_address, public_key_of_type
+from chain.errors import INVALID_REQUEST, AppError
 from chain.keyring import KeyInfo, KeyringError
 from chain.pb.cosmos.bank.v1beta1 import bank_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.secp256k1 import keys_pb2
 from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
-from chain.pb.cosmos.tx.v1beta1 import tx_pb2
-from chain.rpc import CometRpc
-from chain.tx import build_unsigned, sign_tx
+from chain.pb.cosmos.tx.v1beta1 import service_pb2, tx_pb2
+from chain.rpc import CometRpc, RpcError
+from chain.tx import MAX_GAS_LIMIT, SIMULATE_PATH, build_unsigned, sign_tx
 
 DEFAULT_GAS = 200_000
+GAS_AUTO = "auto"
+DEFAULT_GAS_ADJUSTMENT = 13 * DEC_ONE // 10  # 1.3, as Cosmos CLIs
 BROADCAST_MODES = ("sync", "commit")
 INCLUSION_TIMEOUT_SECONDS = 30.0
 
@@ -136,6 +143,17 @@ def register(
     _add_broadcast_mode_flag(broadcast)
     broadcast.set_defaults(func=broadcast_file)
 
+    simulate_parser = tx_commands.add_parser(
+        "simulate",
+        parents=[common],
+        help="estimate a JSON transaction's gas on the node, sending nothing",
+        description="Run the JSON tx in FILE ('-' for stdin), signed or not, on a copy of "
+        "the node's latest state and print the gas it used and its events. A tx that would "
+        "fail prints the node's reason and exits 1.",
+    )
+    simulate_parser.add_argument("file", metavar="FILE")
+    simulate_parser.set_defaults(func=simulate_file)
+
     encode = tx_commands.add_parser(
         "encode",
         parents=[common],
@@ -178,7 +196,19 @@ def _add_broadcast_mode_flag(parser: argparse.ArgumentParser) -> None:
 def add_build_flags(parser: argparse.ArgumentParser, default_gas: int = DEFAULT_GAS) -> None:
     """The flags every tx-building command shares: fee, gas, memo, confirmation, modes."""
     parser.add_argument("--fees", default="", help="fee coins, e.g. 200ugpc")
-    parser.add_argument("--gas", type=_positive, default=default_gas, help="gas limit")
+    parser.add_argument(
+        "--gas",
+        type=_gas,
+        default=default_gas,
+        help=f"gas limit, or `auto` to simulate on the node first (default {default_gas})",
+    )
+    parser.add_argument(
+        "--gas-adjustment",
+        type=_adjustment,
+        default=DEFAULT_GAS_ADJUSTMENT,
+        metavar="X",
+        help="with --gas auto, multiply the simulated gas by X (default 1.3)",
+    )
     parser.add_argument("--memo", default="")
     parser.add_argument("--timeout-height", type=_non_negative, default=0, metavar="H")
     parser.add_argument("-y", "--yes", action="store_true", help="skip the confirmation")
@@ -204,6 +234,46 @@ def _positive(text: str) -> int:
     if value == 0:
         raise argparse.ArgumentTypeError("must be positive")
     return value
+
+
+def _gas(text: str) -> int | str:
+    return GAS_AUTO if text == GAS_AUTO else _positive(text)
+
+
+def _adjustment(text: str) -> int:
+    """An 18-decimal integer: gas is estimated with integer math, like everything else."""
+    try:
+        value = parse_dec(text, "--gas-adjustment", INVALID_REQUEST, example="1.3")
+    except AppError as error:
+        raise argparse.ArgumentTypeError(error.detail) from None
+    if value < DEC_ONE:
+        raise argparse.ArgumentTypeError(f"{text} is below 1: the tx would run out of gas")
+    return value
+
+
+def estimate_gas(args: argparse.Namespace, rpc: CometRpc, unsigned: tx_pb2.TxRaw) -> int:
+    """Simulate unsigned on the node and scale the gas it used by --gas-adjustment.
+
+    Raises CommandError with the node's reason when the tx would fail: nothing is sent,
+    so a mistake costs no fee."""
+    used = simulate(rpc, unsigned).gas_info.gas_used
+    gas = -(-used * args.gas_adjustment // DEC_ONE)  # rounded up
+    print(f"estimated gas: {gas}", file=sys.stderr)
+    return int(gas)
+
+
+def simulate(rpc: CometRpc, unsigned: tx_pb2.TxRaw) -> service_pb2.SimulateResponse:
+    """The node's simulation of a tx (its signature is neither needed nor checked)."""
+    envelope = tx_pb2.TxRaw(
+        body_bytes=unsigned.body_bytes,
+        auth_info_bytes=unsigned.auth_info_bytes,
+        signatures=unsigned.signatures or [b""],
+    )
+    request = service_pb2.SimulateRequest(tx_bytes=envelope.SerializeToString())
+    try:
+        return rpc.query_message(SIMULATE_PATH, request, service_pb2.SimulateResponse())
+    except RpcError as error:
+        raise CommandError(f"simulation failed, nothing was sent: {error}") from None
 
 
 # --- bank -------------------------------------------------------------------------------
@@ -288,28 +358,38 @@ def deliver(args: argparse.Namespace, sender: KeyInfo, messages: Sequence[Messag
             "then `tx sign --offline` and `tx broadcast` it"
         )
 
-    def unsigned(sequence: int) -> tx_pb2.TxRaw:
+    if args.offline and args.gas == GAS_AUTO:
+        raise CommandError("--gas auto simulates on a node: give a gas limit with --offline")
+
+    def unsigned(sequence: int, gas: int) -> tx_pb2.TxRaw:
         raw: tx_pb2.TxRaw = build_unsigned(
             sender.public_key,
             messages,
             sequence=sequence,
             fee=fee,
-            gas_limit=args.gas,
+            gas_limit=gas,
             memo=args.memo,
             timeout_height=args.timeout_height,
         )
         return raw
 
+    def with_gas(rpc: CometRpc, sequence: int) -> tx_pb2.TxRaw:
+        if args.gas != GAS_AUTO:
+            return unsigned(sequence, args.gas)
+        # The placeholder limit is as long on the wire as any real one, so the estimate
+        # never falls short by the bytes of the final gas limit.
+        return unsigned(sequence, estimate_gas(args, rpc, unsigned(sequence, MAX_GAS_LIMIT)))
+
     if args.generate_only:
         if args.offline:
             if args.sequence is None:
                 raise CommandError("--offline --generate-only needs --sequence")
-            sequence = args.sequence
+            envelope = unsigned(args.sequence, args.gas)
         else:
-            account = require_account(rpc_client(args), sender.address)
-            sequence = account.sequence if args.sequence is None else args.sequence
-        tx = tx_from_raw(unsigned(sequence).SerializeToString())
-        emit(args, tx_json(tx))
+            rpc = rpc_client(args)
+            account = require_account(rpc, sender.address)
+            envelope = with_gas(rpc, account.sequence if args.sequence is None else args.sequence)
+        emit(args, tx_json(tx_from_raw(envelope.SerializeToString())))
         return 0
 
     rpc = rpc_client(args)
@@ -317,7 +397,7 @@ def deliver(args: argparse.Namespace, sender: KeyInfo, messages: Sequence[Messag
     account = require_account(rpc, sender.address)
     account_number = account.account_number if args.account_number is None else args.account_number
     sequence = account.sequence if args.sequence is None else args.sequence
-    envelope = unsigned(sequence)
+    envelope = with_gas(rpc, sequence)
     if not args.yes:
         _confirm(tx_json(tx_from_raw(envelope.SerializeToString())))
     raw = sign_tx(envelope, _private_key(args, sender.name), chain_id, account_number)
@@ -474,6 +554,24 @@ def broadcast_file(args: argparse.Namespace) -> int:
             f"`gpuchain tx sign {args.file} --from KEY`"
         )
     return broadcast(args, rpc_client(args), raw_from_tx(tx))
+
+
+def simulate_file(args: argparse.Namespace) -> int:
+    """`tx simulate FILE`: the node's gas estimate and result, as `-o json` or text."""
+    envelope = tx_pb2.TxRaw.FromString(raw_from_tx(read_tx_file(args.file)))
+    answer = simulate(rpc_client(args), envelope)
+    result = {
+        "gas_info": {
+            "gas_wanted": str(answer.gas_info.gas_wanted),
+            "gas_used": str(answer.gas_info.gas_used),
+        },
+        "events": [
+            {"type": e.type, "attributes": [{"key": a.key, "value": a.value} for a in e.attributes]}
+            for e in answer.result.events
+        ],
+    }
+    emit(args, result, f"gas used: {answer.gas_info.gas_used}")
+    return 0
 
 
 def encode_file(args: argparse.Namespace) -> int:

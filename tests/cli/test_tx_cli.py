@@ -302,3 +302,102 @@ def test_encode_gives_the_wire_bytes_and_decode_reverses_it(
     decoded = chain.json("tx", "decode", encoded, node=no_node)
     assert decoded == json.loads(unsigned)
     assert raw_from_tx(tx_from_json(json.dumps(decoded), "decoded")) == raw
+
+
+def test_gas_auto_simulates_then_sends_with_the_adjusted_estimate(
+    chain: Chain, stranger: str
+) -> None:
+    done = chain.run(
+        "tx",
+        "bank",
+        "send",
+        "alice",
+        stranger,
+        "5ugpc",
+        "--fees",
+        FEE,
+        "--gas",
+        "auto",
+        "--gas-adjustment",
+        "1.5",
+        "--yes",
+        "-o",
+        "json",
+    )
+
+    assert done.returncode == 0, done.stderr
+    estimated = int(done.stderr.split("estimated gas: ")[1].split()[0])
+    response = json.loads(done.stdout)
+    assert int(response["gas_wanted"]) == estimated
+    # The node's estimate is the block's figure (give or take the few bytes of the final
+    # gas limit), and the adjustment is applied on top.
+    used = int(response["gas_used"])
+    assert used * 3 // 2 <= estimated <= (used + 100) * 3 // 2
+    assert chain.balance(stranger) == 5
+
+
+def test_gas_auto_stops_a_failing_tx_before_it_costs_a_fee(chain: Chain, stranger: str) -> None:
+    carol = chain.addresses["carol"]
+    before, sequence = chain.balance(carol), sequence_of(chain, "carol")
+
+    done = chain.run(
+        "tx",
+        "bank",
+        "send",
+        "carol",
+        stranger,
+        "999999999ugpc",
+        "--fees",
+        FEE,
+        "--gas",
+        "auto",
+        "--yes",
+    )
+
+    assert done.returncode == 1
+    assert "simulation failed, nothing was sent" in done.stderr
+    assert "insufficient funds" in done.stderr
+    assert chain.balance(carol) == before
+    assert sequence_of(chain, "carol") == sequence
+
+
+def test_tx_simulate_prints_the_gas_of_an_unsigned_tx(
+    chain: Chain, stranger: str, tmp_path: Path
+) -> None:
+    generated = chain.run(
+        "tx", "bank", "send", "alice", stranger, "3ugpc", "--fees", FEE, "--generate-only"
+    )
+    assert generated.returncode == 0, generated.stderr
+    unsigned = tmp_path / "unsigned.json"
+    unsigned.write_text(generated.stdout)
+
+    done = chain.run("tx", "simulate", str(unsigned), "-o", "json")
+
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert int(answer["gas_info"]["gas_used"]) > 0
+    assert any(event["type"] == "transfer" for event in answer["events"])
+    assert chain.balance(stranger) == 0
+
+
+def test_gas_auto_and_a_bad_adjustment_are_refused_by_name(chain: Chain, stranger: str) -> None:
+    offline = chain.run(
+        "tx",
+        "bank",
+        "send",
+        "alice",
+        stranger,
+        "1ugpc",
+        "--gas",
+        "auto",
+        "--offline",
+        "--generate-only",
+        "--sequence",
+        "0",
+    )
+    assert offline.returncode != 0
+    assert "--gas auto simulates on a node" in offline.stderr
+
+    low = chain.run("tx", "bank", "send", "alice", stranger, "1ugpc", "--gas-adjustment", "0.5")
+    assert low.returncode != 0
+    assert "0.5 is below 1" in low.stderr

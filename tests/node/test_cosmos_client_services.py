@@ -166,3 +166,22 @@ def test_grpc_reflection_lists_every_service(node: LocalNode) -> None:
         answer = next(stub.ServerReflectionInfo(iter([request])))
     names = {service.name for service in answer.list_services_response.service}
     assert {"cosmos.bank.v1beta1.Query", "cosmos.tx.v1beta1.Service"} <= names
+
+
+def test_simulate_answers_the_same_gas_over_rest_grpc_and_abci(node: LocalNode) -> None:
+    raw = signed_send(node, "alice", address(node, "bob"), 9)
+    request = service_pb2.SimulateRequest(tx_bytes=raw)
+
+    status, over_rest = rest(
+        node, "/cosmos/tx/v1beta1/simulate", {"tx_bytes": base64.b64encode(raw).decode()}
+    )
+    with grpc.insecure_channel(f"127.0.0.1:{node.grpc_port}") as channel:
+        over_grpc = service_pb2_grpc.ServiceStub(channel).Simulate(request)
+    over_abci = node.rpc.query_message(
+        "/cosmos.tx.v1beta1.Service/Simulate", request, service_pb2.SimulateResponse()
+    )
+
+    assert status == 200, over_rest
+    assert over_grpc.gas_info.gas_used > 0
+    assert over_abci.gas_info.gas_used == over_grpc.gas_info.gas_used
+    assert over_rest["gas_info"]["gas_used"] == str(over_grpc.gas_info.gas_used)

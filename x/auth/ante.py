@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from chain.cache import BoundedCache
 from chain.coins import DecPrice
 from chain.context import Context, ExecMode, GasSchedule
-from chain.crypto import SECP256K1, PublicKey, encode_address
+from chain.crypto import SECP256K1, SIGNATURE_LENGTH, PublicKey, encode_address
 from chain.errors import (
     INSUFFICIENT_FEE,
     INVALID_GAS_LIMIT,
@@ -63,6 +63,9 @@ class AnteHandler:
     def max_tx_bytes(self, store: KVStore) -> int:
         return self._accounts.params(store).max_tx_bytes
 
+    def max_tx_gas(self, store: KVStore) -> int:
+        return self._accounts.params(store).max_tx_gas
+
     def check_limits(self, store: KVStore, tx: DecodedTx, height: int) -> None:
         """Limits checked before gas metering starts (a zero gas limit must not read as out of gas).
 
@@ -96,7 +99,13 @@ class AnteHandler:
         UNKNOWN_ADDRESS, INVALID_PUBKEY, INVALID_SEQUENCE, INSUFFICIENT_FUNDS, OUT_OF_GAS.
         """
         params = self._accounts.params(ctx.store)
-        ctx.gas.consume(self._schedule.tx_byte * len(tx.raw), "tx size")
+        signature = tx.signature
+        if ctx.mode is ExecMode.SIMULATE and not signature:
+            # Charged as the signed tx will be: its signature adds as many tx bytes and
+            # an event attribute, so the estimate is the block's figure exactly.
+            signature = bytes(SIGNATURE_LENGTH)
+        size = len(tx.raw) + len(signature) - len(tx.signature)
+        ctx.gas.consume(self._schedule.tx_byte * size, "tx size")
         self._check_fee(ctx, tx, params.min_gas_price, node_min_gas_price)
 
         address = tx.public_key.address
@@ -113,7 +122,7 @@ class AnteHandler:
             )
         if account.public_key is not None and account.public_key != tx.public_key:
             raise INVALID_PUBKEY(f"public key does not match the one recorded for {signer_address}")
-        if tx.sequence != account.sequence:
+        if tx.sequence != account.sequence and ctx.mode is not ExecMode.SIMULATE:
             raise INVALID_SEQUENCE(
                 f"account sequence mismatch for {signer_address}: expected {account.sequence}, "
                 f"got {tx.sequence}"
@@ -124,7 +133,8 @@ class AnteHandler:
             else self._schedule.signature_ed25519
         )
         ctx.gas.consume(price, "signature verification")
-        self._verify_signature(ctx, tx, account)
+        if ctx.mode is not ExecMode.SIMULATE:  # charged all the same, as Cosmos does
+            self._verify_signature(ctx, tx, account)
 
         updated = Account(address, account.account_number, account.sequence + 1, tx.public_key)
         self._accounts.set_account(ctx.store, updated)
@@ -136,7 +146,7 @@ class AnteHandler:
             ("fee_payer", signer_address),
         )
         ctx.emit("tx", ("acc_seq", f"{signer_address}/{tx.sequence}"))
-        ctx.emit("tx", ("signature", base64.b64encode(tx.signature).decode()))
+        ctx.emit("tx", ("signature", base64.b64encode(signature).decode()))
         return updated
 
     def _check_fee(
@@ -149,6 +159,8 @@ class AnteHandler:
         for coin in tx.fee:
             if coin.denom != FEE_DENOM:
                 raise INSUFFICIENT_FEE(f"fees are paid in {FEE_DENOM}, not {coin.denom}")
+        if ctx.mode is ExecMode.SIMULATE:
+            return  # the fee is what the estimate is for
         required = consensus_price.fee_for(tx.gas_limit)
         # The node's own minimum guards its mempool only; blocks follow the consensus one.
         if node_price is not None and ctx.mode in (ExecMode.CHECK, ExecMode.RECHECK):
