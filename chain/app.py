@@ -45,7 +45,16 @@ from chain.errors import (
     error_of,
 )
 from chain.merkle import verify_proof
-from chain.module import Invariant, Module, MsgRoute, QueryRoute, ValidatorUpdate, section
+from chain.module import (
+    APP_STORE_PREFIX,
+    Invariant,
+    Module,
+    MsgRoute,
+    QueryRoute,
+    ValidatorUpdate,
+    section,
+    store_prefix_table,
+)
 from chain.pb.cosmos.base.abci.v1beta1 import abci_pb2 as cosmos_abci_pb2
 from chain.pb.cosmos.tx.v1beta1 import service_pb2, tx_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
@@ -57,7 +66,7 @@ from chain.tx import SIMULATE_PATH, DecodedTx, decode_tx
 log = logging.getLogger("gpuchain.app")
 
 APP_VERSION = 1
-APP_PREFIX = b"\x00"
+APP_PREFIX = APP_STORE_PREFIX
 CHAIN_ID_KEY = APP_PREFIX + b"\x01"
 BLOCK_MAX_GAS_KEY = APP_PREFIX + b"\x02"
 EVIDENCE_PARAMS_KEY = APP_PREFIX + b"\x03"
@@ -188,6 +197,7 @@ class Application:
     ) -> None:
         self.store = store
         self.modules = list(modules)
+        self.store_prefixes = store_prefix_table(self.modules)
         self.config = config
         self.schedule = GasSchedule()
         self.routes: dict[str, MsgRoute] = {}

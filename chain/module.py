@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
 from google.protobuf.message import Message
 
 from chain.context import Context, EvidenceParams
+from chain.crypto import module_address
 from chain.store import KVStore
 
 JsonDict = dict[str, Any]
@@ -50,6 +51,25 @@ class QueryRoute:
     handler: Callable[[KVStore, Any], Message]
 
 
+MINTER = "minter"
+BURNER = "burner"
+STAKING = "staking"
+APP_STORE_PREFIX = b"\x00"  # the app's own keys (chain id, consensus params)
+
+
+@dataclass(frozen=True)
+class ModuleAccount:
+    """An account a module owns, with what it may do to the supply (MINTER, BURNER) or to
+    bonded stake (STAKING); nobody may send to it by transfer."""
+
+    name: str
+    permissions: frozenset[str] = frozenset()
+
+    @property
+    def address(self) -> bytes:
+        return module_address(self.name)
+
+
 @dataclass(frozen=True)
 class ValidatorUpdate:
     """A change of one validator's voting power for CometBFT (power 0 removes it)."""
@@ -70,6 +90,8 @@ class Module:
     """Base with no-op defaults; a module overrides what it has."""
 
     name: str = ""
+    store_prefix: bytes = b""  # the first byte of every key the module writes (empty: none)
+    module_accounts: tuple[ModuleAccount, ...] = ()
 
     def msg_routes(self) -> list[MsgRoute]:
         return []
@@ -105,6 +127,35 @@ class Module:
 
     def invariants(self) -> list[Invariant]:
         return []
+
+
+def store_prefix_table(modules: Sequence[Module]) -> dict[bytes, str]:
+    """Which module owns each store prefix, the app's own first; raises ValueError when two
+    modules claim the same prefix or one prefix starts another (their keys would mix)."""
+    table = {APP_STORE_PREFIX: "app"}
+    for module in modules:
+        if not module.store_prefix:
+            continue
+        for prefix, owner in table.items():
+            if module.store_prefix.startswith(prefix) or prefix.startswith(module.store_prefix):
+                raise ValueError(
+                    f"module {module.name} claims store prefix 0x{module.store_prefix.hex()}, "
+                    f"which overlaps {owner}'s 0x{prefix.hex()}"
+                )
+        table[module.store_prefix] = module.name
+    return table
+
+
+def module_accounts(modules: Sequence[Module]) -> dict[bytes, ModuleAccount]:
+    """Every module account the modules declare, by address; raises ValueError on a name
+    declared twice."""
+    accounts: dict[bytes, ModuleAccount] = {}
+    for module in modules:
+        for account in module.module_accounts:
+            if account.address in accounts:
+                raise ValueError(f"module account {account.name} is declared twice")
+            accounts[account.address] = account
+    return accounts
 
 
 class GenesisFunctions(Protocol):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from chain.app import AppConfig, Application
 from chain.context import GasSchedule
-from chain.module import Module
+from chain.module import Module, module_accounts
 from chain.store import CommitStore
 from x.auth.ante import AnteHandler
 from x.auth.keeper import AccountKeeper
@@ -49,7 +49,7 @@ def wire_modules() -> Modules:
     staking.hooks.append(distribution)
     slashing = SlashingKeeper(staking)
     staking.status_hooks.append(slashing)
-    return Modules(
+    modules = Modules(
         auth=AuthModule(accounts),
         bank=BankModule(bank),
         distribution=DistributionModule(distribution),
@@ -57,6 +57,8 @@ def wire_modules() -> Modules:
         staking=StakingModule(staking, bank),
         genutil=GenutilModule(),
     )
+    bank.set_module_accounts(module_accounts(modules.in_order()))
+    return modules
 
 
 def build_modules() -> list[Module]:

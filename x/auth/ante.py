@@ -7,7 +7,6 @@ and sequence writes land in their own layer, kept even when the messages later f
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Sequence
 
@@ -28,6 +27,7 @@ from chain.errors import (
 )
 from chain.store import KVStore
 from chain.tx import DecodedTx, sign_bytes
+from x.auth.events import emit_tx
 from x.auth.expected import FeePayer
 from x.auth.keeper import AccountKeeper
 from x.auth.types import FEE_DENOM, Account
@@ -140,13 +140,7 @@ class AnteHandler:
         self._accounts.set_account(ctx.store, updated)
         if tx.fee:
             self._fees.pay_fee(ctx, address, tx.fee)
-        ctx.emit(
-            "tx",
-            ("fee", str(tx.fee)),
-            ("fee_payer", signer_address),
-        )
-        ctx.emit("tx", ("acc_seq", f"{signer_address}/{tx.sequence}"))
-        ctx.emit("tx", ("signature", base64.b64encode(signature).decode()))
+        emit_tx(ctx, tx.fee, signer_address, tx.sequence, signature)
         return updated
 
     def _check_fee(

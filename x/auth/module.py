@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from chain.module import KeeperModule, QueryRoute
 from x.auth import genesis as auth_genesis
-from x.auth import queries
+from x.auth import keys, queries
 from x.auth.keeper import AccountKeeper
 
 
 class AuthModule(KeeperModule[AccountKeeper]):
     name = "auth"
     genesis = auth_genesis
+    store_prefix = keys.MODULE_PREFIX
 
     def query_routes(self) -> list[QueryRoute]:
         return queries.query_routes(self.keeper)

@@ -17,3 +17,7 @@ def emit_transfer(ctx: Context, sender: bytes, recipient: bytes, amount: Coins) 
         ("sender", encode_address(sender)),
         ("amount", text),
     )
+
+
+def emit_burn(ctx: Context, burner: bytes, amount: Coins) -> None:
+    ctx.emit("burn", ("burner", encode_address(burner)), ("amount", str(amount)))

@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from chain.coins import Coin, Coins
 from chain.context import Context
-from chain.crypto import encode_address, module_address
-from chain.errors import INSUFFICIENT_FUNDS
+from chain.crypto import encode_address
+from chain.errors import INSUFFICIENT_FUNDS, UNAUTHORIZED
+from chain.module import BURNER, ModuleAccount
 from chain.store import KVStore, iterate_prefix
 from x.bank import keys
-from x.bank.events import emit_transfer
+from x.bank.events import emit_burn, emit_transfer
 from x.bank.expected import AccountCreator
-from x.bank.types import FEE_COLLECTOR
+from x.bank.types import FEE_COLLECTOR_ADDRESS
 
 
 class BankKeeper:
+    fee_collector: bytes = FEE_COLLECTOR_ADDRESS
+
     def __init__(self, accounts: AccountCreator) -> None:
         self._accounts = accounts
+        self._module_accounts: dict[bytes, ModuleAccount] = {}
+
+    def set_module_accounts(self, accounts: dict[bytes, ModuleAccount]) -> None:
+        """The module accounts every wired module declares (chain.wiring): none of them may
+        receive a transfer, and only a BURNER may burn."""
+        self._module_accounts = dict(accounts)
+
+    def is_blocked(self, address: bytes) -> bool:
+        return address in self._module_accounts
 
     def balance(self, store: KVStore, address: bytes, denom: str) -> int:
         return keys.decode_amount(store.get(keys.balance_key(address, denom)))
@@ -67,10 +79,14 @@ class BankKeeper:
         emit_transfer(ctx, sender, recipient, amount)
 
     def pay_fee(self, ctx: Context, payer: bytes, fee: Coins) -> None:
-        self.send(ctx, payer, module_address(FEE_COLLECTOR), fee)
+        self.send(ctx, payer, FEE_COLLECTOR_ADDRESS, fee)
 
     def burn(self, ctx: Context, address: bytes, amount: Coins) -> None:
-        """Destroy tokens held at address (slashing); supply shrinks with them."""
+        """Destroy tokens held at address (slashing); supply shrinks with them. Raises
+        UNAUTHORIZED for an address that is not a module account with the BURNER permission."""
+        account = self._module_accounts.get(address)
+        if account is None or BURNER not in account.permissions:
+            raise UNAUTHORIZED(f"{encode_address(address)} may not burn tokens")
         self.subtract(ctx.store, address, amount)
         for coin in amount:
             remaining = self.supply_of(ctx.store, coin.denom) - coin.amount
@@ -79,7 +95,7 @@ class BankKeeper:
                 ctx.store.set(key, keys.encode_amount(remaining))
             else:
                 ctx.store.delete(key)
-        ctx.emit("burn", ("burner", encode_address(address)), ("amount", str(amount)))
+        emit_burn(ctx, address, amount)
 
     def mint(self, store: KVStore, address: bytes, amount: Coins) -> None:
         """Create new tokens at address (genesis and inflation); supply grows with them."""

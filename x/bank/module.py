@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from chain.module import Handles, Invariant, KeeperModule, QueryRoute
+from chain.module import Handles, Invariant, KeeperModule, ModuleAccount, QueryRoute
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2
 from x.bank import genesis as bank_genesis
-from x.bank import handlers, invariants, msgs, queries
+from x.bank import handlers, invariants, keys, msgs, queries
 from x.bank.keeper import BankKeeper
+from x.bank.types import FEE_COLLECTOR
 
 
 class BankModule(KeeperModule[BankKeeper]):
     name = "bank"
     genesis = bank_genesis
+    store_prefix = keys.MODULE_PREFIX
+    module_accounts = (ModuleAccount(FEE_COLLECTOR),)
     handles = (
         Handles(tx_pb2.MsgSend, msgs.validate_send, msgs.send_signer, handlers.handle_send),
         Handles(

@@ -11,6 +11,11 @@ from chain.store import KVStore
 
 
 class BankKeeper(Protocol):
+    @property
+    def fee_collector(self) -> bytes:
+        """The module account every fee is paid into."""
+        ...
+
     def balance(self, store: KVStore, address: bytes, denom: str) -> int: ...
 
     def supply_of(self, store: KVStore, denom: str) -> int: ...

@@ -17,12 +17,11 @@ from chain.coins import Coin, Coins
 from chain.context import Context
 from chain.crypto import encode_address, encode_validator_address
 from chain.store import KVStore, iterate_prefix
-from x.distribution import keys
+from x.distribution import events, keys
 from x.distribution.errors import NO_DELEGATION, NO_VALIDATOR_COMMISSION, UNKNOWN_VALIDATOR
 from x.distribution.expected import BankKeeper, StakingKeeper, ValidatorView
 from x.distribution.types import (
     DISTRIBUTION,
-    FEE_COLLECTOR,
     RATE_ONE,
     REWARD_SCALE,
     Params,
@@ -164,14 +163,10 @@ class DistributionKeeper:
         provision = params.provision(self.bank.supply_of(store, denom))
         if provision:
             self.bank.mint(store, DISTRIBUTION, self._coins(store, provision))
-            ctx.emit(
-                "mint",
-                ("amount", f"{provision}{denom}"),
-                ("inflation_rate", format_rate(params.inflation_rate)),
-            )
-        fees = self.bank.balance(store, FEE_COLLECTOR, denom)
+            events.emit_mint(ctx, f"{provision}{denom}", format_rate(params.inflation_rate))
+        fees = self.bank.balance(store, self.bank.fee_collector, denom)
         if fees:
-            self.bank.send(ctx, FEE_COLLECTOR, DISTRIBUTION, self._coins(store, fees))
+            self.bank.send(ctx, self.bank.fee_collector, DISTRIBUTION, self._coins(store, fees))
         total = provision + fees
         shared = params.to_validators(total)
         paid = []
@@ -206,9 +201,7 @@ class DistributionKeeper:
             rest = 0
         self.set_validator_rewards(ctx.store, validator.operator, rewards)
         denom = self.denom(ctx.store)
-        address = encode_validator_address(validator.operator)
-        ctx.emit("commission", ("amount", f"{commission}{denom}"), ("validator", address))
-        ctx.emit("rewards", ("amount", f"{rest}{denom}"), ("validator", address))
+        events.emit_allocation(ctx, validator.operator, f"{commission}{denom}", f"{rest}{denom}")
         return commission, rest
 
     def withdraw_rewards(self, ctx: Context, delegator: bytes, operator: bytes) -> int:
@@ -221,12 +214,7 @@ class DistributionKeeper:
             rewards = rewards.with_(outstanding=rewards.outstanding - amount)
             self.set_validator_rewards(ctx.store, operator, rewards)
         self.set_delegation_start(ctx.store, delegator, operator, rewards.reward_per_share)
-        ctx.emit(
-            "withdraw_rewards",
-            ("amount", f"{amount}{self.denom(ctx.store)}"),
-            ("validator", encode_validator_address(operator)),
-            ("delegator", encode_address(delegator)),
-        )
+        events.emit_withdraw_rewards(ctx, f"{amount}{self.denom(ctx.store)}", operator, delegator)
         return amount
 
     def withdraw_commission(self, ctx: Context, operator: bytes) -> int:
@@ -241,11 +229,7 @@ class DistributionKeeper:
         amount = rewards.commission
         self.bank.send(ctx, DISTRIBUTION, operator, self._coins(ctx.store, amount))
         self.set_validator_rewards(ctx.store, operator, rewards.with_(commission=0))
-        ctx.emit(
-            "withdraw_commission",
-            ("amount", f"{amount}{self.denom(ctx.store)}"),
-            ("validator", encode_validator_address(operator)),
-        )
+        events.emit_withdraw_commission(ctx, f"{amount}{self.denom(ctx.store)}", operator)
         return amount
 
     # --- staking hooks -------------------------------------------------------------

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from chain.context import Context
-from chain.module import Handles, Invariant, KeeperModule, QueryRoute
+from chain.module import MINTER, Handles, Invariant, KeeperModule, ModuleAccount, QueryRoute
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2
 from x.distribution import genesis as distribution_genesis
-from x.distribution import handlers, invariants, msgs, queries
+from x.distribution import handlers, invariants, keys, msgs, queries
 from x.distribution.keeper import DistributionKeeper
+from x.distribution.types import DISTRIBUTION_NAME
 
 
 class DistributionModule(KeeperModule[DistributionKeeper]):
     name = "distribution"
     genesis = distribution_genesis
+    store_prefix = keys.MODULE_PREFIX
+    module_accounts = (ModuleAccount(DISTRIBUTION_NAME, frozenset({MINTER})),)
     handles = (
         Handles(
             tx_pb2.MsgWithdrawDelegatorReward,

@@ -18,8 +18,8 @@ from chain.errors import INVALID_REQUEST
 
 RATE_ONE = DEC_ONE
 REWARD_SCALE: int = 10**27
-DISTRIBUTION = module_address("distribution")
-FEE_COLLECTOR = module_address("fee_collector")
+DISTRIBUTION_NAME = "distribution"
+DISTRIBUTION = module_address(DISTRIBUTION_NAME)
 
 
 def parse_rate(text: str, field_name: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chain.context import Context
 from chain.module import Handles, Invariant, KeeperModule, QueryRoute
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2
-from x.slashing import abci, handlers, invariants, msgs, queries
+from x.slashing import abci, handlers, invariants, keys, msgs, queries
 from x.slashing import genesis as slashing_genesis
 from x.slashing.keeper import SlashingKeeper
 
@@ -13,6 +13,7 @@ from x.slashing.keeper import SlashingKeeper
 class SlashingModule(KeeperModule[SlashingKeeper]):
     name = "slashing"
     genesis = slashing_genesis
+    store_prefix = keys.MODULE_PREFIX
     handles = (
         Handles(tx_pb2.MsgUnjail, msgs.validate_unjail, msgs.unjail_signer, handlers.handle_unjail),
     )

@@ -6,7 +6,7 @@ from chain.context import Context
 from chain.crypto import address_from_pubkey
 from chain.msgs import account_address, validator_address
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2
-from x.staking import keys, msgs
+from x.staking import events, keys, msgs
 from x.staking.errors import (
     COMMISSION_CHANGE,
     INVALID_AMOUNT,
@@ -56,11 +56,7 @@ def handle_create_validator(
     for hook in keeper.hooks:
         hook.after_validator_created(ctx, operator)
     keeper.delegate(ctx, operator, operator, amount)
-    ctx.emit(
-        "create_validator",
-        ("validator", msg.validator_address),
-        ("amount", f"{amount}{msg.value.denom}"),
-    )
+    events.emit_create_validator(ctx, msg.validator_address, f"{amount}{msg.value.denom}")
     return tx_pb2.MsgCreateValidatorResponse()
 
 
@@ -98,7 +94,7 @@ def handle_edit_validator(
             moniker=msg.description.moniker or validator.moniker,
         ),
     )
-    ctx.emit("edit_validator", ("validator", msg.validator_address))
+    events.emit_edit_validator(ctx, msg.validator_address)
     return tx_pb2.MsgEditValidatorResponse()
 
 

@@ -23,7 +23,7 @@ from chain.crypto import (
 )
 from chain.module import ValidatorUpdate
 from chain.store import KVStore, iterate_prefix, prefix_end
-from x.staking import keys
+from x.staking import events, keys
 from x.staking.errors import (
     INSUFFICIENT_SHARES,
     INVALID_AMOUNT,
@@ -34,6 +34,8 @@ from x.staking.errors import (
 )
 from x.staking.expected import BankKeeper, StakingHooks, ValidatorStatusHooks
 from x.staking.types import (
+    BONDED_POOL_NAME,
+    NOT_BONDED_POOL_NAME,
     POWER_REDUCTION,
     RATE_ONE,
     BondStatus,
@@ -43,8 +45,8 @@ from x.staking.types import (
     Validator,
 )
 
-BONDED_POOL = module_address("bonded_tokens_pool")
-NOT_BONDED_POOL = module_address("not_bonded_tokens_pool")
+BONDED_POOL = module_address(BONDED_POOL_NAME)
+NOT_BONDED_POOL = module_address(NOT_BONDED_POOL_NAME)
 
 
 class Entry(Protocol):
@@ -272,12 +274,8 @@ class StakingKeeper:
         )
         for hook in self.hooks:
             hook.after_delegation_changed(ctx, delegator, operator)
-        ctx.emit(
-            "delegate",
-            ("validator", encode_validator_address(operator)),
-            ("delegator", encode_address(delegator)),
-            ("amount", f"{amount}{self.params(ctx.store).bond_denom}"),
-            ("new_shares", str(shares)),
+        events.emit_delegate(
+            ctx, operator, delegator, f"{amount}{self.params(ctx.store).bond_denom}", shares
         )
         return shares
 
@@ -340,13 +338,7 @@ class StakingKeeper:
         self.add_unbonding_entry(
             ctx.store, UnbondingEntry(delegator, operator, ctx.height, completion, tokens, tokens)
         )
-        ctx.emit(
-            "unbond",
-            ("validator", encode_validator_address(operator)),
-            ("delegator", encode_address(delegator)),
-            ("amount", f"{tokens}{params.bond_denom}"),
-            ("completion_height", str(completion)),
-        )
+        events.emit_unbond(ctx, operator, delegator, f"{tokens}{params.bond_denom}", completion)
         return completion
 
     def redelegate(
@@ -389,13 +381,7 @@ class StakingKeeper:
                     delegator, source, destination, creation, completion, tokens, shares
                 ),
             )
-        ctx.emit(
-            "redelegate",
-            ("source_validator", encode_validator_address(source)),
-            ("destination_validator", encode_validator_address(destination)),
-            ("amount", f"{tokens}{params.bond_denom}"),
-            ("completion_height", str(completion)),
-        )
+        events.emit_redelegate(ctx, source, destination, f"{tokens}{params.bond_denom}", completion)
         return completion
 
     def complete_unbondings(self, ctx: Context) -> None:
@@ -407,11 +393,8 @@ class StakingKeeper:
                 self._bank.send(
                     ctx, NOT_BONDED_POOL, entry.delegator, self._coins(ctx.store, entry.balance)
                 )
-            ctx.emit(
-                "complete_unbonding",
-                ("validator", encode_validator_address(entry.operator)),
-                ("delegator", encode_address(entry.delegator)),
-                ("amount", f"{entry.balance}{denom}"),
+            events.emit_complete_unbonding(
+                ctx, entry.operator, entry.delegator, f"{entry.balance}{denom}"
             )
 
     def complete_redelegations(self, ctx: Context) -> None:
@@ -419,12 +402,7 @@ class StakingKeeper:
         no longer answers for the source's faults."""
         for entry_id, entry in REDELEGATIONS.matured(ctx.store, ctx.height):
             REDELEGATIONS.remove(ctx.store, entry_id, entry)
-            ctx.emit(
-                "complete_redelegation",
-                ("source_validator", encode_validator_address(entry.source)),
-                ("destination_validator", encode_validator_address(entry.destination)),
-                ("delegator", encode_address(entry.delegator)),
-            )
+            events.emit_complete_redelegation(ctx, entry.source, entry.destination, entry.delegator)
 
     def complete_unbonding_validators(self, ctx: Context) -> None:
         """Validators whose unbonding period ends now become UNBONDED: evidence against
@@ -503,11 +481,7 @@ class StakingKeeper:
         self._emit_status(ctx, validator.operator, moved.status)
 
     def _emit_status(self, ctx: Context, operator: bytes, status: BondStatus) -> None:
-        ctx.emit(
-            "validator_status",
-            ("validator", encode_validator_address(operator)),
-            ("status", status.name.lower()),
-        )
+        events.emit_validator_status(ctx, operator, status.name.lower())
 
     def jail(self, ctx: Context, operator: bytes) -> None:
         validator = self.require_validator(ctx.store, operator)
@@ -558,12 +532,7 @@ class StakingKeeper:
             self._bank.burn(ctx, self._pool(validator), self._coins(ctx.store, cut))
             self.set_validator(ctx.store, validator.with_(tokens=validator.tokens - cut))
             burned += cut
-        ctx.emit(
-            "slash",
-            ("validator", encode_validator_address(operator)),
-            ("infraction_height", str(infraction_height)),
-            ("burned", str(burned)),
-        )
+        events.emit_slash(ctx, operator, infraction_height, burned)
         return burned
 
     @staticmethod

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from chain.context import Context, EvidenceParams
-from chain.module import Handles, Invariant, JsonDict, KeeperModule, QueryRoute, ValidatorUpdate
+from chain.module import (
+    BURNER,
+    STAKING,
+    Handles,
+    Invariant,
+    JsonDict,
+    KeeperModule,
+    ModuleAccount,
+    QueryRoute,
+    ValidatorUpdate,
+)
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2
 from chain.store import KVStore
 from x.staking import genesis as staking_genesis
-from x.staking import handlers, invariants, msgs, queries
+from x.staking import handlers, invariants, keys, msgs, queries
 from x.staking.expected import BankKeeper
 from x.staking.keeper import StakingKeeper
+from x.staking.types import BONDED_POOL_NAME, NOT_BONDED_POOL_NAME
 
 
 class StakingModule(KeeperModule[StakingKeeper]):
     name = "staking"
     genesis = staking_genesis
+    store_prefix = keys.MODULE_PREFIX
+    module_accounts = (
+        ModuleAccount(BONDED_POOL_NAME, frozenset({BURNER, STAKING})),
+        ModuleAccount(NOT_BONDED_POOL_NAME, frozenset({BURNER, STAKING})),
+    )
     handles = (
         Handles(
             tx_pb2.MsgCreateValidator,

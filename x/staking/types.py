@@ -16,6 +16,8 @@ from chain.errors import ErrorKind
 
 RATE_ONE = DEC_ONE
 POWER_REDUCTION = 1_000_000
+BONDED_POOL_NAME = "bonded_tokens_pool"  # module accounts holding bonded and other stake
+NOT_BONDED_POOL_NAME = "not_bonded_tokens_pool"
 
 
 def parse_rate(text: str, field_name: str, error: ErrorKind) -> int:
