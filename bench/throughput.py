@@ -42,10 +42,10 @@ sys.path.insert(0, str(REPO))
 import nacl.signing  # noqa: E402
 
 from bench.load import LoadResult, machine, machine_busy_seconds, run_load  # noqa: E402
-from chain.cli.node_commands import init_home  # noqa: E402
 from chain.coins import Coins  # noqa: E402
 from chain.config import NodeConfig, cometbft_binary, set_toml_values  # noqa: E402
 from chain.crypto import PrivateKey  # noqa: E402
+from chain.home import bond_operator, init_home  # noqa: E402
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx  # noqa: E402
 from chain.pb.cosmos.base.v1beta1 import coin_pb2  # noqa: E402
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2  # noqa: E402
@@ -222,12 +222,7 @@ def start_gpuchain(
     )
     paths = init_home(home, "bench", CHAIN_ID, node_config=node_config)
     set_toml_values(paths.comet_config, settings.comet_values(rpc_port, p2p_port))
-    try:  # newer trees bond the validator by a gentx in app_state, as `gpuchain init` does
-        from chain.cli.gentx import bond_operator
-    except ImportError:
-        pass
-    else:
-        bond_operator(paths, PrivateKey.generate(), "bench", CHAIN_ID)
+    bond_operator(paths, PrivateKey.generate(), "bench", CHAIN_ID)
     genesis = json.loads(paths.genesis.read_text())
     fund_accounts(genesis["app_state"], keys)
     paths.genesis.write_text(json.dumps(genesis))

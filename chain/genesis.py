@@ -1,14 +1,28 @@
-"""Genesis files: CometBFT's genesis.json with our modules' `app_state` inside."""
+"""Genesis files: CometBFT's genesis.json with our modules' `app_state` inside, and the
+edits that assemble one before a chain starts (funded accounts, gentxs).
+
+A gentx is a signed transaction (for staking, a MsgCreateValidator) that genutil delivers at
+InitChain. Gentxs sign with account number 0, as in Cosmos (numbers are not final while
+genesis is assembled), and `collect_gentxs` places them in `app_state.genutil.gen_txs`.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
 
+from google.protobuf.message import Message
+
+from chain.coins import Coin, Coins
 from chain.context import EvidenceParams
+from chain.crypto import PrivateKey
 from chain.errors import AppError
 from chain.module import Module
+from chain.tx import build_and_sign
+
+GENTX_GAS = 400_000
 
 
 class GenesisError(Exception):
@@ -60,3 +74,60 @@ def write_genesis(path: Path, genesis: dict[str, Any]) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(genesis, indent=2) + "\n")
     temporary.replace(path)
+
+
+def sign_gentx(operator: PrivateKey, message: Message, chain_id: str, memo: str) -> bytes:
+    """A genesis transaction: message signed by operator with account number and sequence 0
+    and no fee."""
+    return build_and_sign(
+        operator,
+        [message],
+        chain_id=chain_id,
+        account_number=0,
+        sequence=0,
+        fee=Coins(),
+        gas_limit=GENTX_GAS,
+        memo=memo,
+    )
+
+
+def write_gentx(config_dir: Path, raw: bytes, name: str) -> Path:
+    """Save a gentx as CONFIG/gentx/gentx-NAME.json, where `collect-gentxs` looks."""
+    directory = config_dir / "gentx"
+    directory.mkdir(exist_ok=True)
+    path = directory / f"gentx-{name}.json"
+    path.write_text(json.dumps({"tx": base64.b64encode(raw).decode()}) + "\n")
+    return path
+
+
+def read_gentxs(directory: Path) -> list[str]:
+    """Base64 gentxs from every gentx-*.json in directory, in file-name order."""
+    return [json.loads(p.read_text())["tx"] for p in sorted(directory.glob("gentx-*.json"))]
+
+
+def collect_gentxs(genesis: dict[str, Any], gentxs: list[str]) -> None:
+    """Make the gentxs the chain's way to its first validator set."""
+    genesis.setdefault("app_state", {}).setdefault("genutil", {})["gen_txs"] = gentxs
+    genesis["validators"] = []
+
+
+def fund(genesis: dict[str, Any], address: str, coins: Coins) -> None:
+    """Add coins to address's genesis balance (creating it) and keep the supply in step."""
+    bank = genesis.setdefault("app_state", {}).setdefault("bank", {"balances": [], "supply": []})
+    balances = bank.setdefault("balances", [])
+    existing = next((b for b in balances if b["address"] == address), None)
+    if existing is None:
+        existing = {"address": address, "coins": []}
+        balances.append(existing)
+    held = Coins.of(Coin(c["denom"], int(c["amount"])) for c in existing["coins"])
+    existing["coins"] = (held + coins).to_json()
+    balances.sort(key=lambda entry: entry["address"])
+    total = Coins()
+    for entry in balances:
+        total = total + Coins.of(Coin(c["denom"], int(c["amount"])) for c in entry["coins"])
+    bank["supply"] = total.to_json()
+
+
+def has_balance(genesis: dict[str, Any], address: str) -> bool:
+    balances = genesis.get("app_state", {}).get("bank", {}).get("balances", [])
+    return any(entry["address"] == address for entry in balances)

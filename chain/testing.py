@@ -36,7 +36,6 @@ from chain.pb.tendermint.types import params_pb2, validator_pb2
 from chain.rpc import CometRpc, RpcError
 from chain.tx import build_and_sign
 from chain.wiring import build_app, default_app_state
-from x.staking.types import Params as StakingParams
 
 GENESIS_TIME_SECONDS = 1_700_000_000
 BLOCK_SECONDS = 1
@@ -58,7 +57,9 @@ def genesis_state(balances: dict[str, str]) -> dict[str, Any]:
 def _unbonding_blocks(app_state: dict[str, Any]) -> int:
     """The staking unbonding period app_state sets, or the default one."""
     params = section(section(app_state, "staking"), "params")
-    return int(params.get("unbonding_blocks", StakingParams().unbonding_blocks))
+    if "unbonding_blocks" not in params:
+        params = default_app_state()["staking"]["params"]
+    return int(params["unbonding_blocks"])
 
 
 def vote(consensus_address: bytes, power: int, signed: bool = True) -> abci.VoteInfo:
@@ -271,9 +272,9 @@ class LocalNode:
 
     def init(self, funded: dict[str, str]) -> dict[str, str]:
         """Create the home, keys and genesis; returns key name → address (funded keys)."""
-        from chain.cli.gentx import bond_operator, fund
-        from chain.cli.node_commands import init_home
         from chain.config import NodeConfig
+        from chain.genesis import fund
+        from chain.home import bond_operator, init_home
         from chain.keyring import Keyring
 
         node_config = NodeConfig(

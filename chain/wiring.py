@@ -6,9 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from google.protobuf.message import Message
+
 from chain.app import AppConfig, Application
+from chain.coins import Coin
 from chain.context import GasSchedule
 from chain.module import Module, module_accounts
+from chain.pb.cosmos.base.v1beta1 import coin_pb2
+from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.store import CommitStore
 from x.auth.ante import AnteHandler
 from x.auth.keeper import AccountKeeper
@@ -22,6 +27,7 @@ from x.slashing.keeper import SlashingKeeper
 from x.slashing.module import SlashingModule
 from x.staking.keeper import StakingKeeper
 from x.staking.module import StakingModule
+from x.staking.msgs import DEFAULT_COMMISSION, create_validator_msg
 
 
 @dataclass(frozen=True)
@@ -77,3 +83,21 @@ def build_app(
 
 def default_app_state() -> dict[str, object]:
     return {module.name: module.default_genesis() for module in build_modules()}
+
+
+def gentx_message(
+    operator: bytes,
+    consensus_pubkey: bytes,
+    amount: Coin,
+    moniker: str,
+    commission: tuple[str, str, str] | None = None,
+) -> Message:
+    """What a gentx signs: staking's MsgCreateValidator bonding amount from operator's
+    account to the node's ed25519 consensus key (commission: rate, max rate, max change)."""
+    return create_validator_msg(
+        operator,
+        consensus_pubkey,
+        coin_pb2.Coin(denom=amount.denom, amount=str(amount.amount)),
+        staking_pb2.Description(moniker=moniker),
+        commission or DEFAULT_COMMISSION,
+    )

@@ -23,9 +23,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from chain.cli.output import CommandError
-from chain.cli.testnet import NodePorts, make_testnet, ports_of
 from chain.config import ConfigError, Home, NodeConfig, cometbft_binary
+from chain.home import NodePorts, make_testnet, ports_of
 from chain.keyring import Keyring
 from chain.rpc import CometRpc, RpcError
 
@@ -234,7 +233,7 @@ def check_ports(nodes: list[Validator]) -> None:
 def create(data: Path, nodes: list[Validator]) -> None:
     try:
         make_testnet(data, len(nodes), CHAIN_ID, [n.ports for n in nodes], BLOCK_TIME, TEST_KEYS)
-    except (CommandError, ConfigError, subprocess.CalledProcessError) as error:
+    except (ConfigError, subprocess.CalledProcessError) as error:
         raise LocalnetError(f"could not create the homes in {data}: {error}") from None
 
 

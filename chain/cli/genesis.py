@@ -5,13 +5,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chain.cli.gentx import build_gentx, collect_gentxs, fund, read_gentxs, write_gentx
 from chain.cli.output import CommandError, emit
 from chain.coins import Coins
 from chain.config import Home, NodeConfig
 from chain.crypto import AddressError, decode_address
 from chain.errors import AppError
-from chain.genesis import GenesisError, load_genesis, validate_genesis, write_genesis
+from chain.genesis import (
+    GenesisError,
+    collect_gentxs,
+    fund,
+    has_balance,
+    load_genesis,
+    read_gentxs,
+    validate_genesis,
+    write_genesis,
+    write_gentx,
+)
+from chain.home import build_gentx
 from chain.wiring import build_modules
 
 
@@ -72,8 +82,7 @@ def run_add_account(args: argparse.Namespace) -> int:
         genesis = load_genesis(home.genesis)
     except GenesisError as error:
         raise CommandError(str(error)) from None
-    balances = genesis.get("app_state", {}).get("bank", {}).get("balances", [])
-    if any(entry["address"] == address for entry in balances):
+    if has_balance(genesis, address):
         raise CommandError(f"{address} already has a genesis balance")
     fund(genesis, address, coins)
     write_genesis(home.genesis, genesis)
@@ -97,8 +106,7 @@ def run_gentx(args: argparse.Namespace) -> int:
         raise CommandError(f"amount {args.amount!r}: {error.detail}") from None
     if len(coins.items) != 1:
         raise CommandError("the self-delegation is one amount of the bond denom, e.g. 100ugpc")
-    funded = {b["address"]: b for b in genesis["app_state"].get("bank", {}).get("balances", [])}
-    if operator.bech32_address not in funded:
+    if not has_balance(genesis, operator.bech32_address):
         raise CommandError(
             f"{operator.bech32_address} has no genesis balance: run `genesis add-account` first"
         )
@@ -106,13 +114,12 @@ def run_gentx(args: argparse.Namespace) -> int:
     raw = build_gentx(
         home,
         operator,
-        coins.items[0].amount,
+        coins.items[0],
         moniker,
         chain_id,
         (args.commission_rate, args.commission_max_rate, args.commission_max_change_rate),
-        coins.items[0].denom,
     )
-    path = write_gentx(home, raw, moniker)
+    path = write_gentx(home.config_dir, raw, moniker)
     emit(args, {"gentx": str(path)}, f"genesis transaction written to {path}")
     return 0
 

@@ -182,7 +182,7 @@ def bond_coin(text: str) -> coin_pb2.Coin:
 def consensus_pubkey(args: argparse.Namespace) -> bytes:
     """--pubkey (base64, or `{"@type": ..., "key": base64}`), else the node's consensus key."""
     if args.pubkey is None:
-        from chain.cli.gentx import consensus_key
+        from chain.home import consensus_key
 
         home = Home(Path(args.home))
         key_file = home.config_dir / "priv_validator_key.json"

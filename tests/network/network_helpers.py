@@ -22,12 +22,17 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from chain.cli.gentx import consensus_key
-from chain.cli.node_commands import init_home, match_evidence_age
-from chain.cli.testnet import LOCAL_NETWORK_P2P, NodePorts, make_testnet
 from chain.coins import Coins
 from chain.config import Home, NodeConfig, cometbft_binary, set_toml_values
 from chain.crypto import PrivateKey
+from chain.home import (
+    LOCAL_NETWORK_P2P,
+    NodePorts,
+    consensus_key,
+    init_home,
+    make_testnet,
+    match_evidence_age,
+)
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import query_pb2 as bank_query_pb2
 from chain.pb.gpuchain.base.v1 import query_pb2 as json_query_pb2

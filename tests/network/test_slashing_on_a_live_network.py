@@ -20,7 +20,7 @@ from chain.pb.tendermint.types import canonical_pb2, types_pb2
 
 WINDOW = 10
 JAIL_BLOCKS = 10
-STAKE = 1_000_000_000  # chain.cli.testnet.VALIDATOR_STAKE: power 1000
+STAKE = 1_000_000_000  # chain.home.VALIDATOR_STAKE: power 1000
 DOWNTIME_FRACTION_PERCENT = 1
 DOUBLE_SIGN_FRACTION_PERCENT = 5
 STAKING = "/gpuchain.staking.v1.Query/"

@@ -21,9 +21,9 @@ from datetime import datetime
 
 import pytest
 
-from chain.cli.node_commands import BLOCK_MAX_GAS
 from chain.coins import Coins
 from chain.crypto import PrivateKey
+from chain.home import BLOCK_MAX_GAS
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
