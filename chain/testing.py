@@ -58,7 +58,7 @@ def _unbonding_blocks(app_state: dict[str, Any]) -> int:
     """The staking unbonding period app_state sets, or the default one."""
     params = section(section(app_state, "staking"), "params")
     if "unbonding_blocks" not in params:
-        params = default_app_state()["staking"]["params"]
+        params = section(section(default_app_state(), "staking"), "params")
     return int(params["unbonding_blocks"])
 
 
