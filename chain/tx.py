@@ -190,19 +190,12 @@ def build_unsigned(
         memo=memo,
         timeout_height=timeout_height,
     )
+    packed_key = any_pb2.Any(
+        type_url=public_key.type_url,
+        value=secp256k1_keys_pb2.PubKey(key=public_key.key).SerializeToString(),
+    )
     auth_info = tx_pb2.AuthInfo(
-        signer_infos=[
-            tx_pb2.SignerInfo(
-                public_key=any_pb2.Any(
-                    type_url=public_key.type_url,
-                    value=secp256k1_keys_pb2.PubKey(key=public_key.key).SerializeToString(),
-                ),
-                mode_info=tx_pb2.ModeInfo(
-                    single=tx_pb2.ModeInfo.Single(mode=signing_pb2.SIGN_MODE_DIRECT)
-                ),
-                sequence=sequence,
-            )
-        ],
+        signer_infos=[signer_info(packed_key, sequence)],
         fee=tx_pb2.Fee(
             amount=[coin_pb2.Coin(denom=c.denom, amount=str(c.amount)) for c in fee],
             gas_limit=gas_limit,
@@ -210,6 +203,15 @@ def build_unsigned(
     )
     return tx_pb2.TxRaw(
         body_bytes=body.SerializeToString(), auth_info_bytes=auth_info.SerializeToString()
+    )
+
+
+def signer_info(public_key: any_pb2.Any, sequence: int) -> tx_pb2.SignerInfo:
+    """The one signer of a SIGN_MODE_DIRECT tx: its packed key and sequence."""
+    return tx_pb2.SignerInfo(
+        public_key=public_key,
+        mode_info=tx_pb2.ModeInfo(single=tx_pb2.ModeInfo.Single(mode=signing_pb2.SIGN_MODE_DIRECT)),
+        sequence=sequence,
     )
 
 

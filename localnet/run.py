@@ -292,6 +292,7 @@ def summary(nodes: list[Validator]) -> str:
     for node in nodes:
         lines.append(
             f"  {node.name}  RPC {node.rpc_url}  gRPC 127.0.0.1:{node.ports.grpc}  "
+            f"REST http://127.0.0.1:{node.ports.api}  "
             f"metrics http://127.0.0.1:{node.ports.metrics}/metrics  logs {node.home}/"
             "{app,cometbft}.log"
         )

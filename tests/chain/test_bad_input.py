@@ -219,7 +219,7 @@ def test_recheck_after_commit_evicts_a_tx_whose_sequence_was_used(chain: Chain) 
 
 
 def _envelope_with(chain: Chain, **fields: object) -> bytes:
-    from chain.hostile import Envelope, build, packed
+    from hostile import Envelope, build, packed
 
     number, sequence = chain.node.account(ALICE)
     envelope = Envelope(messages=(packed(send(ALICE, BOB.bech32_address, "1")),), **fields)  # type: ignore[arg-type]

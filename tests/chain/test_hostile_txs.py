@@ -1,7 +1,7 @@
 """No tx, however hostile, makes an ABCI method raise; every refusal is a registered code or
 REJECT, refused txs change nothing, and two nodes fed the same block agree.
 
-The txs come from chain/hostile.py, built from the app's message registry, so a message
+The txs come from tests/hostile.py, built from the app's message registry, so a message
 type added later is fuzzed too.
 """
 
@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import pytest
 from chain_fixtures import ALICE, BOB
+from hostile import Envelope, build, corpus, envelopes, plausible_strings
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from chain.errors import INTERNAL, is_registered
-from chain.hostile import Envelope, build, corpus, envelopes, plausible_strings
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.testing import TestNode, genesis_state
 

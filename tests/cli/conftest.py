@@ -124,13 +124,17 @@ class Chain:
 
     def balance(self, address: str, denom: str = "ugpc") -> int:
         """A balance read over RPC in this process (the CLI under test is not the witness)."""
+        return self.balance_at(address, denom)[1]
+
+    def balance_at(self, address: str, denom: str = "ugpc") -> tuple[int, int]:
+        """(height, amount): a balance and the committed height it was read at."""
         request = query_pb2.QueryBalanceRequest(address=address, denom=denom)
         result = self.node.rpc.abci_query(
             "/cosmos.bank.v1beta1.Query/Balance", request.SerializeToString()
         )
         assert int(result.get("code") or 0) == 0, result
         response = query_pb2.QueryBalanceResponse.FromString(base64.b64decode(result["value"]))
-        return int(response.balance.amount)
+        return int(result["height"]), int(response.balance.amount)
 
     def account(self, key_or_address: str) -> auth_pb2.BaseAccount:
         """An account read over RPC in this process."""

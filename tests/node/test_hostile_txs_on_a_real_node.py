@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
+from hostile import build, corpus, plausible_strings
 
 from chain.coins import Coins
 from chain.crypto import PrivateKey
 from chain.errors import is_registered
-from chain.hostile import build, corpus, plausible_strings
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import bank_pb2
 from chain.pb.cosmos.bank.v1beta1 import query_pb2 as bank_query_pb2

@@ -23,9 +23,8 @@ from chain.coins import MAX_AMOUNT
 from chain.crypto import PUBKEY_TYPE_URL, PrivateKey, encode_validator_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
-from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
-from chain.tx import sign_bytes
+from chain.tx import sign_bytes, signer_info
 
 UINT64_EDGES = (0, 1, 2**31 - 1, 2**32 - 1, 2**32, 2**53 + 1, 2**63 - 1, 2**63, 2**64 - 1)
 INT64_EDGES = (-(2**63), -(2**31), -1, 0, 1, 2**31 - 1, 2**53 + 1, 2**63 - 1)
@@ -106,15 +105,12 @@ def build(
         body.extension_options.add(type_url=PUBKEY_TYPE_URL, value=VALID_PUBKEY)
     auth_info = tx_pb2.AuthInfo(
         signer_infos=[
-            tx_pb2.SignerInfo(
-                public_key=any_pb2.Any(
+            signer_info(
+                any_pb2.Any(
                     type_url=envelope.pubkey_type_url,
                     value=keys_pb2.PubKey(key=key.public_key).SerializeToString(),
                 ),
-                mode_info=tx_pb2.ModeInfo(
-                    single=tx_pb2.ModeInfo.Single(mode=signing_pb2.SIGN_MODE_DIRECT)
-                ),
-                sequence=sequence if envelope.sequence is None else envelope.sequence,
+                sequence if envelope.sequence is None else envelope.sequence,
             )
         ],
         fee=tx_pb2.Fee(
