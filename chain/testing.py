@@ -7,13 +7,10 @@ in milliseconds; tests that need real consensus start real CometBFT processes in
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +30,7 @@ from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.auth.v1beta1 import query_pb2 as auth_query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.pb.tendermint.types import params_pb2, validator_pb2
+from chain.process import NodeProcess
 from chain.rpc import CometRpc, RpcError
 from chain.tx import build_and_sign
 from chain.wiring import build_app, default_app_state
@@ -256,7 +254,10 @@ class LocalNode:
     metrics_port: int = field(default_factory=free_port)
     api_port: int = field(default_factory=free_port)
     block_time: str = "200ms"
-    process: subprocess.Popen[bytes] | None = None
+    runner: NodeProcess = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.runner = NodeProcess(self.home, self.rpc, self.log_path)
 
     @property
     def rpc_address(self) -> str:
@@ -305,17 +306,14 @@ class LocalNode:
         return addresses
 
     def start(self, env: dict[str, str] | None = None, wait: bool = True) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "chain.cli.main", "start", "--home", str(self.home)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-            start_new_session=True,
-        )
+        self.runner.start(env)
         if wait:
             self.wait_for_height(self.last_height() + 1 if self._rpc_up() else 1, timeout=60)
             self.wait_for_app_height(1)
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        return self.runner.process
 
     def _rpc_up(self) -> bool:
         try:
@@ -332,22 +330,7 @@ class LocalNode:
         return self.rpc.latest_height()
 
     def wait_for_height(self, height: int, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(
-                    f"node exited with {self.process.returncode}; see {self.log_path}"
-                )
-            try:
-                if self.rpc.latest_height() >= height:
-                    return
-            except RpcError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"height {height} not reached in {timeout}s; see {self.log_path}"
-                )
-            time.sleep(0.1)
+        self.runner.wait_for_height(height, timeout)
 
     def wait_for_app_height(self, height: int, timeout: float = 30) -> None:
         """Wait until the app itself has committed height (CometBFT stores a block first)."""
@@ -359,26 +342,11 @@ class LocalNode:
 
     def stop(self) -> int:
         """SIGTERM and wait; returns the exit code."""
-        if self.process is None:
-            return 0
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        code = self.process.returncode
-        self.process = None
-        return code
+        return self.runner.stop()
 
     def kill(self) -> None:
         """kill -9 the app and CometBFT together (its whole process group)."""
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        self.process = None
+        self.runner.kill()
         self._wait_for_port_free(self.rpc_port)
 
     @staticmethod

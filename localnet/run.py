@@ -26,6 +26,7 @@ from pathlib import Path
 from chain.config import ConfigError, Home, NodeConfig, cometbft_binary
 from chain.home import NodePorts, make_testnet, ports_of
 from chain.keyring import Keyring
+from chain.process import NodeExited, NodeProcess
 from chain.rpc import CometRpc, RpcError
 
 DATA = Path(__file__).resolve().parent / ".data"
@@ -36,10 +37,6 @@ BLOCK_TIME = "1s"
 TEST_KEYS = ("alice", "bob")
 START_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 30.0
-# `gpuchain start` forks CometBFT after its gRPC server is up; gRPC's fork handlers can then
-# abort the child before it execs (grpc/grpc#43055). Without fork support gRPC leaves the
-# child alone.
-NODE_ENV = {"GRPC_ENABLE_FORK_SUPPORT": "false"}
 HOME_FILES = (
     "config/genesis.json",
     "config/config.toml",
@@ -237,18 +234,11 @@ def create(data: Path, nodes: list[Validator]) -> None:
         raise LocalnetError(f"could not create the homes in {data}: {error}") from None
 
 
-def spawn(node: Validator) -> subprocess.Popen[bytes]:
+def spawn(node: Validator) -> NodeProcess:
     """Start `gpuchain start` for node, detached from this shell, its output in app.log."""
-    with node.app_log.open("ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "chain.cli.main", "start", "--home", str(node.home)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=Path(__file__).resolve().parent.parent,
-            env={**os.environ, **NODE_ENV},
-        )
+    runner = NodeProcess(node.home, node.rpc, node.app_log)
+    runner.start()
+    return runner
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -258,24 +248,21 @@ def _tail(path: Path, lines: int = 15) -> str:
     return "\n".join("    " + line for line in text)
 
 
-def wait_for_blocks(
-    nodes: list[Validator], processes: dict[str, subprocess.Popen[bytes]], height: int
-) -> None:
+def wait_for_blocks(nodes: list[Validator], processes: dict[str, NodeProcess], height: int) -> None:
     """Wait until every node has reached height; raise LocalnetError if one exits or stalls."""
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     pending = list(nodes)
     while pending:
         for node in list(pending):
-            process = processes[node.name]
-            if process.poll() is not None:
+            try:
+                if processes[node.name].reached(height):
+                    pending.remove(node)
+            except NodeExited as error:
                 raise LocalnetError(
-                    f"{node.name} exited with code {process.returncode} while starting\n"
+                    f"{node.name} exited with code {error.returncode} while starting\n"
                     f"  {node.app_log}:\n{_tail(node.app_log)}\n"
                     f"  {node.comet_log}:\n{_tail(node.comet_log)}"
-                )
-            with contextlib.suppress(RpcError):
-                if node.rpc.latest_height() >= height:
-                    pending.remove(node)
+                ) from None
         if pending and time.monotonic() > deadline:
             names = ", ".join(n.name for n in pending)
             raise LocalnetError(
@@ -336,12 +323,14 @@ def start(
         raise LocalnetError(f"{data} holds no validatorN homes; remove it to make a new network")
     check_homes(nodes)
     check_ports(nodes)
-    processes: dict[str, subprocess.Popen[bytes]] = {}
+    processes: dict[str, NodeProcess] = {}
     records: dict[str, dict[str, object]] = {}
     for node in nodes:
         process = spawn(node)
         processes[node.name] = process
-        records[node.name] = {"pid": process.pid, "started": _start_time(process.pid)}
+        assert process.process is not None
+        pid = process.process.pid
+        records[node.name] = {"pid": pid, "started": _start_time(pid)}
         pid_file.write_text(json.dumps(records, indent=2) + "\n")
     try:
         start_height = max(_height(node) for node in nodes)

@@ -10,10 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +33,7 @@ from chain.home import (
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import query_pb2 as bank_query_pb2
 from chain.pb.gpuchain.base.v1 import query_pb2 as json_query_pb2
+from chain.process import NodeProcess
 from chain.rpc import CometRpc, RpcError
 from chain.testing import account_of, free_port
 from chain.tx import build_and_sign, tx_hash
@@ -44,11 +42,6 @@ CHAIN_ID = "gpuchain-network-test"
 BLOCK_TIME = "200ms"
 BLOCK_ID_FLAG_COMMIT = 2
 REPO = Path(__file__).resolve().parents[2]
-# `gpuchain start` forks CometBFT (with a preexec_fn) after its gRPC server is up; gRPC's
-# fork handlers then sometimes abort the child before it execs (SIGABRT, "epoll_wait error:
-# Bad file descriptor" in cometbft.log; grpc/grpc#43055, grpcio >= 1.81). Without fork
-# support gRPC leaves the child alone.
-NODE_ENV = {"GRPC_ENABLE_FORK_SUPPORT": "false"}
 
 
 def free_ports() -> NodePorts:
@@ -62,7 +55,10 @@ class Node:
     name: str
     home: Path
     ports: NodePorts
-    process: subprocess.Popen[bytes] | None = None
+    runner: NodeProcess = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.runner = NodeProcess(self.home, self.rpc, self.app_log)
 
     @property
     def rpc(self) -> CometRpc:
@@ -86,59 +82,22 @@ class Node:
         return Keyring(self.home, "test").private_key(name)
 
     def start(self) -> None:
-        assert self.process is None, f"{self.name} is already running"
-        with self.app_log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "chain.cli.main", "start", "--home", str(self.home)],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                cwd=REPO,
-                env={**os.environ, **NODE_ENV},
-            )
+        self.runner.start()
 
     def stop(self, timeout: float = 20.0) -> None:
-        """SIGTERM, then kill the process group if it is still there after timeout."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                return
-        # Its CometBFT dies with it (PDEATHSIG); make sure nothing of the group outlives it.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process = None
+        self.runner.stop(timeout)
 
     def kill(self) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        self.process = None
+        self.runner.kill()
 
     def height(self) -> int:
         return self.rpc.latest_height()
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.runner.alive()
 
     def wait_for_height(self, height: int, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited; see {self.app_log}")
-            with contextlib.suppress(RpcError):
-                if self.height() >= height:
-                    return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.name}: no height {height} in {timeout:.0f}s")
-            time.sleep(0.1)
+        self.runner.wait_for_height(height, timeout)
 
 
 @dataclass
@@ -204,7 +163,7 @@ class Network:
 
     @property
     def running(self) -> list[Node]:
-        return [n for n in self.nodes if n.process is not None]
+        return [n for n in self.nodes if n.runner.process is not None]
 
     def start(self, nodes: Iterable[Node] | None = None) -> None:
         for node in self.nodes if nodes is None else nodes:
@@ -213,8 +172,7 @@ class Network:
     def stop_all(self) -> None:
         """Stop every process, in parallel, however the test ended."""
         for node in self.running:
-            if node.process is not None and node.process.poll() is None:
-                node.process.send_signal(signal.SIGTERM)
+            node.runner.terminate()
         for node in self.running:
             node.stop(timeout=20)
 
