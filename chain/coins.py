@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from chain.errors import INVALID_COINS, ErrorKind
+from chain.pb.cosmos.base.v1beta1 import coin_pb2
 
 MAX_AMOUNT = 2**256 - 1
 # Digits are counted before int() converts them: Python refuses (or, with another
@@ -79,6 +80,9 @@ class Coin:
     def __str__(self) -> str:
         return f"{self.amount}{self.denom}"
 
+    def to_pb(self) -> coin_pb2.Coin:
+        return coin_pb2.Coin(denom=self.denom, amount=str(self.amount))
+
 
 @dataclass(frozen=True)
 class Coins:
@@ -99,6 +103,11 @@ class Coins:
             if index and ordered[index - 1].denom == coin.denom:
                 raise INVALID_COINS(f"duplicate denom {coin.denom}")
         return cls(tuple(ordered))
+
+    @classmethod
+    def single(cls, denom: str, amount: int) -> Coins:
+        """amount of one denom (no coins for 0); raises INVALID_COINS as `of` does."""
+        return cls.of([Coin(denom, amount)]) if amount else cls()
 
     @classmethod
     def parse(cls, text: str) -> Coins:
@@ -136,6 +145,10 @@ class Coins:
 
     def to_json(self) -> list[dict[str, str]]:
         return [{"denom": c.denom, "amount": str(c.amount)} for c in self.items]
+
+    def to_pb(self) -> list[coin_pb2.Coin]:
+        """The coins as Cosmos's repeated Coin field (empty for no coins)."""
+        return [coin.to_pb() for coin in self.items]
 
 
 @dataclass(frozen=True)

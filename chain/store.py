@@ -34,6 +34,17 @@ HEIGHT_KEY = b"m/height"
 APP_HASH_KEY = b"m/app_hash"
 
 
+def encode_uint(value: int, width: int = 0) -> bytes:
+    """A non-negative integer as big-endian bytes, so keys order as their numbers: exactly
+    width bytes, or (width 0) as few as the value needs. The one integer codec of state."""
+    return value.to_bytes(width or (value.bit_length() + 7) // 8, "big")
+
+
+def decode_uint(raw: bytes | None) -> int:
+    """The integer encode_uint wrote; 0 when nothing is stored."""
+    return int.from_bytes(raw, "big") if raw else 0
+
+
 class KVStore(Protocol):
     """Byte keys to byte values, iterated in ascending byte order of keys."""
 
@@ -249,7 +260,7 @@ class CommitStore:
                     batch.delete(NODE_PREFIX + key)
                 else:
                     batch.put(NODE_PREFIX + key, value)
-            batch.put(HEIGHT_KEY, height.to_bytes(8, "big"))
+            batch.put(HEIGHT_KEY, encode_uint(height, 8))
             batch.put(APP_HASH_KEY, app_hash)
         self.tree.committed()
         self._clear_pending()

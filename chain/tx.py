@@ -28,7 +28,6 @@ from chain.errors import (
     TX_TOO_LARGE,
     UNKNOWN_REQUEST,
 )
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.secp256k1 import keys_pb2 as secp256k1_keys_pb2
 from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
@@ -197,7 +196,7 @@ def build_unsigned(
     auth_info = tx_pb2.AuthInfo(
         signer_infos=[signer_info(packed_key, sequence)],
         fee=tx_pb2.Fee(
-            amount=[coin_pb2.Coin(denom=c.denom, amount=str(c.amount)) for c in fee],
+            amount=fee.to_pb(),
             gas_limit=gas_limit,
         ),
     )

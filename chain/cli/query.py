@@ -45,8 +45,9 @@ from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.bank.v1beta1 import query_pb2
 from chain.pb.cosmos.base.query.v1beta1 import pagination_pb2
 from chain.rpc import CometRpc
+from chain.store import decode_uint
 from x.auth.keys import account_key
-from x.bank.keys import balance_key, decode_amount
+from x.bank.keys import balance_key
 
 BANK_QUERY = "/cosmos.bank.v1beta1.Query/"
 BASE_ACCOUNT_TYPE_URL = "/cosmos.auth.v1beta1.BaseAccount"
@@ -257,7 +258,7 @@ def bank_balances(args: argparse.Namespace) -> int:
         if not args.denom:
             raise CommandError("--prove needs --denom: a proof covers one balance")
         proven = prove_store_key(rpc, balance_key(address_bytes(address), args.denom))
-        coin = {"denom": args.denom, "amount": str(decode_amount(proven.read.value))}
+        coin = {"denom": args.denom, "amount": str(decode_uint(proven.read.value))}
         text = f'amount: "{coin["amount"]}"\ndenom: {coin["denom"]}\n{proven.message}'
         emit(args, {**coin, "proof": proven.to_json()}, text)
         return 0

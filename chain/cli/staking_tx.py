@@ -176,7 +176,8 @@ def bond_coin(text: str) -> coin_pb2.Coin:
     coins = list(parse_coins_argument(text, "amount"))
     if len(coins) != 1:
         raise CommandError(f"invalid amount {text!r}: expected one coin, e.g. 1000000ugpc")
-    return coin_pb2.Coin(denom=coins[0].denom, amount=str(coins[0].amount))
+    coin: coin_pb2.Coin = coins[0].to_pb()
+    return coin
 
 
 def consensus_pubkey(args: argparse.Namespace) -> bytes:

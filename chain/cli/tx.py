@@ -59,7 +59,6 @@ from chain.errors import INVALID_REQUEST, AppError
 from chain.keyring import KeyInfo, KeyringError
 from chain.pb.cosmos.bank.v1beta1 import bank_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.secp256k1 import keys_pb2
 from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
 from chain.pb.cosmos.tx.v1beta1 import service_pb2, tx_pb2
@@ -279,10 +278,6 @@ def simulate(rpc: CometRpc, unsigned: tx_pb2.TxRaw) -> service_pb2.SimulateRespo
 # --- bank -------------------------------------------------------------------------------
 
 
-def _coins_pb(coins: Coins) -> list[coin_pb2.Coin]:
-    return [coin_pb2.Coin(denom=coin.denom, amount=str(coin.amount)) for coin in coins]
-
-
 def sender_key(args: argparse.Namespace) -> KeyInfo:
     """FROM's keyring key; with --generate-only, an address whose public key is on chain will do.
 
@@ -321,7 +316,7 @@ def bank_send(args: argparse.Namespace) -> int:
     recipient = resolve_address(args, args.to, "recipient")
     amount = _positive_amount(args.amount)
     message = bank_tx_pb2.MsgSend(
-        from_address=sender.address, to_address=recipient, amount=_coins_pb(amount)
+        from_address=sender.address, to_address=recipient, amount=amount.to_pb()
     )
     return deliver(args, sender, [message])
 
@@ -338,10 +333,8 @@ def bank_multi_send(args: argparse.Namespace) -> int:
     for _ in recipients:
         total = total + amount
     message = bank_tx_pb2.MsgMultiSend(
-        inputs=[bank_pb2.Input(address=sender.address, coins=_coins_pb(total))],
-        outputs=[
-            bank_pb2.Output(address=address, coins=_coins_pb(amount)) for address in recipients
-        ],
+        inputs=[bank_pb2.Input(address=sender.address, coins=total.to_pb())],
+        outputs=[bank_pb2.Output(address=address, coins=amount.to_pb()) for address in recipients],
     )
     return deliver(args, sender, [message])
 

@@ -7,7 +7,8 @@ from chain_fixtures import ALICE, CAROL, Chain
 
 from chain.app import PROOF_OP_TYPE, STORE_QUERY_PATH, verify_store_proof
 from chain.pb.tendermint.abci import types_pb2 as abci
-from x.bank.keys import balance_key, encode_amount
+from chain.store import encode_uint
+from x.bank.keys import balance_key
 
 
 def _prove(chain: Chain, key: bytes) -> abci.ResponseQuery:
@@ -21,7 +22,7 @@ def _prove(chain: Chain, key: bytes) -> abci.ResponseQuery:
 def test_existence_proof_verifies_against_the_committed_app_hash(chain: Chain) -> None:
     key = balance_key(ALICE.address, "ugpc")
     response = _prove(chain, key)
-    assert response.value == encode_amount(1_000_000_000)
+    assert response.value == encode_uint(1_000_000_000)
     proof = response.proof_ops.ops[0].data
     assert verify_store_proof(chain.state_hash(), key, response.value, proof)
 
@@ -42,7 +43,7 @@ def test_tampered_proofs_values_and_roots_fail(chain: Chain) -> None:
         tampered = bytearray(proof)
         tampered[index] ^= 0x01
         assert not verify_store_proof(root, key, response.value, bytes(tampered)), index
-    assert not verify_store_proof(root, key, encode_amount(1_000_000_001), proof)
+    assert not verify_store_proof(root, key, encode_uint(1_000_000_001), proof)
     assert not verify_store_proof(root, key, None, proof)
     assert not verify_store_proof(bytes(32), key, response.value, proof)
     assert not verify_store_proof(root, balance_key(CAROL.address, "ugpc"), response.value, proof)

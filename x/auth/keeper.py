@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import json
-
 from google.protobuf import any_pb2
 
 from chain.crypto import encode_address, public_key_of_type
+from chain.params import get_params, set_params
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.crypto.secp256k1 import keys_pb2
-from chain.store import KVStore, iterate_prefix
+from chain.store import KVStore, decode_uint, encode_uint, iterate_prefix
 from x.auth import keys
 from x.auth.types import Account, Params
 
@@ -41,18 +39,11 @@ def decode_account(address: bytes, data: bytes) -> Account:
     return Account(address, message.account_number, message.sequence, public_key)
 
 
-@functools.lru_cache(maxsize=8)
-def _decode_params(raw: bytes) -> Params:
-    """Params are read by every tx; decoding the same bytes once is enough (Params is frozen)."""
-    return Params.from_json(json.loads(raw))
-
-
 class AccountKeeper:
     """Numbers accounts on first receipt and tracks their keys and sequences."""
 
     def params(self, store: KVStore) -> Params:
-        raw = store.get(keys.PARAMS_KEY)
-        return _decode_params(raw) if raw else Params()
+        return get_params(store, keys.PARAMS_KEY, Params)
 
     def account(self, store: KVStore, address: bytes) -> Account | None:
         raw = store.get(keys.account_key(address))
@@ -67,10 +58,10 @@ class AccountKeeper:
 
     def next_account_number(self, store: KVStore) -> int:
         raw = store.get(keys.NEXT_ACCOUNT_NUMBER_KEY)
-        return int.from_bytes(raw, "big") if raw else 0
+        return decode_uint(raw)
 
     def set_params(self, store: KVStore, params: Params) -> None:
-        store.set(keys.PARAMS_KEY, json.dumps(params.to_json(), sort_keys=True).encode())
+        set_params(store, keys.PARAMS_KEY, params)
 
     def set_account(self, store: KVStore, account: Account) -> None:
         store.set(keys.account_key(account.address), encode_account(account))
@@ -81,10 +72,10 @@ class AccountKeeper:
         if existing is not None:
             return existing
         number = self.next_account_number(store)
-        store.set(keys.NEXT_ACCOUNT_NUMBER_KEY, (number + 1).to_bytes(8, "big"))
+        store.set(keys.NEXT_ACCOUNT_NUMBER_KEY, encode_uint(number + 1, 8))
         account = Account(address, number)
         self.set_account(store, account)
         return account
 
     def set_next_account_number(self, store: KVStore, number: int) -> None:
-        store.set(keys.NEXT_ACCOUNT_NUMBER_KEY, number.to_bytes(8, "big"))
+        store.set(keys.NEXT_ACCOUNT_NUMBER_KEY, encode_uint(number, 8))

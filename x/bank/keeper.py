@@ -7,7 +7,7 @@ from chain.context import Context
 from chain.crypto import encode_address
 from chain.errors import INSUFFICIENT_FUNDS, UNAUTHORIZED
 from chain.module import BURNER, ModuleAccount
-from chain.store import KVStore, iterate_prefix
+from chain.store import KVStore, decode_uint, encode_uint, iterate_prefix
 from x.bank import keys
 from x.bank.events import emit_burn, emit_transfer
 from x.bank.expected import AccountCreator
@@ -30,15 +30,15 @@ class BankKeeper:
         return address in self._module_accounts
 
     def balance(self, store: KVStore, address: bytes, denom: str) -> int:
-        return keys.decode_amount(store.get(keys.balance_key(address, denom)))
+        return decode_uint(store.get(keys.balance_key(address, denom)))
 
     def supply_of(self, store: KVStore, denom: str) -> int:
-        return keys.decode_amount(store.get(keys.supply_key(denom)))
+        return decode_uint(store.get(keys.supply_key(denom)))
 
     def total_supply(self, store: KVStore) -> Coins:
         skip = len(keys.SUPPLY_PREFIX)
         return Coins.of(
-            Coin(key[skip:].decode(), keys.decode_amount(value))
+            Coin(key[skip:].decode(), decode_uint(value))
             for key, value in iterate_prefix(store, keys.SUPPLY_PREFIX)
         )
 
@@ -46,14 +46,14 @@ class BankKeeper:
         """Every (address, coin) in key order; for genesis export and invariants."""
         skip = len(keys.BALANCE_PREFIX)
         return [
-            (key[skip : skip + 20], Coin(key[skip + 20 :].decode(), keys.decode_amount(value)))
+            (key[skip : skip + 20], Coin(key[skip + 20 :].decode(), decode_uint(value)))
             for key, value in iterate_prefix(store, keys.BALANCE_PREFIX)
         ]
 
     def _set_balance(self, store: KVStore, address: bytes, denom: str, amount: int) -> None:
         key = keys.balance_key(address, denom)
         if amount:
-            store.set(key, keys.encode_amount(amount))
+            store.set(key, encode_uint(amount))
         else:
             store.delete(key)
 
@@ -92,7 +92,7 @@ class BankKeeper:
             remaining = self.supply_of(ctx.store, coin.denom) - coin.amount
             key = keys.supply_key(coin.denom)
             if remaining:
-                ctx.store.set(key, keys.encode_amount(remaining))
+                ctx.store.set(key, encode_uint(remaining))
             else:
                 ctx.store.delete(key)
         emit_burn(ctx, address, amount)
@@ -103,5 +103,5 @@ class BankKeeper:
         for coin in amount:
             store.set(
                 keys.supply_key(coin.denom),
-                keys.encode_amount(self.supply_of(store, coin.denom) + coin.amount),
+                encode_uint(self.supply_of(store, coin.denom) + coin.amount),
             )

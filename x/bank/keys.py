@@ -20,11 +20,3 @@ def supply_key(denom: str) -> bytes:
 
 def balance_key(address: bytes, denom: str) -> bytes:
     return BALANCE_PREFIX + address + denom.encode()
-
-
-def encode_amount(amount: int) -> bytes:
-    return amount.to_bytes((amount.bit_length() + 7) // 8, "big")
-
-
-def decode_amount(raw: bytes | None) -> int:
-    return int.from_bytes(raw, "big") if raw else 0

@@ -8,14 +8,14 @@ from chain.msgs import account_address
 from chain.pagination import PageRequest, paginate
 from chain.pb.cosmos.bank.v1beta1 import query_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from chain.store import KVStore
+from chain.store import KVStore, decode_uint
 from x.bank import keys
 from x.bank.keeper import BankKeeper
 
 
 def _coin(denom: bytes, raw: bytes) -> coin_pb2.Coin:
     """A balance or supply entry (key suffix = denom) as a Coin."""
-    return coin_pb2.Coin(denom=denom.decode(), amount=str(keys.decode_amount(raw)))
+    return coin_pb2.Coin(denom=denom.decode(), amount=str(decode_uint(raw)))
 
 
 def query_routes(keeper: BankKeeper) -> list[QueryRoute]:

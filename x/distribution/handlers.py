@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+from chain.coins import Coins
 from chain.context import Context
 from chain.msgs import account_address, validator_address
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2
 from x.distribution.keeper import DistributionKeeper
-
-
-def _coins_pb(denom: str, amount: int) -> list[coin_pb2.Coin]:
-    return [coin_pb2.Coin(denom=denom, amount=str(amount))] if amount else []
 
 
 def handle_withdraw_delegator_reward(
@@ -23,7 +19,7 @@ def handle_withdraw_delegator_reward(
     keeper.require_delegation(ctx.store, delegator, operator)
     amount = keeper.withdraw_rewards(ctx, delegator, operator)
     return tx_pb2.MsgWithdrawDelegatorRewardResponse(
-        amount=_coins_pb(keeper.denom(ctx.store), amount)
+        amount=Coins.single(keeper.denom(ctx.store), amount).to_pb()
     )
 
 
@@ -34,5 +30,5 @@ def handle_withdraw_validator_commission(
     operator = validator_address(msg.validator_address, "validator_address")
     amount = keeper.withdraw_commission(ctx, operator)
     return tx_pb2.MsgWithdrawValidatorCommissionResponse(
-        amount=_coins_pb(keeper.denom(ctx.store), amount)
+        amount=Coins.single(keeper.denom(ctx.store), amount).to_pb()
     )

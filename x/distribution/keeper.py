@@ -10,13 +10,13 @@ its last settlement), so a block costs O(signers), never O(delegators).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from chain.coins import Coin, Coins
+from chain.coins import Coins
 from chain.context import Context
 from chain.crypto import encode_address, encode_validator_address
-from chain.store import KVStore, iterate_prefix
+from chain.params import get_params, set_params
+from chain.store import KVStore, decode_uint, encode_uint, iterate_prefix
 from x.distribution import events, keys
 from x.distribution.errors import NO_DELEGATION, NO_VALIDATOR_COMMISSION, UNKNOWN_VALIDATOR
 from x.distribution.expected import BankKeeper, StakingKeeper, ValidatorView
@@ -50,15 +50,14 @@ class DistributionKeeper:
     # --- views ---------------------------------------------------------------------
 
     def params(self, store: KVStore) -> Params:
-        raw = store.get(keys.PARAMS_KEY)
-        return Params.from_json(json.loads(raw)) if raw else Params()
+        return get_params(store, keys.PARAMS_KEY, Params)
 
     def denom(self, store: KVStore) -> str:
         """Rewards are paid in the bond denom (fees too: the ante takes no other)."""
         return self.staking.params(store).bond_denom
 
     def community_pool(self, store: KVStore) -> int:
-        return keys.decode_int(store.get(keys.COMMUNITY_POOL_KEY))
+        return decode_uint(store.get(keys.COMMUNITY_POOL_KEY))
 
     def validator_rewards(self, store: KVStore, operator: bytes) -> ValidatorRewards:
         raw = store.get(keys.validator_rewards_key(operator))
@@ -73,14 +72,14 @@ class DistributionKeeper:
         ]
 
     def delegation_start(self, store: KVStore, delegator: bytes, operator: bytes) -> int:
-        return keys.decode_int(store.get(keys.delegation_start_key(delegator, operator)))
+        return decode_uint(store.get(keys.delegation_start_key(delegator, operator)))
 
     def all_delegation_starts(self, store: KVStore) -> list[tuple[bytes, bytes, int]]:
         """(delegator, operator, reward per share at settlement) in key order."""
         skip = len(keys.DELEGATION_START_PREFIX)
         width = keys.ADDRESS_LENGTH
         return [
-            (key[skip : skip + width], key[skip + width :], keys.decode_int(value))
+            (key[skip : skip + width], key[skip + width :], decode_uint(value))
             for key, value in iterate_prefix(store, keys.DELEGATION_START_PREFIX)
         ]
 
@@ -116,11 +115,11 @@ class DistributionKeeper:
     # --- writes --------------------------------------------------------------------
 
     def set_params(self, store: KVStore, params: Params) -> None:
-        store.set(keys.PARAMS_KEY, params.encode())
+        set_params(store, keys.PARAMS_KEY, params)
 
     def set_community_pool(self, store: KVStore, amount: int) -> None:
         if amount:
-            store.set(keys.COMMUNITY_POOL_KEY, keys.encode_int(amount))
+            store.set(keys.COMMUNITY_POOL_KEY, encode_uint(amount))
         else:
             store.delete(keys.COMMUNITY_POOL_KEY)
 
@@ -132,10 +131,10 @@ class DistributionKeeper:
     def set_delegation_start(
         self, store: KVStore, delegator: bytes, operator: bytes, reward_per_share: int
     ) -> None:
-        store.set(keys.delegation_start_key(delegator, operator), keys.encode_int(reward_per_share))
+        store.set(keys.delegation_start_key(delegator, operator), encode_uint(reward_per_share))
 
     def _coins(self, store: KVStore, amount: int) -> Coins:
-        return Coins.of([Coin(self.denom(store), amount)]) if amount else Coins()
+        return Coins.single(self.denom(store), amount)
 
     def allocate(self, ctx: Context) -> Allocation | None:
         """Mint this block's provision and pay it, with the fees collected so far, to the

@@ -25,11 +25,3 @@ def validator_rewards_key(operator: bytes) -> bytes:
 
 def delegation_start_key(delegator: bytes, operator: bytes) -> bytes:
     return DELEGATION_START_PREFIX + delegator + operator
-
-
-def encode_int(value: int) -> bytes:
-    return value.to_bytes((value.bit_length() + 7) // 8, "big")
-
-
-def decode_int(raw: bytes | None) -> int:
-    return int.from_bytes(raw, "big") if raw else 0

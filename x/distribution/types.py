@@ -64,9 +64,6 @@ class Params:
             "community_tax": format_rate(self.community_tax),
         }
 
-    def encode(self) -> bytes:
-        return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")).encode()
-
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Params:
         """Raises INVALID_REQUEST naming the field when a value is malformed or out of range."""

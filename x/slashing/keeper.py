@@ -7,11 +7,10 @@ the set) costs at most `signed_blocks_window` deletes, once per jail or bonding.
 
 from __future__ import annotations
 
-import json
-
 from chain.context import Context, Misbehavior
 from chain.crypto import address_from_pubkey
-from chain.store import KVStore, iterate_prefix
+from chain.params import get_params, set_params
+from chain.store import KVStore, decode_uint, iterate_prefix
 from x.slashing import events, keys
 from x.slashing.expected import StakingKeeper, Validator
 from x.slashing.types import JAILED_FOREVER, VALIDATOR_UPDATE_DELAY, Params, SigningInfo
@@ -30,8 +29,7 @@ class SlashingKeeper:
         return self._staking
 
     def params(self, store: KVStore) -> Params:
-        raw = store.get(keys.PARAMS_KEY)
-        return Params.from_json(json.loads(raw)) if raw else Params()
+        return get_params(store, keys.PARAMS_KEY, Params)
 
     def signing_info(self, store: KVStore, address: bytes) -> SigningInfo | None:
         raw = store.get(keys.signing_info_key(address))
@@ -49,15 +47,13 @@ class SlashingKeeper:
     def missed_indices(self, store: KVStore, address: bytes) -> list[int]:
         """The window slots this validator missed, ascending."""
         prefix = keys.missed_blocks_prefix(address)
-        return [
-            int.from_bytes(key[len(prefix) :], "big") for key, _ in iterate_prefix(store, prefix)
-        ]
+        return [decode_uint(key[len(prefix) :]) for key, _ in iterate_prefix(store, prefix)]
 
     def all_missed(self, store: KVStore) -> list[tuple[bytes, int]]:
         """(consensus address, slot) of every missed block on record; genesis and invariants."""
         skip = len(keys.MISSED_BLOCK_PREFIX)
         return [
-            (key[skip : skip + 20], int.from_bytes(key[skip + 20 :], "big"))
+            (key[skip : skip + 20], decode_uint(key[skip + 20 :]))
             for key, _ in iterate_prefix(store, keys.MISSED_BLOCK_PREFIX)
         ]
 
@@ -68,7 +64,7 @@ class SlashingKeeper:
     # --- writes --------------------------------------------------------------------
 
     def set_params(self, store: KVStore, params: Params) -> None:
-        store.set(keys.PARAMS_KEY, json.dumps(params.to_json(), sort_keys=True).encode())
+        set_params(store, keys.PARAMS_KEY, params)
 
     def set_signing_info(self, store: KVStore, info: SigningInfo) -> None:
         store.set(keys.signing_info_key(info.address), info.encode())

@@ -11,15 +11,15 @@ everything stores nothing per block. The window index is `index_offset % window`
 validator has at most `signed_blocks_window` bit keys and a block touches one per validator.
 """
 
+from __future__ import annotations
+
+from chain.store import encode_uint
+
 MODULE_PREFIX = b"\x04"
 PARAMS_KEY = MODULE_PREFIX + b"\x00"
 SIGNING_INFO_PREFIX = MODULE_PREFIX + b"\x01"
 MISSED_BLOCK_PREFIX = MODULE_PREFIX + b"\x02"
 MISSED = b"\x01"
-
-
-def u64(value: int) -> bytes:
-    return value.to_bytes(8, "big")
 
 
 def signing_info_key(consensus_address: bytes) -> bytes:
@@ -31,4 +31,4 @@ def missed_blocks_prefix(consensus_address: bytes) -> bytes:
 
 
 def missed_block_key(consensus_address: bytes, index: int) -> bytes:
-    return MISSED_BLOCK_PREFIX + consensus_address + u64(index)
+    return MISSED_BLOCK_PREFIX + consensus_address + encode_uint(index, 8)

@@ -10,7 +10,7 @@ from typing import Any
 from chain.context import Context, EvidenceParams
 from chain.crypto import encode_address, encode_validator_address
 from chain.msgs import account_address, validator_address
-from chain.store import KVStore
+from chain.store import KVStore, encode_uint
 from x.staking import keys
 from x.staking.errors import INVALID_GENESIS
 from x.staking.keeper import StakingKeeper
@@ -64,7 +64,7 @@ def init_genesis(ctx: Context, keeper: StakingKeeper, state: dict[str, Any]) -> 
             )
     for entry in state.get("last_powers", []):
         operator = validator_address(entry["validator"], "validator")
-        ctx.store.set(keys.last_power_key(operator), keys.u64(int(entry["power"])))
+        ctx.store.set(keys.last_power_key(operator), encode_uint(int(entry["power"]), 8))
 
 
 def export_genesis(store: KVStore, keeper: StakingKeeper) -> dict[str, Any]:

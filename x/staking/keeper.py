@@ -8,7 +8,6 @@ keeps them answerable for the source's faults until the unbonding period ends.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Generic, Protocol, TypeVar
@@ -22,7 +21,8 @@ from chain.crypto import (
     module_address,
 )
 from chain.module import ValidatorUpdate
-from chain.store import KVStore, iterate_prefix, prefix_end
+from chain.params import get_params, set_params
+from chain.store import KVStore, decode_uint, encode_uint, iterate_prefix, prefix_end
 from x.staking import events, keys
 from x.staking.errors import (
     INSUFFICIENT_SHARES,
@@ -95,7 +95,7 @@ class EntryQueue(Generic[EntryT]):
 
     def matured(self, store: KVStore, height: int) -> list[tuple[bytes, EntryT]]:
         """Entries completing at or before height, oldest first."""
-        end = self.prefix + keys.u64(height + 1)
+        end = self.prefix + encode_uint(height + 1, 8)
         skip = len(self.prefix)
         return [(key[skip:], self.decode(raw)) for key, raw in store.iterate(self.prefix, end)]
 
@@ -131,8 +131,7 @@ class StakingKeeper:
     # --- views ---------------------------------------------------------------------
 
     def params(self, store: KVStore) -> Params:
-        raw = store.get(keys.PARAMS_KEY)
-        return Params.from_json(json.loads(raw)) if raw else Params()
+        return get_params(store, keys.PARAMS_KEY, Params)
 
     def validator(self, store: KVStore, operator: bytes) -> Validator | None:
         raw = store.get(keys.validator_key(operator))
@@ -155,27 +154,26 @@ class StakingKeeper:
         """The bonded set as CometBFT last received it: operator → power."""
         skip = len(keys.LAST_POWER_PREFIX)
         return {
-            key[skip:]: int.from_bytes(value, "big")
+            key[skip:]: decode_uint(value)
             for key, value in iterate_prefix(store, keys.LAST_POWER_PREFIX)
         }
 
     def delegation_shares(self, store: KVStore, delegator: bytes, operator: bytes) -> int:
         raw = store.get(keys.delegation_key(delegator, operator))
-        return int.from_bytes(raw, "big") if raw else 0
+        return decode_uint(raw)
 
     def delegations_of(self, store: KVStore, delegator: bytes) -> list[tuple[bytes, int]]:
         """(operator, shares) of one delegator, in operator order."""
         prefix = keys.DELEGATION_PREFIX + delegator
         return [
-            (key[len(prefix) :], int.from_bytes(value, "big"))
-            for key, value in iterate_prefix(store, prefix)
+            (key[len(prefix) :], decode_uint(value)) for key, value in iterate_prefix(store, prefix)
         ]
 
     def all_delegations(self, store: KVStore) -> list[tuple[bytes, bytes, int]]:
         """(delegator, operator, shares) for every delegation; genesis and invariants only."""
         skip = len(keys.DELEGATION_PREFIX)
         return [
-            (key[skip : skip + 20], key[skip + 20 :], int.from_bytes(value, "big"))
+            (key[skip : skip + 20], key[skip + 20 :], decode_uint(value))
             for key, value in iterate_prefix(store, keys.DELEGATION_PREFIX)
         ]
 
@@ -200,7 +198,7 @@ class StakingKeeper:
     # --- writes --------------------------------------------------------------------
 
     def set_params(self, store: KVStore, params: Params) -> None:
-        store.set(keys.PARAMS_KEY, json.dumps(params.to_json(), sort_keys=True).encode())
+        set_params(store, keys.PARAMS_KEY, params)
 
     def set_validator(self, store: KVStore, validator: Validator) -> None:
         """Store a validator and keep the power index in step with its tokens and jail state."""
@@ -223,8 +221,8 @@ class StakingKeeper:
         REDELEGATIONS.add(store, entry, self._next_sequence(store))
 
     def _next_sequence(self, store: KVStore) -> int:
-        sequence = int.from_bytes(store.get(keys.NEXT_ENTRY_KEY) or b"", "big")
-        store.set(keys.NEXT_ENTRY_KEY, keys.u64(sequence + 1))
+        sequence = decode_uint(store.get(keys.NEXT_ENTRY_KEY))
+        store.set(keys.NEXT_ENTRY_KEY, encode_uint(sequence + 1, 8))
         return sequence
 
     def _set_shares(self, store: KVStore, delegator: bytes, operator: bytes, shares: int) -> None:
@@ -407,7 +405,7 @@ class StakingKeeper:
     def complete_unbonding_validators(self, ctx: Context) -> None:
         """Validators whose unbonding period ends now become UNBONDED: evidence against
         them is ignored from here on."""
-        end = keys.VALIDATOR_QUEUE_PREFIX + keys.u64(ctx.height + 1)
+        end = keys.VALIDATOR_QUEUE_PREFIX + encode_uint(ctx.height + 1, 8)
         skip = len(keys.VALIDATOR_QUEUE_PREFIX) + 8
         for key, _ in list(ctx.store.iterate(keys.VALIDATOR_QUEUE_PREFIX, end)):
             ctx.store.delete(key)
@@ -426,7 +424,7 @@ class StakingKeeper:
             if len(chosen) == params.max_validators:
                 break
             skip = len(keys.POWER_INDEX_PREFIX)
-            power = keys.MAX_POWER - int.from_bytes(key[skip : skip + 8], "big")
+            power = keys.MAX_POWER - decode_uint(key[skip : skip + 8])
             chosen[key[skip + 8 :]] = power
         last = self.last_powers(ctx.store)
         updates = []
@@ -441,7 +439,7 @@ class StakingKeeper:
             elif not power and validator.status == BondStatus.BONDED:
                 self._begin_unbonding(ctx, validator, params)
             if power:
-                ctx.store.set(keys.last_power_key(operator), keys.u64(power))
+                ctx.store.set(keys.last_power_key(operator), encode_uint(power, 8))
             else:
                 ctx.store.delete(keys.last_power_key(operator))
         return updates

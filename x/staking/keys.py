@@ -29,6 +29,10 @@ Inverting the power (2^64-1-power) makes an ascending scan list the strongest fi
 broken by operator address, so the bonded set is the first `max_validators` keys.
 """
 
+from __future__ import annotations
+
+from chain.store import encode_uint
+
 MODULE_PREFIX = b"\x03"
 PARAMS_KEY = MODULE_PREFIX + b"\x00"
 VALIDATOR_PREFIX = MODULE_PREFIX + b"\x01"
@@ -48,10 +52,6 @@ VALIDATOR_QUEUE_PREFIX = MODULE_PREFIX + b"\x0e"
 MAX_POWER = 2**64 - 1
 
 
-def u64(value: int) -> bytes:
-    return value.to_bytes(8, "big")
-
-
 def validator_key(operator: bytes) -> bytes:
     return VALIDATOR_PREFIX + operator
 
@@ -61,7 +61,7 @@ def consensus_key(consensus_address: bytes) -> bytes:
 
 
 def power_index_key(power: int, operator: bytes) -> bytes:
-    return POWER_INDEX_PREFIX + u64(MAX_POWER - power) + operator
+    return POWER_INDEX_PREFIX + encode_uint(MAX_POWER - power, 8) + operator
 
 
 def last_power_key(operator: bytes) -> bytes:
@@ -75,7 +75,7 @@ def delegation_key(delegator: bytes, operator: bytes) -> bytes:
 def entry_id(completion_height: int, sequence: int) -> bytes:
     """How queues and indices name an unbonding or redelegation entry: the last 16 bytes
     of every index key, so the entry is at queue prefix ‖ id."""
-    return u64(completion_height) + u64(sequence)
+    return encode_uint(completion_height, 8) + encode_uint(sequence, 8)
 
 
 ENTRY_ID_LENGTH = 16
@@ -106,4 +106,4 @@ def redelegation_by_destination_prefix(delegator: bytes, destination: bytes) -> 
 
 
 def validator_queue_key(completion_height: int, operator: bytes) -> bytes:
-    return VALIDATOR_QUEUE_PREFIX + u64(completion_height) + operator
+    return VALIDATOR_QUEUE_PREFIX + encode_uint(completion_height, 8) + operator

@@ -9,7 +9,7 @@ from chain.errors import KEY_NOT_FOUND
 from chain.module import QueryRoute, json_route
 from chain.msgs import account_address, validator_address
 from chain.pagination import PageRequest, paginate
-from chain.store import KVStore
+from chain.store import KVStore, decode_uint
 from x.staking import keys
 from x.staking.keeper import StakingKeeper
 from x.staking.types import Validator, format_rate
@@ -68,7 +68,7 @@ def query_routes(keeper: StakingKeeper) -> list[QueryRoute]:
             store,
             keys.DELEGATION_PREFIX + delegator,
             PageRequest.from_json(arguments),
-            lambda operator, raw: (operator, int.from_bytes(raw, "big")),
+            lambda operator, raw: (operator, decode_uint(raw)),
         )
         result = []
         for operator, shares in page.items:
