@@ -46,12 +46,11 @@ from chain.coins import Coins  # noqa: E402
 from chain.config import NodeConfig, cometbft_binary, set_toml_values  # noqa: E402
 from chain.crypto import PrivateKey  # noqa: E402
 from chain.home import bond_operator, init_home  # noqa: E402
-from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx  # noqa: E402
-from chain.pb.cosmos.base.v1beta1 import coin_pb2  # noqa: E402
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2  # noqa: E402
 from chain.rpc import CometRpc, RpcError  # noqa: E402
 from chain.testing import free_port, genesis_state  # noqa: E402
 from chain.tx import build_unsigned, sign_bytes  # noqa: E402
+from x.bank.msgs import send_msg  # noqa: E402
 
 CHAIN_ID = "gpuchain-bench"
 FEE = "200ugpc"
@@ -103,10 +102,8 @@ def presign_sends(keys: list[PrivateKey], count: int) -> tuple[list[bytes], list
     addresses = [key.bech32_address for key in keys]
     templates = []
     for number, key in enumerate(keys):
-        send = bank_tx.MsgSend(
-            from_address=addresses[number],
-            to_address=addresses[(number + 1) % len(keys)],
-            amount=[coin_pb2.Coin(denom="ugpc", amount="1")],
+        send = send_msg(
+            addresses[number], addresses[(number + 1) % len(keys)], Coins.single("ugpc", 1)
         )
         unsigned = build_unsigned(key.public, [send], sequence=0, fee=fee, gas_limit=GAS_LIMIT)
         auth_info = tx_pb2.AuthInfo.FromString(unsigned.auth_info_bytes)

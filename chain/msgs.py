@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from chain.crypto import AddressError, decode_address, decode_validator_address, encode_address
 from chain.errors import INVALID_ADDRESS
 
@@ -26,3 +29,13 @@ def operator_account(text: str, field: str) -> str:
     """The account (`gpu1…`) that signs for operator address `text`: the same 20 bytes.
     Raises INVALID_ADDRESS naming the field, so a signer lookup never fails unexpectedly."""
     return encode_address(validator_address(text, field))
+
+
+def signed_by_operator(field: str) -> Callable[[Any], str]:
+    """A message signer for messages only a validator's operator may send: the account
+    (`gpu1…`) with the same 20 bytes as the operator address in `field`."""
+
+    def signer(msg: Any) -> str:
+        return operator_account(getattr(msg, field), field)
+
+    return signer

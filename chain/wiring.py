@@ -12,7 +12,6 @@ from chain.app import AppConfig, Application
 from chain.coins import Coin
 from chain.context import GasSchedule
 from chain.module import Module, module_accounts
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.store import CommitStore
 from x.auth.ante import AnteHandler
@@ -97,7 +96,7 @@ def gentx_message(
     return create_validator_msg(
         operator,
         consensus_pubkey,
-        coin_pb2.Coin(denom=amount.denom, amount=str(amount.amount)),
+        amount,
         staking_pb2.Description(moniker=moniker),
         commission or DEFAULT_COMMISSION,
     )

@@ -28,6 +28,7 @@ from chain.cli.client import (
 )
 from chain.cli.output import CommandError
 from chain.cli.tx import add_build_flags, deliver, sender_key
+from chain.coins import Coin
 from chain.config import Home
 from chain.crypto import (
     PUBKEY_LENGTH,
@@ -36,9 +37,6 @@ from chain.crypto import (
 )
 from chain.errors import AppError
 from chain.keyring import KeyInfo
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from chain.pb.cosmos.distribution.v1beta1 import tx_pb2 as distribution_tx_pb2
-from chain.pb.cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx_pb2
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx_pb2
 from x.distribution import msgs as distribution_msgs
@@ -171,13 +169,12 @@ def operator_of(key: KeyInfo) -> str:
     return encode_validator_address(address_bytes(key.address))
 
 
-def bond_coin(text: str) -> coin_pb2.Coin:
+def bond_coin(text: str) -> Coin:
     """One positive coin, e.g. "1000000ugpc"."""
-    coins = list(parse_coins_argument(text, "amount"))
+    coins = parse_coins_argument(text, "amount").items
     if len(coins) != 1:
         raise CommandError(f"invalid amount {text!r}: expected one coin, e.g. 1000000ugpc")
-    coin: coin_pb2.Coin = coins[0].to_pb()
-    return coin
+    return coins[0]
 
 
 def consensus_pubkey(args: argparse.Namespace) -> bytes:
@@ -283,10 +280,8 @@ def edit_validator(args: argparse.Namespace) -> int:
 def delegate_tokens(args: argparse.Namespace) -> int:
     """`tx staking delegate VALIDATOR AMOUNT --from KEY`."""
     key = sender_key(args)
-    message = staking_tx_pb2.MsgDelegate(
-        delegator_address=key.address,
-        validator_address=resolve_validator_address(args, args.validator),
-        amount=bond_coin(args.amount),
+    message = staking_msgs.delegate_msg(
+        key.address, resolve_validator_address(args, args.validator), bond_coin(args.amount)
     )
     return _send(args, key, _checked(message, staking_msgs.validate_delegate))
 
@@ -294,10 +289,8 @@ def delegate_tokens(args: argparse.Namespace) -> int:
 def unbond_tokens(args: argparse.Namespace) -> int:
     """`tx staking unbond VALIDATOR AMOUNT --from KEY`."""
     key = sender_key(args)
-    message = staking_tx_pb2.MsgUndelegate(
-        delegator_address=key.address,
-        validator_address=resolve_validator_address(args, args.validator),
-        amount=bond_coin(args.amount),
+    message = staking_msgs.undelegate_msg(
+        key.address, resolve_validator_address(args, args.validator), bond_coin(args.amount)
     )
     return _send(args, key, _checked(message, staking_msgs.validate_delegate))
 
@@ -305,13 +298,11 @@ def unbond_tokens(args: argparse.Namespace) -> int:
 def redelegate_tokens(args: argparse.Namespace) -> int:
     """`tx staking redelegate SOURCE DESTINATION AMOUNT --from KEY`."""
     key = sender_key(args)
-    message = staking_tx_pb2.MsgBeginRedelegate(
-        delegator_address=key.address,
-        validator_src_address=resolve_validator_address(args, args.source, "source validator"),
-        validator_dst_address=resolve_validator_address(
-            args, args.destination, "destination validator"
-        ),
-        amount=bond_coin(args.amount),
+    message = staking_msgs.redelegate_msg(
+        key.address,
+        resolve_validator_address(args, args.source, "source validator"),
+        resolve_validator_address(args, args.destination, "destination validator"),
+        bond_coin(args.amount),
     )
     return _send(args, key, _checked(message, staking_msgs.validate_redelegate))
 
@@ -322,7 +313,7 @@ def redelegate_tokens(args: argparse.Namespace) -> int:
 def unjail_validator(args: argparse.Namespace) -> int:
     """`tx slashing unjail --from KEY`."""
     key = sender_key(args)
-    message = slashing_tx_pb2.MsgUnjail(validator_addr=operator_of(key))
+    message = slashing_msgs.unjail_msg(operator_of(key))
     return _send(args, key, _checked(message, slashing_msgs.validate_unjail))
 
 
@@ -332,9 +323,7 @@ def withdraw_rewards(args: argparse.Namespace) -> int:
     validator = resolve_validator_address(args, args.validator)
     messages: list[Message] = [
         _checked(
-            distribution_tx_pb2.MsgWithdrawDelegatorReward(
-                delegator_address=key.address, validator_address=validator
-            ),
+            distribution_msgs.withdraw_rewards_msg(key.address, validator),
             distribution_msgs.validate_withdraw_delegator_reward,
         )
     ]
@@ -346,7 +335,7 @@ def withdraw_rewards(args: argparse.Namespace) -> int:
             )
         messages.append(
             _checked(
-                distribution_tx_pb2.MsgWithdrawValidatorCommission(validator_address=validator),
+                distribution_msgs.withdraw_commission_msg(validator),
                 distribution_msgs.validate_withdraw_validator_commission,
             )
         )
@@ -361,9 +350,6 @@ def withdraw_all_rewards(args: argparse.Namespace) -> int:
     if not operators:
         raise CommandError(f"{key.name} ({key.address}) has no delegations to withdraw from")
     messages = [
-        distribution_tx_pb2.MsgWithdrawDelegatorReward(
-            delegator_address=key.address, validator_address=operator
-        )
-        for operator in operators
+        distribution_msgs.withdraw_rewards_msg(key.address, operator) for operator in operators
     ]
     return _send(args, key, *messages)

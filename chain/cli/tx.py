@@ -57,13 +57,12 @@ from chain.coins import DEC_ONE, Coins, parse_dec
 from chain.crypto import AddressError, PrivateKey, PublicKey, decode_address, public_key_of_type
 from chain.errors import INVALID_REQUEST, AppError
 from chain.keyring import KeyInfo, KeyringError
-from chain.pb.cosmos.bank.v1beta1 import bank_pb2
-from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from chain.pb.cosmos.crypto.secp256k1 import keys_pb2
 from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
 from chain.pb.cosmos.tx.v1beta1 import service_pb2, tx_pb2
 from chain.rpc import CometRpc, RpcError
 from chain.tx import MAX_GAS_LIMIT, SIMULATE_PATH, build_unsigned, sign_tx
+from x.bank import msgs as bank_msgs
 
 DEFAULT_GAS = 200_000
 GAS_AUTO = "auto"
@@ -315,9 +314,7 @@ def bank_send(args: argparse.Namespace) -> int:
     sender = sender_key(args)
     recipient = resolve_address(args, args.to, "recipient")
     amount = _positive_amount(args.amount)
-    message = bank_tx_pb2.MsgSend(
-        from_address=sender.address, to_address=recipient, amount=amount.to_pb()
-    )
+    message = bank_msgs.send_msg(sender.address, recipient, amount)
     return deliver(args, sender, [message])
 
 
@@ -329,13 +326,7 @@ def bank_multi_send(args: argparse.Namespace) -> int:
     sender = sender_key(args)
     recipients = [resolve_address(args, text, "recipient") for text in recipient_texts]
     amount = _positive_amount(amount_text)
-    total = Coins()
-    for _ in recipients:
-        total = total + amount
-    message = bank_tx_pb2.MsgMultiSend(
-        inputs=[bank_pb2.Input(address=sender.address, coins=total.to_pb())],
-        outputs=[bank_pb2.Output(address=address, coins=amount.to_pb()) for address in recipients],
-    )
+    message = bank_msgs.multi_send_msg(sender.address, [(to, amount) for to in recipients])
     return deliver(args, sender, [message])
 
 

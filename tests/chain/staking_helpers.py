@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from chain.coins import Coin
 from chain.crypto import PrivateKey, address_from_pubkey, encode_validator_address
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2, tx_pb2
-from x.staking.msgs import create_validator_msg
+from x.staking.msgs import create_validator_msg, delegate_msg, redelegate_msg, undelegate_msg
 
 
 def consensus_key(seed: int) -> PrivateKey:
@@ -31,35 +31,28 @@ def create_validator(
     return create_validator_msg(
         operator.address,
         pubkey,
-        coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+        Coin("ugpc", amount),
         staking_pb2.Description(moniker=moniker),
         (rate, max_rate, max_change),
         min_self,
     )
 
 
+def valoper(key: PrivateKey) -> str:
+    return encode_validator_address(key.address)
+
+
 def delegate(delegator: PrivateKey, operator: PrivateKey, amount: int) -> tx_pb2.MsgDelegate:
-    return tx_pb2.MsgDelegate(
-        delegator_address=delegator.bech32_address,
-        validator_address=encode_validator_address(operator.address),
-        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
-    )
+    return delegate_msg(delegator.bech32_address, valoper(operator), Coin("ugpc", amount))
 
 
 def undelegate(delegator: PrivateKey, operator: PrivateKey, amount: int) -> tx_pb2.MsgUndelegate:
-    return tx_pb2.MsgUndelegate(
-        delegator_address=delegator.bech32_address,
-        validator_address=encode_validator_address(operator.address),
-        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
-    )
+    return undelegate_msg(delegator.bech32_address, valoper(operator), Coin("ugpc", amount))
 
 
 def redelegate(
     delegator: PrivateKey, source: PrivateKey, destination: PrivateKey, amount: int
 ) -> tx_pb2.MsgBeginRedelegate:
-    return tx_pb2.MsgBeginRedelegate(
-        delegator_address=delegator.bech32_address,
-        validator_src_address=encode_validator_address(source.address),
-        validator_dst_address=encode_validator_address(destination.address),
-        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+    return redelegate_msg(
+        delegator.bech32_address, valoper(source), valoper(destination), Coin("ugpc", amount)
     )

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 from google.protobuf import timestamp_pb2
+from staking_helpers import delegate, undelegate
 
+from chain.coins import Coin, Coins
 from chain.crypto import (
     PrivateKey,
     address_from_pubkey,
@@ -24,13 +26,14 @@ from chain.crypto import (
     module_address,
 )
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2 as distribution_tx
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
 from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state, vote
+from x.bank.msgs import send_msg
+from x.distribution.msgs import withdraw_commission_msg, withdraw_rewards_msg
 from x.staking.msgs import create_validator_msg
 
 FEE = 2000
@@ -91,40 +94,26 @@ def operator(key: PrivateKey) -> str:
     return encode_validator_address(key.address)
 
 
-def ugpc(amount: int) -> coin_pb2.Coin:
-    return coin_pb2.Coin(denom="ugpc", amount=str(amount))
-
-
 def create_validator(
     key: PrivateKey, consensus: PrivateKey, stake: int, rate: str
 ) -> staking_tx.MsgCreateValidator:
     return create_validator_msg(
         key.address,
         consensus.public_key,
-        ugpc(stake),
+        Coin("ugpc", stake),
         staking_pb2.Description(moniker=f"validator-{key.bech32_address[-4:]}"),
         (rate, "1", "0.01"),
-    )
-
-
-def delegate(key: PrivateKey, validator: PrivateKey, amount: int) -> staking_tx.MsgDelegate:
-    return staking_tx.MsgDelegate(
-        delegator_address=key.bech32_address,
-        validator_address=operator(validator),
-        amount=ugpc(amount),
     )
 
 
 def withdraw_rewards(
     key: PrivateKey, validator: PrivateKey
 ) -> distribution_tx.MsgWithdrawDelegatorReward:
-    return distribution_tx.MsgWithdrawDelegatorReward(
-        delegator_address=key.bech32_address, validator_address=operator(validator)
-    )
+    return withdraw_rewards_msg(key.bech32_address, operator(validator))
 
 
 def withdraw_commission(validator: PrivateKey) -> distribution_tx.MsgWithdrawValidatorCommission:
-    return distribution_tx.MsgWithdrawValidatorCommission(validator_address=operator(validator))
+    return withdraw_commission_msg(operator(validator))
 
 
 # --- the rules, computed independently ---------------------------------------------------
@@ -266,9 +255,7 @@ def test_blocks_without_signers_mint_nothing_and_leave_fees_waiting(node: Reward
 
 
 def bank_send(key: PrivateKey, recipient: str, amount: int) -> bank_tx.MsgSend:
-    return bank_tx.MsgSend(
-        from_address=key.bech32_address, to_address=recipient, amount=[ugpc(amount)]
-    )
+    return send_msg(key.bech32_address, recipient, Coins.single("ugpc", amount))
 
 
 def test_rewards_accrue_by_power_and_commission_to_the_last_ugpc(node: RewardNode) -> None:
@@ -365,14 +352,6 @@ def test_a_delegation_change_settles_pending_rewards_automatically(node: RewardN
     before = node.balance(DELEGATOR)
     assert_ok(node.block([node.sign(DELEGATOR, [withdraw_rewards(DELEGATOR, OPERATOR_ONE)])]))
     assert node.balance(DELEGATOR) == before - FEE + expected.settle(ONE, ME)
-
-
-def undelegate(key: PrivateKey, validator: PrivateKey, amount: int) -> staking_tx.MsgUndelegate:
-    return staking_tx.MsgUndelegate(
-        delegator_address=key.bech32_address,
-        validator_address=operator(validator),
-        amount=ugpc(amount),
-    )
 
 
 def test_when_every_delegator_leaves_their_share_goes_to_the_community_pool(

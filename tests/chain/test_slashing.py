@@ -15,11 +15,12 @@ import pytest
 from chain_fixtures import ALICE, BOB, CAROL
 from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
+from staking_helpers import delegate, redelegate, undelegate, valoper
 
+from chain.coins import Coin
 from chain.context import EvidenceParams
-from chain.crypto import PrivateKey, address_from_pubkey, encode_validator_address
+from chain.crypto import PrivateKey, address_from_pubkey
 from chain.errors import AppError
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
@@ -27,6 +28,7 @@ from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.pb.tendermint.types import validator_pb2
 from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state
+from x.slashing.msgs import unjail_msg
 from x.staking.msgs import create_validator_msg
 
 WINDOW = 10
@@ -53,10 +55,6 @@ SLASHING_PARAMS = {
 
 def consensus_address(key: PrivateKey) -> bytes:
     return address_from_pubkey(key.public_key)
-
-
-def valoper(key: PrivateKey) -> str:
-    return encode_validator_address(key.address)
 
 
 @dataclass
@@ -173,43 +171,14 @@ def create_validator(
     return create_validator_msg(
         operator.address,
         consensus.public_key,
-        coin_pb2.Coin(denom="ugpc", amount=str(amount)),
+        Coin("ugpc", amount),
         staking_pb2.Description(moniker=operator.bech32_address[:12]),
         min_self_delegation=str(minimum),
     )
 
 
-def delegate(delegator: PrivateKey, operator: PrivateKey, amount: int) -> staking_tx.MsgDelegate:
-    return staking_tx.MsgDelegate(
-        delegator_address=delegator.bech32_address,
-        validator_address=valoper(operator),
-        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
-    )
-
-
-def redelegate(
-    delegator: PrivateKey, source: PrivateKey, destination: PrivateKey, amount: int
-) -> staking_tx.MsgBeginRedelegate:
-    return staking_tx.MsgBeginRedelegate(
-        delegator_address=delegator.bech32_address,
-        validator_src_address=valoper(source),
-        validator_dst_address=valoper(destination),
-        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
-    )
-
-
-def undelegate(
-    delegator: PrivateKey, operator: PrivateKey, amount: int
-) -> staking_tx.MsgUndelegate:
-    return staking_tx.MsgUndelegate(
-        delegator_address=delegator.bech32_address,
-        validator_address=valoper(operator),
-        amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
-    )
-
-
 def unjail(operator: PrivateKey) -> slashing_tx.MsgUnjail:
-    return slashing_tx.MsgUnjail(validator_addr=valoper(operator))
+    return unjail_msg(valoper(operator))
 
 
 def double_sign(consensus: PrivateKey, height: int, power: int) -> abci.Misbehavior:
@@ -653,7 +622,7 @@ def test_unjail_of_an_unknown_validator_fails(net: Net) -> None:
 
 
 def test_unjail_naming_an_account_address_is_refused_before_any_state_is_read(net: Net) -> None:
-    raw = net.tx(ALICE, slashing_tx.MsgUnjail(validator_addr=ALICE.bech32_address))
+    raw = net.tx(ALICE, unjail_msg(ALICE.bech32_address))
     response = net.node.check(raw)
     assert (response.codespace, response.code) == ("sdk", 7), response.log
     assert "validator_addr" in response.log

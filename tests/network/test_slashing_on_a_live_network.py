@@ -15,8 +15,8 @@ import pytest
 from network_helpers import CHAIN_ID, Network, Node
 
 from chain.crypto import PrivateKey, encode_validator_address
-from chain.pb.cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx_pb2
 from chain.pb.tendermint.types import canonical_pb2, types_pb2
+from x.slashing.msgs import unjail_msg
 
 WINDOW = 10
 JAIL_BLOCKS = 10
@@ -94,7 +94,7 @@ def test_the_jailed_validator_unjails_after_its_jail_and_signs_again(network: Ne
     operator = operator_of(offline)
     network.send(
         operator,
-        [slashing_tx_pb2.MsgUnjail(validator_addr=encode_validator_address(operator.address))],
+        [unjail_msg(encode_validator_address(operator.address))],
     )
     powers = network.wait_until(
         lambda: (

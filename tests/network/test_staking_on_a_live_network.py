@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from network_helpers import Network, commit_signers
 
+from chain.coins import Coin
 from chain.crypto import encode_validator_address
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
-from chain.pb.cosmos.staking.v1beta1 import staking_pb2, tx_pb2
+from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.rpc import RpcError
-from x.staking.msgs import create_validator_msg
+from x.staking.msgs import create_validator_msg, delegate_msg, undelegate_msg
 
 UNBONDING_BLOCKS = 10
 NEW_VALIDATOR_STAKE = 500_000_000  # power 500 (1 power per 10^6 ugpc)
@@ -58,7 +58,7 @@ def test_the_fifth_node_bonds_by_transaction_and_its_votes_count(network: Networ
     message = create_validator_msg(
         operator.address,
         newcomer.consensus_key.public_key,
-        coin_pb2.Coin(denom="ugpc", amount=str(NEW_VALIDATOR_STAKE)),
+        Coin("ugpc", NEW_VALIDATOR_STAKE),
         staking_pb2.Description(moniker="validator4"),
     )
     included = int(network.send(operator, [message])["height"])
@@ -87,26 +87,9 @@ def test_undelegated_tokens_return_exactly_at_the_end_of_unbonding(network: Netw
     bob = network.node("validator0").key("bob")
     validators = network.query(STAKING + "Validators")["validators"]
     target = next(v for v in validators if v["moniker"] == "validator1")["operator_address"]
-    coin = coin_pb2.Coin(denom="ugpc", amount="100000000")
-    network.send(
-        bob,
-        [
-            tx_pb2.MsgDelegate(
-                delegator_address=bob.bech32_address, validator_address=target, amount=coin
-            )
-        ],
-    )
+    network.send(bob, [delegate_msg(bob.bech32_address, target, Coin("ugpc", 100_000_000))])
     amount = 40_000_000
-    network.send(
-        bob,
-        [
-            tx_pb2.MsgUndelegate(
-                delegator_address=bob.bech32_address,
-                validator_address=target,
-                amount=coin_pb2.Coin(denom="ugpc", amount=str(amount)),
-            )
-        ],
-    )
+    network.send(bob, [undelegate_msg(bob.bech32_address, target, Coin("ugpc", amount))])
     entries = network.query(STAKING + "Unbonding", {"delegator": bob.bech32_address})["entries"]
     assert len(entries) == 1
     completion = int(entries[0]["completion_height"])

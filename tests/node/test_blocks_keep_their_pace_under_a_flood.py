@@ -25,11 +25,10 @@ from chain.coins import Coins
 from chain.crypto import PrivateKey
 from chain.home import BLOCK_MAX_GAS
 from chain.keyring import Keyring
-from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.rpc import RpcError
 from chain.testing import LocalNode
 from chain.tx import build_and_sign
+from x.bank.msgs import send_msg
 
 BLOCK_TIME_SECONDS = 1.0
 WINDOW_BLOCKS = 8
@@ -50,12 +49,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNode]:
 
 def _maximal_tx(key: PrivateKey, account_number: int, sequence: int) -> bytes:
     sends = [
-        bank_tx_pb2.MsgSend(
-            from_address=key.bech32_address,
-            to_address=recipient,
-            amount=[coin_pb2.Coin(denom="ugpc", amount="1")],
-        )
-        for recipient in RECIPIENTS
+        send_msg(key.bech32_address, recipient, Coins.single("ugpc", 1)) for recipient in RECIPIENTS
     ]
     return build_and_sign(
         key,

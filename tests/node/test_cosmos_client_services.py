@@ -18,11 +18,10 @@ from chain.coins import Coins
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import query_pb2 as bank_query_pb2
 from chain.pb.cosmos.bank.v1beta1 import query_pb2_grpc as bank_query_grpc
-from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.tx.v1beta1 import service_pb2, service_pb2_grpc
 from chain.testing import LocalNode
 from chain.tx import build_and_sign, tx_hash
+from x.bank.msgs import send_msg
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +50,7 @@ def rest(node: LocalNode, path: str, body: dict[str, Any] | None = None) -> tupl
 def signed_send(node: LocalNode, sender: str, recipient: str, amount: int) -> bytes:
     key = Keyring(node.home, "test").private_key(sender)
     number, sequence = node.account(key.bech32_address)
-    message = bank_tx_pb2.MsgSend(
-        from_address=key.bech32_address,
-        to_address=recipient,
-        amount=[coin_pb2.Coin(denom="ugpc", amount=str(amount))],
-    )
+    message = send_msg(key.bech32_address, recipient, Coins.single("ugpc", amount))
     return build_and_sign(
         key,
         [message],

@@ -12,11 +12,10 @@ from replay import header_app_hashes, replay_chain
 
 from chain.coins import Coins
 from chain.keyring import Keyring
-from chain.pb.cosmos.bank.v1beta1 import tx_pb2
-from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.rpc import RpcError
 from chain.testing import LocalNode
 from chain.tx import build_and_sign
+from x.bank.msgs import send_msg
 
 SENDERS = [f"sender{i}" for i in range(4)]
 
@@ -30,10 +29,10 @@ def _stream_sends(node: LocalNode, stop: threading.Event, sent: list[str]) -> No
         key = rng.choice(keys)
         try:
             number, sequence = node.account(key.bech32_address)
-            message = tx_pb2.MsgSend(
-                from_address=key.bech32_address,
-                to_address=rng.choice(recipients),
-                amount=[coin_pb2.Coin(denom="ugpc", amount=str(rng.randint(1, 1000)))],
+            message = send_msg(
+                key.bech32_address,
+                rng.choice(recipients),
+                Coins.single("ugpc", rng.randint(1, 1000)),
             )
             raw = build_and_sign(
                 key,

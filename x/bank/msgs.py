@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from chain.coins import Coin, Coins, parse_amount
 from chain.errors import INVALID_COINS, INVALID_REQUEST
 from chain.msgs import account_address
-from chain.pb.cosmos.bank.v1beta1 import tx_pb2
+from chain.pb.cosmos.bank.v1beta1 import bank_pb2, tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 
 
@@ -46,3 +46,21 @@ def send_signer(msg: tx_pb2.MsgSend) -> str:
 
 def multi_send_signer(msg: tx_pb2.MsgMultiSend) -> str:
     return msg.inputs[0].address if msg.inputs else ""
+
+
+def send_msg(sender: str, recipient: str, amount: Coins) -> tx_pb2.MsgSend:
+    return tx_pb2.MsgSend(from_address=sender, to_address=recipient, amount=amount.to_pb())
+
+
+def multi_send_msg(sender: str, outputs: Sequence[tuple[str, Coins]]) -> tx_pb2.MsgMultiSend:
+    """One input from sender paying every (recipient, amount) output: the input is their sum."""
+    total = Coins()
+    for _, amount in outputs:
+        total = total + amount
+    return tx_pb2.MsgMultiSend(
+        inputs=[bank_pb2.Input(address=sender, coins=total.to_pb())],
+        outputs=[
+            bank_pb2.Output(address=recipient, coins=amount.to_pb())
+            for recipient, amount in outputs
+        ],
+    )

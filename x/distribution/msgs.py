@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain.msgs import account_address, operator_account, validator_address
+from chain.msgs import account_address, signed_by_operator, validator_address
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2
 
 
@@ -19,6 +19,14 @@ def delegator_signer(msg: tx_pb2.MsgWithdrawDelegatorReward) -> str:
     return msg.delegator_address
 
 
-def operator_signer(msg: tx_pb2.MsgWithdrawValidatorCommission) -> str:
-    """The operator signs with its account key: same bytes, account prefix."""
-    return operator_account(msg.validator_address, "validator_address")
+operator_signer = signed_by_operator("validator_address")
+
+
+def withdraw_rewards_msg(delegator: str, validator: str) -> tx_pb2.MsgWithdrawDelegatorReward:
+    return tx_pb2.MsgWithdrawDelegatorReward(
+        delegator_address=delegator, validator_address=validator
+    )
+
+
+def withdraw_commission_msg(validator: str) -> tx_pb2.MsgWithdrawValidatorCommission:
+    return tx_pb2.MsgWithdrawValidatorCommission(validator_address=validator)

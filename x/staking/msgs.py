@@ -5,13 +5,13 @@ from __future__ import annotations
 from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 
-from chain.coins import parse_amount, validate_denom
+from chain.coins import Coin, parse_amount, validate_denom
 from chain.crypto import (
     PUBKEY_LENGTH,
     PUBKEY_TYPE_URL,
     encode_validator_address,
 )
-from chain.msgs import account_address, operator_account, validator_address
+from chain.msgs import account_address, signed_by_operator, validator_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2, tx_pb2
@@ -32,7 +32,7 @@ DEFAULT_COMMISSION = ("0.10", "0.20", "0.01")  # rate, max rate, max daily chang
 def create_validator_msg(
     operator: bytes,
     pubkey: bytes,
-    value: coin_pb2.Coin,
+    value: Coin,
     description: staking_pb2.Description,
     commission: tuple[str, str, str] = DEFAULT_COMMISSION,
     min_self_delegation: str = "1",
@@ -50,7 +50,30 @@ def create_validator_msg(
         pubkey=any_pb2.Any(
             type_url=PUBKEY_TYPE_URL, value=keys_pb2.PubKey(key=pubkey).SerializeToString()
         ),
-        value=value,
+        value=value.to_pb(),
+    )
+
+
+def delegate_msg(delegator: str, validator: str, amount: Coin) -> tx_pb2.MsgDelegate:
+    return tx_pb2.MsgDelegate(
+        delegator_address=delegator, validator_address=validator, amount=amount.to_pb()
+    )
+
+
+def undelegate_msg(delegator: str, validator: str, amount: Coin) -> tx_pb2.MsgUndelegate:
+    return tx_pb2.MsgUndelegate(
+        delegator_address=delegator, validator_address=validator, amount=amount.to_pb()
+    )
+
+
+def redelegate_msg(
+    delegator: str, source: str, destination: str, amount: Coin
+) -> tx_pb2.MsgBeginRedelegate:
+    return tx_pb2.MsgBeginRedelegate(
+        delegator_address=delegator,
+        validator_src_address=source,
+        validator_dst_address=destination,
+        amount=amount.to_pb(),
     )
 
 
@@ -131,9 +154,7 @@ def validate_redelegate(msg: tx_pb2.MsgBeginRedelegate) -> None:
     positive_amount(msg.amount, "amount")
 
 
-def operator_signer(msg: tx_pb2.MsgCreateValidator | tx_pb2.MsgEditValidator) -> str:
-    """The operator signs with its account key: same bytes, account prefix."""
-    return operator_account(msg.validator_address, "validator_address")
+operator_signer = signed_by_operator("validator_address")
 
 
 def delegator_signer(
