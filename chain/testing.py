@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import Message
@@ -33,7 +33,7 @@ from chain.pb.tendermint.types import params_pb2, validator_pb2
 from chain.process import NodeProcess
 from chain.rpc import CometRpc, RpcError
 from chain.tx import build_and_sign
-from chain.wiring import build_app, default_app_state
+from chain.wiring import Modules, build_app, default_app_state, wire_modules
 
 GENESIS_TIME_SECONDS = 1_700_000_000
 BLOCK_SECONDS = 1
@@ -68,6 +68,18 @@ def vote(consensus_address: bytes, power: int, signed: bool = True) -> abci.Vote
     )
 
 
+ResponseT = TypeVar("ResponseT", bound=Message)
+
+
+class QueryRefused(Exception):
+    """A query the app answered with an error code."""
+
+    def __init__(self, codespace: str, code: int, log: str) -> None:
+        super().__init__(f"{codespace}/{code}: {log}")
+        self.codespace = codespace
+        self.code = code
+
+
 @dataclass
 class TestNode:
     """A single-validator chain in one process."""
@@ -78,12 +90,14 @@ class TestNode:
     chain_id: str = "gpuchain-test"
     config: AppConfig = field(default_factory=lambda: AppConfig(invariant_check_period=1))
     extra_modules: Sequence[Module] = ()
+    modules: Modules = field(init=False)
     app: Application = field(init=False)
     height: int = 0
     app_hashes: dict[int, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.app = build_app(self.home, self.config, self.extra_modules)
+        self.modules = wire_modules()
+        self.app = build_app(self.home, self.config, self.extra_modules, self.modules)
         self.height = self.app.store.last.height
 
     def init_chain(
@@ -195,6 +209,14 @@ class TestNode:
             gas_limit=gas,
             memo=memo,
         )
+
+    def query(self, path: str, request: Message, response_class: type[ResponseT]) -> ResponseT:
+        """Ask a query route of the last commit, as a client would over ABCI; raises
+        QueryRefused with the code and log of a refusal."""
+        answer = self.app.query(abci.RequestQuery(path=path, data=request.SerializeToString()))
+        if answer.code != 0:
+            raise QueryRefused(answer.codespace, answer.code, answer.log)
+        return response_class.FromString(answer.value)
 
     def close(self) -> None:
         self.app.store.close()

@@ -71,11 +71,14 @@ def build_modules() -> list[Module]:
 
 
 def build_app(
-    data_dir: Path, config: AppConfig, extra_modules: Sequence[Module] = ()
+    data_dir: Path,
+    config: AppConfig,
+    extra_modules: Sequence[Module] = (),
+    modules: Modules | None = None,
 ) -> Application:
     """Open (or create) the node's state database and wire every module (tests may add
-    modules of their own after them)."""
-    modules = wire_modules()
+    modules of their own after them, and keep the wired modules to reach their keepers)."""
+    modules = modules or wire_modules()
     ante = AnteHandler(modules.auth.keeper, modules.bank.keeper, GasSchedule())
     return Application(CommitStore(data_dir), [*modules.in_order(), *extra_modules], ante, config)
 

@@ -23,8 +23,7 @@ class Chain:
     def balance(self, key: PrivateKey | bytes, denom: str = "ugpc") -> int:
         address = key.address if isinstance(key, PrivateKey) else key
         reader, _, _ = self.node.app.store.query_view()
-        bank = self.node.app.modules[1]
-        amount: int = bank.keeper.balance(reader, address, denom)  # type: ignore[attr-defined]
+        amount: int = self.node.modules.bank.keeper.balance(reader, address, denom)
         return amount
 
     def state_hash(self) -> bytes:

@@ -92,12 +92,12 @@ def test_random_transfers_keep_supply_and_replay_to_the_same_hashes(
     second = _run(tmp_path_factory.mktemp("b"), plan)
     try:
         assert first.app_hashes == second.app_hashes
-        bank = first.app.modules[1]
+        bank = first.modules.bank
         reader = first.app.store.query_view()[0]
-        supply = bank.keeper.total_supply(reader)  # type: ignore[attr-defined]
+        supply = bank.keeper.total_supply(reader)
         assert supply.amount_of("ugpc") == 2_000_000
         assert supply.amount_of("uatom") == 300
-        assert all(coin.amount > 0 for _, coin in bank.keeper.all_balances(reader))  # type: ignore[attr-defined]
+        assert all(coin.amount > 0 for _, coin in bank.keeper.all_balances(reader))
     finally:
         first.close()
         second.close()

@@ -68,12 +68,12 @@ class RewardNode(TestNode):
     def balance(self, key: PrivateKey | bytes, denom: str = "ugpc") -> int:
         address = key.address if isinstance(key, PrivateKey) else key
         reader, _, _ = self.app.store.query_view()
-        amount: int = self.app.modules[1].keeper.balance(reader, address, denom)  # type: ignore[attr-defined]
+        amount: int = self.modules.bank.keeper.balance(reader, address, denom)
         return amount
 
     def supply(self, denom: str = "ugpc") -> int:
         reader, _, _ = self.app.store.query_view()
-        amount: int = self.app.modules[1].keeper.supply_of(reader, denom)  # type: ignore[attr-defined]
+        amount: int = self.modules.bank.keeper.supply_of(reader, denom)
         return amount
 
     def query(self, method: str, **arguments: str) -> abci.ResponseQuery:

@@ -58,7 +58,7 @@ def test_no_declared_module_account_can_be_paid_by_transfer(chain: Chain) -> Non
 
 
 def test_only_a_module_account_with_the_burner_permission_may_burn(chain: Chain) -> None:
-    bank = chain.node.app.modules[1].keeper  # type: ignore[attr-defined]
+    bank = chain.node.modules.bank.keeper
     store = Overlay(chain.node.app.store.committed())
     ctx = Context(store, "gpuchain-test", 1, 0, ExecMode.FINALIZE, infinite_gas())
     for holder in (ALICE.address, module_address("fee_collector")):

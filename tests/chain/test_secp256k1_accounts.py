@@ -33,7 +33,7 @@ def node(tmp_path: Path) -> Iterator[TestNode]:
 
 def balance(node: TestNode, key: PrivateKey) -> int:
     reader, _, _ = node.app.store.query_view()
-    amount: int = node.app.modules[1].keeper.balance(reader, key.address, "ugpc")  # type: ignore[attr-defined]
+    amount: int = node.modules.bank.keeper.balance(reader, key.address, "ugpc")
     return amount
 
 

@@ -63,15 +63,12 @@ class Net:
 
     node: TestNode
 
-    def module(self, name: str) -> Any:
-        return next(m for m in self.node.app.modules if m.name == name)
-
     def reader(self) -> Any:
         reader, _, _ = self.node.app.store.query_view()
         return reader
 
     def validator(self, operator: PrivateKey) -> Any:
-        return self.module("staking").keeper.validator(self.reader(), operator.address)
+        return self.node.modules.staking.keeper.validator(self.reader(), operator.address)
 
     def tokens(self, operator: PrivateKey) -> int:
         tokens: int = self.validator(operator).tokens
@@ -79,17 +76,17 @@ class Net:
 
     def bonded(self, delegator: PrivateKey, operator: PrivateKey) -> int:
         """What delegator's shares in operator's validator are worth now."""
-        staking = self.module("staking").keeper
+        staking = self.node.modules.staking.keeper
         shares = staking.delegation_shares(self.reader(), delegator.address, operator.address)
         worth: int = self.validator(operator).tokens_for_shares(shares)
         return worth
 
     def supply(self) -> int:
-        amount: int = self.module("bank").keeper.supply_of(self.reader(), "ugpc")
+        amount: int = self.node.modules.bank.keeper.supply_of(self.reader(), "ugpc")
         return amount
 
     def unbondings(self, delegator: PrivateKey) -> list[Any]:
-        entries = self.module("staking").keeper.unbonding_entries(self.reader())
+        entries = self.node.modules.staking.keeper.unbonding_entries(self.reader())
         return [e for e in entries if e.delegator == delegator.address]
 
     def query(self, path: str, arguments: dict[str, Any] | None = None) -> Any:
@@ -155,7 +152,7 @@ class Net:
 
     def last_power(self, consensus: PrivateKey) -> int:
         """The validator's power in the set CometBFT last received (0 when out of it)."""
-        staking = self.module("staking").keeper
+        staking = self.node.modules.staking.keeper
         reader = self.reader()
         found = staking.validator_by_consensus_address(reader, consensus_address(consensus))
         power: int = staking.last_powers(reader).get(found.operator, 0) if found else 0
@@ -587,7 +584,7 @@ def test_stake_in_transit_and_unbonding_validators_round_trip_through_genesis(
             while chain.node.height < left + 21:
                 chain.block()
             assert chain.validator(BOB).status.name == "UNBONDED"
-            assert chain.module("staking").keeper.redelegation_entries(chain.reader()) == []
+            assert chain.node.modules.staking.keeper.redelegation_entries(chain.reader()) == []
         assert copy.node.app.export_genesis() == net.node.app.export_genesis()
     finally:
         copy.node.close()

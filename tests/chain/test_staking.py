@@ -18,10 +18,10 @@ from chain.errors import AppError
 from chain.genesis import GenesisError, validate_genesis
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2
 from chain.pb.gpuchain.base.v1 import query_pb2
-from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.testing import TestNode, genesis_state
 from chain.wiring import build_modules
-from x.staking.keeper import BONDED_POOL, NOT_BONDED_POOL
+from x.staking.keeper import BONDED_POOL, NOT_BONDED_POOL, StakingKeeper
+from x.staking.queries import SERVICE
 from x.staking.types import BondStatus
 
 POWER = 1_000_000
@@ -50,8 +50,8 @@ def run(node: TestNode, signer: PrivateKey, message: object) -> tuple[int, str]:
     return tx.code, tx.log
 
 
-def staking(node: TestNode):  # type: ignore[no-untyped-def]
-    return node.app.modules[[m.name for m in node.app.modules].index("staking")].keeper  # type: ignore[attr-defined]
+def staking(node: TestNode) -> StakingKeeper:
+    return node.modules.staking.keeper
 
 
 def reader(node: TestNode):  # type: ignore[no-untyped-def]
@@ -71,7 +71,7 @@ def test_create_validator_enters_the_set_in_the_same_block(node: TestNode) -> No
     assert updates_of(result) == {key.public_key: 5}
     validator = staking(node).validator(reader(node), ALICE.address)
     assert validator.status == BondStatus.BONDED and validator.tokens == 5 * POWER
-    bank = node.app.modules[1].keeper  # type: ignore[attr-defined]
+    bank = node.modules.bank.keeper
     assert bank.balance(reader(node), BONDED_POOL, "ugpc") == 5 * POWER
 
 
@@ -84,7 +84,7 @@ def test_delegation_raises_power_and_undelegation_returns_tokens_after_unbonding
         [node.sign(BOB, [delegate(BOB, ALICE, 3 * POWER)], gas=400_000, fee="4000ugpc")]
     )
     assert updates_of(result) == {key.public_key: 8}
-    bank = node.app.modules[1].keeper  # type: ignore[attr-defined]
+    bank = node.modules.bank.keeper
     before = bank.balance(reader(node), BOB.address, "ugpc")
     result = node.block(
         [node.sign(BOB, [undelegate(BOB, ALICE, 2 * POWER)], gas=400_000, fee="4000ugpc")]
@@ -117,13 +117,8 @@ def test_redelegation_moves_power_between_validators_at_once(node: TestNode) -> 
 
 def query(node: TestNode, method: str, arguments: dict[str, str]) -> Any:
     request = query_pb2.JsonRequest(json=json.dumps(arguments).encode())
-    response = node.app.query(
-        abci.RequestQuery(
-            path="/gpuchain.staking.v1.Query/" + method, data=request.SerializeToString()
-        )
-    )
-    assert response.code == 0, response.log
-    return json.loads(query_pb2.JsonResponse.FromString(response.value).json)
+    response = node.query(SERVICE + method, request, query_pb2.JsonResponse)
+    return json.loads(response.json)
 
 
 def status(node: TestNode, operator: PrivateKey) -> BondStatus:
@@ -155,7 +150,7 @@ def test_max_validators_keeps_only_the_strongest(tmp_path: Path) -> None:
     assert updates_of(result) == {consensus_key(1).public_key: 6, consensus_key(3).public_key: 0}
     left = test_node.height
     assert status(test_node, CAROL) == BondStatus.UNBONDING
-    bank = test_node.app.modules[1].keeper  # type: ignore[attr-defined]
+    bank = test_node.modules.bank.keeper
     assert bank.balance(reader(test_node), NOT_BONDED_POOL, "ugpc") == 4 * POWER
     events = [
         {a.key: a.value for a in e.attributes}

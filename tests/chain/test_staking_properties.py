@@ -115,7 +115,7 @@ class StakingMachine(RuleBasedStateMachine):
     def rewarded_block(self) -> None:
         """Every validator of the set signs: inflation and fees are distributed."""
         reader = self.node.app.store.query_view()[0]
-        staking = self._keeper("staking")
+        staking = self.node.modules.staking.keeper
         votes = [
             vote(consensus_address(consensus_key(seed)), power)
             for seed, key in enumerate(VALIDATORS, start=1)
@@ -128,14 +128,11 @@ class StakingMachine(RuleBasedStateMachine):
         for _ in range(count):
             self.node.block()
 
-    def _keeper(self, module: str):  # type: ignore[no-untyped-def]
-        return next(m for m in self.node.app.modules if m.name == module).keeper  # type: ignore[attr-defined]
-
     @invariant()
     def pools_match_validators(self) -> None:
         reader = self.node.app.store.query_view()[0]
-        staking = self._keeper("staking")
-        bank = self._keeper("bank")
+        staking = self.node.modules.staking.keeper
+        bank = self.node.modules.bank.keeper
         validators = staking.validators(reader)
         bonded = sum(v.tokens for v in validators if v.status == BondStatus.BONDED)
         assert bank.balance(reader, BONDED_POOL, "ugpc") == bonded
@@ -155,8 +152,8 @@ class StakingMachine(RuleBasedStateMachine):
         """supply = account balances + bonded + not bonded + outstanding rewards (and
         commission) + community pool + fees waiting for the next rewarded block."""
         reader = self.node.app.store.query_view()[0]
-        staking, bank = self._keeper("staking"), self._keeper("bank")
-        distribution = self._keeper("distribution")
+        staking, bank = self.node.modules.staking.keeper, self.node.modules.bank.keeper
+        distribution = self.node.modules.distribution.keeper
         pools = {BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION, FEE_COLLECTOR}
         balances = sum(
             c.amount for a, c in bank.all_balances(reader) if a not in pools and c.denom == "ugpc"
@@ -177,7 +174,7 @@ class StakingMachine(RuleBasedStateMachine):
     @invariant()
     def redelegations_never_outlive_the_unbonding_period(self) -> None:
         reader = self.node.app.store.query_view()[0]
-        staking = self._keeper("staking")
+        staking = self.node.modules.staking.keeper
         for entry in staking.redelegation_entries(reader):
             assert self.node.height < entry.completion_height <= entry.creation_height + 3
 
