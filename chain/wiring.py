@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from google.protobuf.message import Message
 
@@ -28,25 +28,37 @@ from x.staking.keeper import StakingKeeper
 from x.staking.module import StakingModule
 from x.staking.msgs import DEFAULT_COMMISSION, create_validator_msg
 
+ModuleT = TypeVar("ModuleT", bound=Module)
 
-@dataclass(frozen=True)
+
 class Modules:
-    """Every module and keeper, built once and wired through their expected interfaces."""
+    """Every wired module in block-hook order, found by name or (typed) by its class."""
 
-    auth: AuthModule
-    bank: BankModule
-    distribution: DistributionModule
-    slashing: SlashingModule
-    staking: StakingModule
-    genutil: GenutilModule
+    def __init__(self, modules: Sequence[Module]) -> None:
+        self._modules = tuple(modules)
+        self._by_name: dict[str, Module] = {}
+        for module in self._modules:
+            if module.name in self._by_name:
+                raise ValueError(f"two modules are named {module.name!r}")
+            self._by_name[module.name] = module
 
     def in_order(self) -> list[Module]:
-        """Hook order on every node: begin-block pays last block's rewards, then punishes
-        evidence and downtime; end-block then recomputes the validator set."""
-        return [self.auth, self.bank, self.distribution, self.slashing, self.staking, self.genutil]
+        return list(self._modules)
+
+    def __getitem__(self, name: str) -> Module:
+        return self._by_name[name]
+
+    def get(self, module_class: type[ModuleT]) -> ModuleT:
+        """The wired module of that class (raises LookupError when none is wired)."""
+        for module in self._modules:
+            if isinstance(module, module_class):
+                return module
+        raise LookupError(f"no {module_class.__name__} is wired")
 
 
 def wire_modules() -> Modules:
+    """Build every keeper once, hand each the others it needs through their expected
+    interfaces, and list the modules. Adding a module is one line in that list."""
     accounts = AccountKeeper()
     bank = BankKeeper(accounts)
     staking = StakingKeeper(bank)
@@ -54,13 +66,17 @@ def wire_modules() -> Modules:
     staking.hooks.append(distribution)
     slashing = SlashingKeeper(staking)
     staking.status_hooks.append(slashing)
+    # Hook order on every node: begin-block pays last block's rewards, then punishes
+    # evidence and downtime; end-block then recomputes the validator set.
     modules = Modules(
-        auth=AuthModule(accounts),
-        bank=BankModule(bank),
-        distribution=DistributionModule(distribution),
-        slashing=SlashingModule(slashing),
-        staking=StakingModule(staking, bank),
-        genutil=GenutilModule(),
+        [
+            AuthModule(accounts),
+            BankModule(bank),
+            DistributionModule(distribution),
+            SlashingModule(slashing),
+            StakingModule(staking, bank),
+            GenutilModule(),
+        ]
     )
     bank.set_module_accounts(module_accounts(modules.in_order()))
     return modules
@@ -79,7 +95,9 @@ def build_app(
     """Open (or create) the node's state database and wire every module (tests may add
     modules of their own after them, and keep the wired modules to reach their keepers)."""
     modules = modules or wire_modules()
-    ante = AnteHandler(modules.auth.keeper, modules.bank.keeper, GasSchedule())
+    ante = AnteHandler(
+        modules.get(AuthModule).keeper, modules.get(BankModule).keeper, GasSchedule()
+    )
     return Application(CommitStore(data_dir), [*modules.in_order(), *extra_modules], ante, config)
 
 

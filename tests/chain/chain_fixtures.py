@@ -9,6 +9,7 @@ from chain.crypto import PrivateKey
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.testing import TestNode, genesis_state
+from x.bank.module import BankModule
 
 # Fixed seeds: failures reproduce with the same addresses every run.
 ALICE = PrivateKey(bytes(range(32)))
@@ -23,7 +24,7 @@ class Chain:
     def balance(self, key: PrivateKey | bytes, denom: str = "ugpc") -> int:
         address = key.address if isinstance(key, PrivateKey) else key
         reader, _, _ = self.node.app.store.query_view()
-        amount: int = self.node.modules.bank.keeper.balance(reader, address, denom)
+        amount: int = self.node.modules.get(BankModule).keeper.balance(reader, address, denom)
         return amount
 
     def state_hash(self) -> bytes:

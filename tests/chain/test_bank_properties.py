@@ -16,6 +16,7 @@ from chain.crypto import PrivateKey
 from chain.pb.cosmos.bank.v1beta1 import bank_pb2, tx_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.testing import TestNode, genesis_state
+from x.bank.module import BankModule
 
 KEYS = [ALICE, BOB, CAROL]
 GENESIS = {ALICE.bech32_address: "1000000ugpc,300uatom", BOB.bech32_address: "1000000ugpc"}
@@ -92,7 +93,7 @@ def test_random_transfers_keep_supply_and_replay_to_the_same_hashes(
     second = _run(tmp_path_factory.mktemp("b"), plan)
     try:
         assert first.app_hashes == second.app_hashes
-        bank = first.modules.bank
+        bank = first.modules.get(BankModule)
         reader = first.app.store.query_view()[0]
         supply = bank.keeper.total_supply(reader)
         assert supply.amount_of("ugpc") == 2_000_000

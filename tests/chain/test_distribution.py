@@ -32,6 +32,7 @@ from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
 from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state, vote
+from x.bank.module import BankModule
 from x.bank.msgs import send_msg
 from x.distribution.msgs import withdraw_commission_msg, withdraw_rewards_msg
 from x.staking.msgs import create_validator_msg
@@ -68,12 +69,12 @@ class RewardNode(TestNode):
     def balance(self, key: PrivateKey | bytes, denom: str = "ugpc") -> int:
         address = key.address if isinstance(key, PrivateKey) else key
         reader, _, _ = self.app.store.query_view()
-        amount: int = self.modules.bank.keeper.balance(reader, address, denom)
+        amount: int = self.modules.get(BankModule).keeper.balance(reader, address, denom)
         return amount
 
     def supply(self, denom: str = "ugpc") -> int:
         reader, _, _ = self.app.store.query_view()
-        amount: int = self.modules.bank.keeper.supply_of(reader, denom)
+        amount: int = self.modules.get(BankModule).keeper.supply_of(reader, denom)
         return amount
 
     def query(self, method: str, **arguments: str) -> abci.ResponseQuery:

@@ -16,6 +16,7 @@ from chain.errors import AppError
 from chain.module import Module, module_accounts
 from chain.store import Overlay
 from chain.wiring import build_app, build_modules
+from x.bank.module import BankModule
 
 
 def test_each_wired_module_owns_its_own_store_prefix(tmp_path: Path) -> None:
@@ -58,7 +59,7 @@ def test_no_declared_module_account_can_be_paid_by_transfer(chain: Chain) -> Non
 
 
 def test_only_a_module_account_with_the_burner_permission_may_burn(chain: Chain) -> None:
-    bank = chain.node.modules.bank.keeper
+    bank = chain.node.modules.get(BankModule).keeper
     store = Overlay(chain.node.app.store.committed())
     ctx = Context(store, "gpuchain-test", 1, 0, ExecMode.FINALIZE, infinite_gas())
     for holder in (ALICE.address, module_address("fee_collector")):

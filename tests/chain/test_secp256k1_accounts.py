@@ -12,6 +12,7 @@ from chain_fixtures import ALICE, send
 from chain.crypto import PrivateKey, secp256k1_address
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
 from chain.testing import TestNode, genesis_state
+from x.bank.module import BankModule
 
 # secp256k1's group order: s and n - s both satisfy the ECDSA equation, so a signer's
 # (r, s) has a malleable twin (r, n - s) that Cosmos refuses by accepting low-S only.
@@ -33,7 +34,7 @@ def node(tmp_path: Path) -> Iterator[TestNode]:
 
 def balance(node: TestNode, key: PrivateKey) -> int:
     reader, _, _ = node.app.store.query_view()
-    amount: int = node.modules.bank.keeper.balance(reader, key.address, "ugpc")
+    amount: int = node.modules.get(BankModule).keeper.balance(reader, key.address, "ugpc")
     return amount
 
 

@@ -28,7 +28,9 @@ from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.pb.tendermint.types import validator_pb2
 from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state
+from x.bank.module import BankModule
 from x.slashing.msgs import unjail_msg
+from x.staking.module import StakingModule
 from x.staking.msgs import create_validator_msg
 
 WINDOW = 10
@@ -68,7 +70,9 @@ class Net:
         return reader
 
     def validator(self, operator: PrivateKey) -> Any:
-        return self.node.modules.staking.keeper.validator(self.reader(), operator.address)
+        return self.node.modules.get(StakingModule).keeper.validator(
+            self.reader(), operator.address
+        )
 
     def tokens(self, operator: PrivateKey) -> int:
         tokens: int = self.validator(operator).tokens
@@ -76,17 +80,17 @@ class Net:
 
     def bonded(self, delegator: PrivateKey, operator: PrivateKey) -> int:
         """What delegator's shares in operator's validator are worth now."""
-        staking = self.node.modules.staking.keeper
+        staking = self.node.modules.get(StakingModule).keeper
         shares = staking.delegation_shares(self.reader(), delegator.address, operator.address)
         worth: int = self.validator(operator).tokens_for_shares(shares)
         return worth
 
     def supply(self) -> int:
-        amount: int = self.node.modules.bank.keeper.supply_of(self.reader(), "ugpc")
+        amount: int = self.node.modules.get(BankModule).keeper.supply_of(self.reader(), "ugpc")
         return amount
 
     def unbondings(self, delegator: PrivateKey) -> list[Any]:
-        entries = self.node.modules.staking.keeper.unbonding_entries(self.reader())
+        entries = self.node.modules.get(StakingModule).keeper.unbonding_entries(self.reader())
         return [e for e in entries if e.delegator == delegator.address]
 
     def query(self, path: str, arguments: dict[str, Any] | None = None) -> Any:
@@ -152,7 +156,7 @@ class Net:
 
     def last_power(self, consensus: PrivateKey) -> int:
         """The validator's power in the set CometBFT last received (0 when out of it)."""
-        staking = self.node.modules.staking.keeper
+        staking = self.node.modules.get(StakingModule).keeper
         reader = self.reader()
         found = staking.validator_by_consensus_address(reader, consensus_address(consensus))
         power: int = staking.last_powers(reader).get(found.operator, 0) if found else 0
@@ -584,7 +588,10 @@ def test_stake_in_transit_and_unbonding_validators_round_trip_through_genesis(
             while chain.node.height < left + 21:
                 chain.block()
             assert chain.validator(BOB).status.name == "UNBONDED"
-            assert chain.node.modules.staking.keeper.redelegation_entries(chain.reader()) == []
+            assert (
+                chain.node.modules.get(StakingModule).keeper.redelegation_entries(chain.reader())
+                == []
+            )
         assert copy.node.app.export_genesis() == net.node.app.export_genesis()
     finally:
         copy.node.close()

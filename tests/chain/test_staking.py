@@ -20,7 +20,9 @@ from chain.pb.cosmos.staking.v1beta1 import tx_pb2
 from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.testing import TestNode, genesis_state
 from chain.wiring import build_modules
+from x.bank.module import BankModule
 from x.staking.keeper import BONDED_POOL, NOT_BONDED_POOL, StakingKeeper
+from x.staking.module import StakingModule
 from x.staking.queries import SERVICE
 from x.staking.types import BondStatus
 
@@ -51,7 +53,7 @@ def run(node: TestNode, signer: PrivateKey, message: object) -> tuple[int, str]:
 
 
 def staking(node: TestNode) -> StakingKeeper:
-    return node.modules.staking.keeper
+    return node.modules.get(StakingModule).keeper
 
 
 def reader(node: TestNode):  # type: ignore[no-untyped-def]
@@ -71,7 +73,7 @@ def test_create_validator_enters_the_set_in_the_same_block(node: TestNode) -> No
     assert updates_of(result) == {key.public_key: 5}
     validator = staking(node).validator(reader(node), ALICE.address)
     assert validator.status == BondStatus.BONDED and validator.tokens == 5 * POWER
-    bank = node.modules.bank.keeper
+    bank = node.modules.get(BankModule).keeper
     assert bank.balance(reader(node), BONDED_POOL, "ugpc") == 5 * POWER
 
 
@@ -84,7 +86,7 @@ def test_delegation_raises_power_and_undelegation_returns_tokens_after_unbonding
         [node.sign(BOB, [delegate(BOB, ALICE, 3 * POWER)], gas=400_000, fee="4000ugpc")]
     )
     assert updates_of(result) == {key.public_key: 8}
-    bank = node.modules.bank.keeper
+    bank = node.modules.get(BankModule).keeper
     before = bank.balance(reader(node), BOB.address, "ugpc")
     result = node.block(
         [node.sign(BOB, [undelegate(BOB, ALICE, 2 * POWER)], gas=400_000, fee="4000ugpc")]
@@ -150,7 +152,7 @@ def test_max_validators_keeps_only_the_strongest(tmp_path: Path) -> None:
     assert updates_of(result) == {consensus_key(1).public_key: 6, consensus_key(3).public_key: 0}
     left = test_node.height
     assert status(test_node, CAROL) == BondStatus.UNBONDING
-    bank = test_node.modules.bank.keeper
+    bank = test_node.modules.get(BankModule).keeper
     assert bank.balance(reader(test_node), NOT_BONDED_POOL, "ugpc") == 4 * POWER
     events = [
         {a.key: a.value for a in e.attributes}

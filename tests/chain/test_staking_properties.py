@@ -28,7 +28,10 @@ from staking_helpers import (
 from chain.crypto import PrivateKey, module_address
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state, vote
+from x.bank.module import BankModule
+from x.distribution.module import DistributionModule
 from x.staking.keeper import BONDED_POOL, NOT_BONDED_POOL
+from x.staking.module import StakingModule
 from x.staking.types import BondStatus
 
 DAVE = PrivateKey(bytes(range(3, 35)))
@@ -115,7 +118,7 @@ class StakingMachine(RuleBasedStateMachine):
     def rewarded_block(self) -> None:
         """Every validator of the set signs: inflation and fees are distributed."""
         reader = self.node.app.store.query_view()[0]
-        staking = self.node.modules.staking.keeper
+        staking = self.node.modules.get(StakingModule).keeper
         votes = [
             vote(consensus_address(consensus_key(seed)), power)
             for seed, key in enumerate(VALIDATORS, start=1)
@@ -131,8 +134,8 @@ class StakingMachine(RuleBasedStateMachine):
     @invariant()
     def pools_match_validators(self) -> None:
         reader = self.node.app.store.query_view()[0]
-        staking = self.node.modules.staking.keeper
-        bank = self.node.modules.bank.keeper
+        staking = self.node.modules.get(StakingModule).keeper
+        bank = self.node.modules.get(BankModule).keeper
         validators = staking.validators(reader)
         bonded = sum(v.tokens for v in validators if v.status == BondStatus.BONDED)
         assert bank.balance(reader, BONDED_POOL, "ugpc") == bonded
@@ -152,8 +155,11 @@ class StakingMachine(RuleBasedStateMachine):
         """supply = account balances + bonded + not bonded + outstanding rewards (and
         commission) + community pool + fees waiting for the next rewarded block."""
         reader = self.node.app.store.query_view()[0]
-        staking, bank = self.node.modules.staking.keeper, self.node.modules.bank.keeper
-        distribution = self.node.modules.distribution.keeper
+        staking, bank = (
+            self.node.modules.get(StakingModule).keeper,
+            self.node.modules.get(BankModule).keeper,
+        )
+        distribution = self.node.modules.get(DistributionModule).keeper
         pools = {BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION, FEE_COLLECTOR}
         balances = sum(
             c.amount for a, c in bank.all_balances(reader) if a not in pools and c.denom == "ugpc"
@@ -174,7 +180,7 @@ class StakingMachine(RuleBasedStateMachine):
     @invariant()
     def redelegations_never_outlive_the_unbonding_period(self) -> None:
         reader = self.node.app.store.query_view()[0]
-        staking = self.node.modules.staking.keeper
+        staking = self.node.modules.get(StakingModule).keeper
         for entry in staking.redelegation_entries(reader):
             assert self.node.height < entry.completion_height <= entry.creation_height + 3
 
