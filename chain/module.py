@@ -7,6 +7,7 @@ invariants and optional block hooks. The app calls block hooks in module order.
 
 from __future__ import annotations
 
+import argparse
 import functools
 import json
 import logging
@@ -86,6 +87,23 @@ class Invariant:
     check: Callable[[KVStore], str | None]
 
 
+class ModuleCommands(Protocol):
+    """A module's command line (its `cli.py`): `gpuchain tx <module> …` and
+    `gpuchain query <module> …`, built with chain.cli.api."""
+
+    def register_tx(
+        self,
+        commands: argparse._SubParsersAction[argparse.ArgumentParser],
+        common: argparse.ArgumentParser,
+    ) -> None: ...
+
+    def register_query(
+        self,
+        commands: argparse._SubParsersAction[argparse.ArgumentParser],
+        common: argparse.ArgumentParser,
+    ) -> None: ...
+
+
 class Module:
     """Base with no-op defaults; a module overrides what it has."""
 
@@ -127,6 +145,10 @@ class Module:
 
     def invariants(self) -> list[Invariant]:
         return []
+
+    def commands(self) -> ModuleCommands | None:
+        """The module's cli.py, imported only by the command line (None: no commands)."""
+        return None
 
 
 def store_prefix_table(modules: Sequence[Module]) -> dict[bytes, str]:

@@ -38,6 +38,7 @@ class NodeProcess:
     home: Path
     rpc: CometRpc
     log_path: Path
+    source: Path = REPO  # the tree whose `chain` and `x` the node runs
     process: subprocess.Popen[bytes] | None = None
 
     def start(self, env: dict[str, str] | None = None) -> None:
@@ -51,7 +52,7 @@ class NodeProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                cwd=REPO,
+                cwd=self.source,
                 env={**os.environ, **NODE_ENV, **(env or {})},
             )
 

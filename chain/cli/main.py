@@ -10,15 +10,18 @@ from pathlib import Path
 from chain.cli import output
 from chain.config import ConfigError
 from chain.genesis import GenesisError
+from chain.module import Module
 from chain.rpc import RpcError
 
 DEFAULT_HOME = Path.home() / ".gpuchain"
 DEFAULT_NODE = "tcp://127.0.0.1:26657"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Every command group registers itself on one parser; flags shared by all live here."""
+def build_parser(modules: Sequence[Module] | None = None) -> argparse.ArgumentParser:
+    """Every command group registers itself on one parser, each wired module (default:
+    chain.wiring's) its `tx` and `query` commands; flags shared by all live here."""
     from chain.cli import genesis, keys, node_commands, query, testnet, tx
+    from chain.wiring import build_modules
     from sdl import cli as sdl_cli
 
     common = argparse.ArgumentParser(add_help=False)
@@ -30,8 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="gpuchain", parents=[common], description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (node_commands, keys, genesis, testnet, tx, query):
+    for group in (node_commands, keys, genesis, testnet):
         group.register(commands, common)
+    tx_commands = tx.register(commands, common)
+    query_commands = query.register(commands, common)
+    for module in modules if modules is not None else build_modules():
+        module_commands = module.commands()
+        if module_commands is not None:
+            module_commands.register_tx(tx_commands, common)
+            module_commands.register_query(query_commands, common)
     sdl_parser = commands.add_parser("sdl", parents=[common], help="validate and hash SDL files")
     sdl_cli.register(sdl_parser)
     return parser

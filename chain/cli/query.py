@@ -59,8 +59,8 @@ _EVENT_KEY = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)+$")
 def register(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
-) -> None:
-    """Add the `query` command group (alias `q`)."""
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """Add the `query` command group (alias `q`); returns it for the modules' commands."""
     query_parser = commands.add_parser(
         "query",
         aliases=["q"],
@@ -119,6 +119,7 @@ def register(
     block.set_defaults(func=query_block)
 
     staking_query.register(query_commands, common)
+    return query_commands
 
 
 def _positive(text: str) -> int:

@@ -74,8 +74,8 @@ INCLUSION_TIMEOUT_SECONDS = 30.0
 def register(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
-) -> None:
-    """Add the `tx` command group."""
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """Add the `tx` command group; returns it for the modules' commands."""
     tx_parser = commands.add_parser(
         "tx",
         parents=[common],
@@ -169,6 +169,7 @@ def register(
     from chain.cli import staking_tx  # it builds on this module's deliver()
 
     staking_tx.register(tx_commands, common)
+    return tx_commands
 
 
 def _add_account_flags(parser: argparse.ArgumentParser) -> None:
