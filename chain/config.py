@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import shutil
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chain.coins import DecPrice
+from chain.crypto import PrivateKey
 
 REPO_TOOLS = Path(__file__).resolve().parent.parent / ".tools" / "bin"
 
@@ -186,3 +189,9 @@ def cometbft_binary() -> str:
     if found is None:
         raise ConfigError("cometbft not found: run `make setup` (it installs the pinned version)")
     return found
+
+
+def consensus_key(home: Home) -> PrivateKey:
+    """The node's CometBFT validator key (priv_validator_key.json holds seed ‖ public key)."""
+    data = json.loads((home.config_dir / "priv_validator_key.json").read_text())
+    return PrivateKey(base64.b64decode(data["priv_key"]["value"])[:32])

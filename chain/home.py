@@ -22,6 +22,7 @@ from chain.config import (
     Home,
     NodeConfig,
     cometbft_binary,
+    consensus_key,
     make_private_dir,
     set_toml_values,
 )
@@ -96,12 +97,6 @@ def init_home(
     )
     home.app_config.write_text((node_config or NodeConfig()).to_toml())
     return home
-
-
-def consensus_key(home: Home) -> PrivateKey:
-    """The node's CometBFT validator key (priv_validator_key.json holds seed ‖ public key)."""
-    data = json.loads((home.config_dir / "priv_validator_key.json").read_text())
-    return PrivateKey(base64.b64decode(data["priv_key"]["value"])[:32])
 
 
 def build_gentx(

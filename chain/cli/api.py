@@ -12,7 +12,8 @@ result as `-o text|json` asks. A query command asks `query` and prints with `emi
 from __future__ import annotations
 
 import argparse
-from typing import TypeAlias, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar
 
 from google.protobuf.message import Message
 
@@ -27,13 +28,17 @@ from chain.cli.client import (
     resolve_validator_address,
     rpc_client,
 )
+from chain.cli.client import json_query as client_json_query
 from chain.cli.output import CommandError, emit
 from chain.cli.tx import DEFAULT_GAS, add_build_flags, deliver, sender_key
+from chain.coins import Coin
 from chain.crypto import encode_validator_address
+from chain.errors import AppError
 from chain.keyring import KeyInfo
 
 Group: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 ResponseT = TypeVar("ResponseT", bound=Message)
+MessageT = TypeVar("MessageT", bound=Message)
 
 __all__ = [
     "CommandError",
@@ -41,9 +46,13 @@ __all__ = [
     "KeyInfo",
     "add_build_flags",
     "add_page_flags",
+    "address_bytes",
+    "checked",
     "command_group",
     "deliver",
     "emit",
+    "json_query",
+    "one_coin",
     "operator_of",
     "page_request",
     "page_text",
@@ -84,6 +93,28 @@ def tx_command(
 def query(args: argparse.Namespace, path: str, request: Message, response: ResponseT) -> ResponseT:
     """Ask the node (--node) a typed query; CommandError when it is unreachable or refuses."""
     return abci_query(rpc_client(args), path, request, response)
+
+
+def checked(message: MessageT, validate: Callable[[Any], None]) -> MessageT:
+    """Run the module's stateless check here, so a bad argument fails before signing."""
+    try:
+        validate(message)
+    except AppError as error:
+        raise CommandError(error.log) from None
+    return message
+
+
+def one_coin(text: str) -> Coin:
+    """One positive coin, e.g. "1000000ugpc"."""
+    coins = parse_coins_argument(text, "amount").items
+    if len(coins) != 1:
+        raise CommandError(f"invalid amount {text!r}: expected one coin, e.g. 1000000ugpc")
+    return coins[0]
+
+
+def json_query(args: argparse.Namespace, path: str, arguments: dict[str, Any]) -> Any:
+    """Ask the node (--node) one of gpuchain's JSON queries."""
+    return client_json_query(rpc_client(args), path, arguments)
 
 
 def operator_of(key: KeyInfo) -> str:

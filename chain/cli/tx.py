@@ -15,8 +15,8 @@ Broadcast modes: `sync` returns the CheckTx result; `commit` (the default) also 
 until the tx is in a block and reports its result. The exit code is non-zero whenever
 CheckTx or the block rejected the tx.
 
-`tx staking|slashing|distribution` (validators, delegations, rewards) are in staking_tx.py
-and go through the same `deliver`.
+Each module adds its own `tx <module> …` commands (x/<module>/cli.py, built on
+chain/cli/api.py) and they go through the same `deliver`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ from chain.cli.client import (
     raw_from_tx,
     read_tx_file,
     require_account,
-    resolve_address,
     rpc_client,
     show_key,
     tx_from_raw,
@@ -53,7 +52,7 @@ from chain.cli.client import (
     wait_for_tx,
 )
 from chain.cli.output import CommandError, emit
-from chain.coins import DEC_ONE, Coins, parse_dec
+from chain.coins import DEC_ONE, parse_dec
 from chain.crypto import AddressError, PrivateKey, PublicKey, decode_address, public_key_of_type
 from chain.errors import INVALID_REQUEST, AppError
 from chain.keyring import KeyInfo, KeyringError
@@ -62,7 +61,6 @@ from chain.pb.cosmos.tx.signing.v1beta1 import signing_pb2
 from chain.pb.cosmos.tx.v1beta1 import service_pb2, tx_pb2
 from chain.rpc import CometRpc, RpcError
 from chain.tx import MAX_GAS_LIMIT, SIMULATE_PATH, build_unsigned, sign_tx
-from x.bank import msgs as bank_msgs
 
 DEFAULT_GAS = 200_000
 GAS_AUTO = "auto"
@@ -84,39 +82,6 @@ def register(
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     tx_commands = tx_parser.add_subparsers(dest="tx_command", required=True, metavar="CMD")
-
-    bank = tx_commands.add_parser("bank", parents=[common], help="bank transactions")
-    bank_commands = bank.add_subparsers(dest="bank_command", required=True, metavar="CMD")
-
-    send = bank_commands.add_parser(
-        "send",
-        parents=[common],
-        help="send tokens from a keyring key to an address",
-        description="Send AMOUNT (e.g. 1000ugpc) from the keyring key FROM (name or address) "
-        "to the address TO.",
-    )
-    send.add_argument("from_key", metavar="FROM", help="keyring key name or address")
-    send.add_argument("to", metavar="TO", help="recipient address")
-    send.add_argument("amount", metavar="AMOUNT", help="coins, e.g. 1000ugpc")
-    add_build_flags(send)
-    send.set_defaults(func=bank_send)
-
-    multi_send = bank_commands.add_parser(
-        "multi-send",
-        parents=[common],
-        help="send the same amount to several addresses in one message",
-        description="Send AMOUNT from FROM to each of TO1 [TO2 ...] (each recipient gets "
-        "AMOUNT) in one MsgMultiSend.",
-    )
-    multi_send.add_argument("from_key", metavar="FROM", help="keyring key name or address")
-    multi_send.add_argument(
-        "recipients_and_amount",
-        metavar="TO [TO ...] AMOUNT",
-        nargs="+",
-        help="recipient addresses, then the amount each one receives",
-    )
-    add_build_flags(multi_send)
-    multi_send.set_defaults(func=bank_multi_send)
 
     sign = tx_commands.add_parser(
         "sign",
@@ -166,9 +131,6 @@ def register(
     decode.add_argument("encoded", metavar="BASE64")
     decode.set_defaults(func=decode_base64)
 
-    from chain.cli import staking_tx  # it builds on this module's deliver()
-
-    staking_tx.register(tx_commands, common)
     return tx_commands
 
 
@@ -301,34 +263,6 @@ def sender_key(args: argparse.Namespace) -> KeyInfo:
         )
     public_key = _unpacked_key(account.pub_key, f"the account of {args.from_key}")
     return KeyInfo(name=args.from_key, address=args.from_key.lower(), public_key=public_key)
-
-
-def _positive_amount(text: str) -> Coins:
-    amount = parse_coins_argument(text, "amount")
-    if not amount:
-        raise CommandError(f"invalid amount {text!r}: nothing to send")
-    return amount
-
-
-def bank_send(args: argparse.Namespace) -> int:
-    """`tx bank send FROM TO AMOUNT`."""
-    sender = sender_key(args)
-    recipient = resolve_address(args, args.to, "recipient")
-    amount = _positive_amount(args.amount)
-    message = bank_msgs.send_msg(sender.address, recipient, amount)
-    return deliver(args, sender, [message])
-
-
-def bank_multi_send(args: argparse.Namespace) -> int:
-    """`tx bank multi-send FROM TO1 [TO2 ...] AMOUNT`: every recipient gets AMOUNT."""
-    *recipient_texts, amount_text = args.recipients_and_amount
-    if not recipient_texts:
-        raise CommandError("multi-send needs at least one recipient before AMOUNT")
-    sender = sender_key(args)
-    recipients = [resolve_address(args, text, "recipient") for text in recipient_texts]
-    amount = _positive_amount(amount_text)
-    message = bank_msgs.multi_send_msg(sender.address, [(to, amount) for to in recipients])
-    return deliver(args, sender, [message])
 
 
 # --- building, signing, broadcasting -------------------------------------------------

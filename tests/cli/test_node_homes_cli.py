@@ -12,9 +12,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from chain.config import Home
+from chain.config import Home, consensus_key
 from chain.crypto import decode_address, encode_validator_address
-from chain.home import consensus_key
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx_pb2
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2

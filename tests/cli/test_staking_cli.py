@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from chain.config import Home
+from chain.config import Home, consensus_key
 from chain.crypto import PrivateKey, address_from_pubkey, decode_address, encode_validator_address
-from chain.home import consensus_key
 from chain.keyring import Keyring
 from chain.testing import LocalNode
 

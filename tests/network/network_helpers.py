@@ -20,12 +20,11 @@ from typing import Any
 from google.protobuf.message import Message
 
 from chain.coins import Coins
-from chain.config import Home, NodeConfig, cometbft_binary, set_toml_values
+from chain.config import Home, NodeConfig, cometbft_binary, consensus_key, set_toml_values
 from chain.crypto import PrivateKey
 from chain.home import (
     LOCAL_NETWORK_P2P,
     NodePorts,
-    consensus_key,
     init_home,
     make_testnet,
     match_evidence_age,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain.module import Handles, Invariant, KeeperModule, ModuleAccount, QueryRoute
+from chain.module import Handles, Invariant, KeeperModule, ModuleAccount, ModuleCommands, QueryRoute
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2
 from x.bank import genesis as bank_genesis
 from x.bank import handlers, invariants, keys, msgs, queries
@@ -30,3 +30,8 @@ class BankModule(KeeperModule[BankKeeper]):
 
     def invariants(self) -> list[Invariant]:
         return invariants.invariants(self.keeper)
+
+    def commands(self) -> ModuleCommands:
+        from x.bank import cli
+
+        return cli

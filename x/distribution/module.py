@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from chain.context import Context
-from chain.module import MINTER, Handles, Invariant, KeeperModule, ModuleAccount, QueryRoute
+from chain.module import (
+    MINTER,
+    Handles,
+    Invariant,
+    KeeperModule,
+    ModuleAccount,
+    ModuleCommands,
+    QueryRoute,
+)
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2
 from x.distribution import genesis as distribution_genesis
 from x.distribution import handlers, invariants, keys, msgs, queries
@@ -39,3 +47,8 @@ class DistributionModule(KeeperModule[DistributionKeeper]):
 
     def invariants(self) -> list[Invariant]:
         return invariants.invariants(self.keeper, self.keeper.bank, self.keeper.staking)
+
+    def commands(self) -> ModuleCommands:
+        from x.distribution import cli
+
+        return cli

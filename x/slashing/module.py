@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chain.context import Context
-from chain.module import Handles, Invariant, KeeperModule, QueryRoute
+from chain.module import Handles, Invariant, KeeperModule, ModuleCommands, QueryRoute
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2
 from x.slashing import abci, handlers, invariants, keys, msgs, queries
 from x.slashing import genesis as slashing_genesis
@@ -26,3 +26,8 @@ class SlashingModule(KeeperModule[SlashingKeeper]):
 
     def invariants(self) -> list[Invariant]:
         return invariants.invariants(self.keeper)
+
+    def commands(self) -> ModuleCommands:
+        from x.slashing import cli
+
+        return cli

@@ -11,6 +11,7 @@ from chain.module import (
     JsonDict,
     KeeperModule,
     ModuleAccount,
+    ModuleCommands,
     QueryRoute,
     ValidatorUpdate,
 )
@@ -91,3 +92,8 @@ class StakingModule(KeeperModule[StakingKeeper]):
 
     def invariants(self) -> list[Invariant]:
         return invariants.invariants(self.keeper, self.bank)
+
+    def commands(self) -> ModuleCommands:
+        from x.staking import cli
+
+        return cli

@@ -54,6 +54,18 @@ def create_validator_msg(
     )
 
 
+def edit_validator_msg(
+    validator: str, moniker: str = "", commission_rate: str = "", min_self_delegation: str = ""
+) -> tx_pb2.MsgEditValidator:
+    """Change what is given (an empty field keeps the validator's current value)."""
+    return tx_pb2.MsgEditValidator(
+        description=staking_pb2.Description(moniker=moniker),
+        validator_address=validator,
+        commission_rate=commission_rate,
+        min_self_delegation=min_self_delegation,
+    )
+
+
 def delegate_msg(delegator: str, validator: str, amount: Coin) -> tx_pb2.MsgDelegate:
     return tx_pb2.MsgDelegate(
         delegator_address=delegator, validator_address=validator, amount=amount.to_pb()
