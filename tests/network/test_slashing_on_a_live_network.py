@@ -105,7 +105,7 @@ def test_the_jailed_validator_unjails_after_its_jail_and_signs_again(network: Ne
     )
     assert powers[offline.consensus_address] == (STAKE - STAKE // 100) // 1_000_000
     state = validator_state(network, offline)
-    assert (state["jailed"], state["status"]) == (False, "bonded")
+    assert (state["jailed"], state["status"]) == (False, "BOND_STATUS_BONDED")
 
     network.wait_for_commit_signatures(offline, count=3, after=network.height())
 
