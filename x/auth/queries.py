@@ -5,6 +5,7 @@ from __future__ import annotations
 from google.protobuf import any_pb2
 
 from chain.context import GasSchedule
+from chain.crypto import module_address
 from chain.errors import KEY_NOT_FOUND
 from chain.module import QueryRoute, service_routes
 from chain.msgs import account_address
@@ -17,6 +18,7 @@ from x.auth.types import Account
 
 SERVICE = query_pb2.DESCRIPTOR.services_by_name["Query"]
 BASE_ACCOUNT_TYPE_URL = "/" + auth_pb2.BaseAccount.DESCRIPTOR.full_name
+MODULE_ACCOUNT_TYPE_URL = "/" + auth_pb2.ModuleAccount.DESCRIPTOR.full_name
 
 
 def account_any(account: Account) -> any_pb2.Any:
@@ -60,4 +62,31 @@ def query_routes(keeper: AccountKeeper) -> list[QueryRoute]:
             )
         )
 
-    return service_routes(SERVICE, {"Account": account, "Accounts": accounts, "Params": params})
+    def module_accounts(
+        store: KVStore, _: query_pb2.QueryModuleAccountsRequest
+    ) -> query_pb2.QueryModuleAccountsResponse:
+        """Every module account by name (no permissions: gpuchain's modules move their own
+        funds in code, not by permission checks)."""
+        found = []
+        for name in keeper.module_accounts:
+            address = module_address(name)
+            record = keeper.account(store, address) or Account(address, 0)
+            module_account = auth_pb2.ModuleAccount(
+                base_account=auth_pb2.BaseAccount.FromString(encode_account(record)), name=name
+            )
+            found.append(
+                any_pb2.Any(
+                    type_url=MODULE_ACCOUNT_TYPE_URL, value=module_account.SerializeToString()
+                )
+            )
+        return query_pb2.QueryModuleAccountsResponse(accounts=found)
+
+    return service_routes(
+        SERVICE,
+        {
+            "Account": account,
+            "Accounts": accounts,
+            "Params": params,
+            "ModuleAccounts": module_accounts,
+        },
+    )

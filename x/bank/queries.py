@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chain.coins import validate_denom
+from chain.errors import KEY_NOT_FOUND
 from chain.module import QueryRoute, service_routes
 from chain.msgs import account_address
 from chain.pagination import Page, PageRequest, paginate
@@ -80,6 +81,14 @@ def query_routes(keeper: BankKeeper) -> list[QueryRoute]:
         """Every denom may be sent (gpuchain has no send switches)."""
         return query_pb2.QueryParamsResponse(params=bank_pb2.Params(default_send_enabled=True))
 
+    def denom_metadata(
+        _: KVStore, request: query_pb2.QueryDenomMetadataRequest
+    ) -> query_pb2.QueryDenomMetadataResponse:
+        """Cosmos's answer for a denom without registered metadata: gpuchain registers none
+        (its one denom, ugpc, is the bond and fee denom)."""
+        validate_denom(request.denom)
+        raise KEY_NOT_FOUND(f"client metadata for denom {request.denom}")
+
     return service_routes(
         SERVICE,
         {
@@ -90,5 +99,6 @@ def query_routes(keeper: BankKeeper) -> list[QueryRoute]:
             "TotalSupply": total_supply,
             "SupplyOf": supply_of,
             "Params": params,
+            "DenomMetadata": denom_metadata,
         },
     )
