@@ -1,6 +1,8 @@
 """cosmos.base.tendermint.v1beta1.Service over the node's own CometBFT: node info, sync state
-and blocks, as Cosmos's node answers them. Served by gRPC and the REST API next to the tx
-service (not by ABCI Query: these are CometBFT's facts, not the app's state).
+and blocks, as Cosmos's node answers them; and cosmos.consensus.v1.Query/Params, the
+consensus params CometBFT runs with (wallets such as cosmpy cap gas estimates at
+block.max_gas). Served by gRPC and the REST API next to the tx service (not by ABCI Query:
+these are CometBFT's facts; the app never changes consensus params).
 
 Blocks come from CometBFT's RPC as JSON and are rebuilt as tendermint.types.Block (and
 Cosmos's sdk_block, whose proposer is a `gpuvalcons1…` address). Evidence is left out of
@@ -13,20 +15,22 @@ import base64
 from importlib import metadata
 from typing import Any
 
-from google.protobuf import timestamp_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 
 from chain.crypto import encode_consensus_address
 from chain.errors import INVALID_REQUEST, KEY_NOT_FOUND
 from chain.module import QueryRoute, service_routes
 from chain.pb.cosmos.base.tendermint.v1beta1 import query_pb2
 from chain.pb.cosmos.base.tendermint.v1beta1 import types_pb2 as sdk_types_pb2
+from chain.pb.cosmos.consensus.v1 import query_pb2 as consensus_query_pb2
 from chain.pb.tendermint.p2p import types_pb2 as p2p_pb2
-from chain.pb.tendermint.types import block_pb2, types_pb2, validator_pb2
+from chain.pb.tendermint.types import block_pb2, params_pb2, types_pb2, validator_pb2
 from chain.pb.tendermint.version import types_pb2 as version_pb2
 from chain.rpc import CometRpc, RpcError
 from chain.store import KVStore
 
 SERVICE = query_pb2.DESCRIPTOR.services_by_name["Service"]
+CONSENSUS_SERVICE = consensus_query_pb2.DESCRIPTOR.services_by_name["Query"]
 APP_NAME = "gpuchain"
 
 
@@ -45,6 +49,40 @@ class TendermintService:
                 "GetLatestBlock": self.get_latest_block,
                 "GetBlockByHeight": self.get_block_by_height,
             },
+        ) + service_routes(CONSENSUS_SERVICE, {"Params": self.consensus_params})
+
+    def consensus_params(
+        self, _: KVStore, __: consensus_query_pb2.QueryParamsRequest
+    ) -> consensus_query_pb2.QueryParamsResponse:
+        found = self._call("consensus_params")["consensus_params"]
+        block = found.get("block") or {}
+        evidence = found.get("evidence") or {}
+        age_ns = int(evidence.get("max_age_duration") or 0)
+        return consensus_query_pb2.QueryParamsResponse(
+            params=params_pb2.ConsensusParams(
+                block=params_pb2.BlockParams(
+                    max_bytes=int(block.get("max_bytes") or 0),
+                    max_gas=int(block.get("max_gas") or 0),
+                ),
+                evidence=params_pb2.EvidenceParams(
+                    max_age_num_blocks=int(evidence.get("max_age_num_blocks") or 0),
+                    max_age_duration=duration_pb2.Duration(
+                        seconds=age_ns // 1_000_000_000, nanos=age_ns % 1_000_000_000
+                    ),
+                    max_bytes=int(evidence.get("max_bytes") or 0),
+                ),
+                validator=params_pb2.ValidatorParams(
+                    pub_key_types=list((found.get("validator") or {}).get("pub_key_types") or [])
+                ),
+                version=params_pb2.VersionParams(
+                    app=int((found.get("version") or {}).get("app") or 0)
+                ),
+                abci=params_pb2.ABCIParams(
+                    vote_extensions_enable_height=int(
+                        (found.get("abci") or {}).get("vote_extensions_enable_height") or 0
+                    )
+                ),
+            )
         )
 
     def get_node_info(

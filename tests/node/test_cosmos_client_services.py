@@ -22,6 +22,8 @@ from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from chain.pb.cosmos.base.tendermint.v1beta1 import query_pb2 as tendermint_query
 from chain.pb.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as tendermint_grpc
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
+from chain.pb.cosmos.consensus.v1 import query_pb2 as consensus_query
+from chain.pb.cosmos.consensus.v1 import query_pb2_grpc as consensus_grpc
 from chain.pb.cosmos.tx.v1beta1 import service_pb2, service_pb2_grpc
 from chain.testing import LocalNode
 from chain.tx import build_and_sign, tx_hash
@@ -214,3 +216,15 @@ def test_node_info_syncing_and_blocks_answer_as_cometbft_has_them(node: LocalNod
     assert over_rest["block_id"]["hash"] == base64.b64encode(first.block_id.hash).decode()
     status, syncing_rest = rest(node, "/cosmos/base/tendermint/v1beta1/syncing")
     assert (status, syncing_rest) == (200, {"syncing": False})
+
+
+def test_consensus_params_are_cometbfts(node: LocalNode) -> None:
+    """cosmpy caps its gas estimate at block.max_gas, read from cosmos.consensus.v1."""
+    with grpc.insecure_channel(f"127.0.0.1:{node.grpc_port}") as channel:
+        answer = consensus_grpc.QueryStub(channel).Params(consensus_query.QueryParamsRequest())
+    comet = node.rpc.call("consensus_params")["consensus_params"]
+
+    assert answer.params.block.max_gas == int(comet["block"]["max_gas"])
+    assert answer.params.block.max_bytes == int(comet["block"]["max_bytes"]) > 0
+    assert answer.params.evidence.max_age_num_blocks == int(comet["evidence"]["max_age_num_blocks"])
+    assert list(answer.params.validator.pub_key_types) == ["ed25519"]
