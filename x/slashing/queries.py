@@ -11,7 +11,8 @@ from chain.crypto import encode_consensus_address
 from chain.errors import INVALID_ADDRESS, INVALID_REQUEST
 from chain.module import QueryRoute, service_routes
 from chain.msgs import consensus_address, validator_address
-from chain.pagination import PageRequest, paginate
+from chain.pagination import Page, PageRequest, paginate
+from chain.pb.cosmos.base.query.v1beta1.pagination_pb2 import PageRequest as PageRequestMessage
 from chain.pb.cosmos.slashing.v1beta1 import query_pb2, slashing_pb2
 from chain.pb.gpuchain.slashing.v1 import query_pb2 as gpuchain_query_pb2
 from chain.store import KVStore
@@ -67,6 +68,15 @@ def _named_consensus_address(
     raise INVALID_REQUEST("name a consensus_address (hex) or a validator (gpuvaloper1…)")
 
 
+def _signing_infos(store: KVStore, pagination: PageRequestMessage) -> Page[SigningInfo]:
+    return paginate(
+        store,
+        keys.SIGNING_INFO_PREFIX,
+        PageRequest.from_proto(pagination),
+        lambda _, raw: SigningInfo.decode(raw),
+    )
+
+
 def query_routes(keeper: SlashingKeeper) -> list[QueryRoute]:
     def require_signing_info(store: KVStore, address: bytes) -> SigningInfo:
         info = keeper.signing_info(store, address)
@@ -87,12 +97,7 @@ def query_routes(keeper: SlashingKeeper) -> list[QueryRoute]:
         store: KVStore, request: query_pb2.QuerySigningInfosRequest
     ) -> query_pb2.QuerySigningInfosResponse:
         """One page of signing infos in consensus-address order."""
-        page = paginate(
-            store,
-            keys.SIGNING_INFO_PREFIX,
-            PageRequest.from_proto(request.pagination),
-            lambda _, raw: SigningInfo.decode(raw),
-        )
+        page = _signing_infos(store, request.pagination)
         return query_pb2.QuerySigningInfosResponse(
             info=[cosmos_signing_info(info) for info in page.items], pagination=page.to_proto()
         )
@@ -137,12 +142,7 @@ def query_routes(keeper: SlashingKeeper) -> list[QueryRoute]:
         store: KVStore, request: gpuchain_query_pb2.QuerySigningInfosRequest
     ) -> gpuchain_query_pb2.QuerySigningInfosResponse:
         """One page of signing infos in consensus-address order."""
-        page = paginate(
-            store,
-            keys.SIGNING_INFO_PREFIX,
-            PageRequest.from_proto(request.pagination),
-            lambda _, raw: SigningInfo.decode(raw),
-        )
+        page = _signing_infos(store, request.pagination)
         return gpuchain_query_pb2.QuerySigningInfosResponse(
             signing_infos=[gpuchain_signing_info(info) for info in page.items],
             pagination=page.to_proto(),
