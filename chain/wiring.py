@@ -15,6 +15,7 @@ from x.auth.keeper import AccountKeeper
 from x.auth.module import AuthModule
 from x.bank.keeper import BankKeeper
 from x.bank.module import BankModule
+from x.bank.types import MODULE_ACCOUNT_NAMES
 from x.distribution.keeper import DistributionKeeper
 from x.distribution.module import DistributionModule
 from x.genutil.module import GenutilModule
@@ -42,7 +43,7 @@ class Modules:
 
 
 def wire_modules() -> Modules:
-    accounts = AccountKeeper()
+    accounts = AccountKeeper(module_accounts=MODULE_ACCOUNT_NAMES)
     bank = BankKeeper(accounts)
     staking = StakingKeeper(bank)
     distribution = DistributionKeeper(bank, staking)

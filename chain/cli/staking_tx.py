@@ -20,8 +20,8 @@ from typing import Any, TypeAlias
 from google.protobuf.message import Message
 
 from chain.cli.client import (
+    abci_query,
     address_bytes,
-    json_query,
     parse_coins_argument,
     resolve_validator_address,
     rpc_client,
@@ -37,6 +37,7 @@ from chain.crypto import (
 from chain.errors import AppError
 from chain.keyring import KeyInfo
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
+from chain.pb.cosmos.distribution.v1beta1 import query_pb2 as distribution_query_pb2
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2 as distribution_tx_pb2
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx_pb2
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
@@ -46,7 +47,7 @@ from x.slashing import msgs as slashing_msgs
 from x.staking import msgs as staking_msgs
 
 STAKING_GAS = 400_000
-REWARDS_QUERY = "/gpuchain.distribution.v1.Query/Rewards"
+REWARDS_QUERY = "/cosmos.distribution.v1beta1.Query/DelegationTotalRewards"
 
 Group: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -355,8 +356,13 @@ def withdraw_rewards(args: argparse.Namespace) -> int:
 def withdraw_all_rewards(args: argparse.Namespace) -> int:
     """`tx distribution withdraw-all-rewards --from KEY`: one message per delegation."""
     key = sender_key(args)
-    answer = json_query(rpc_client(args), REWARDS_QUERY, {"delegator": key.address})
-    operators = [entry["validator_address"] for entry in answer.get("rewards", [])]
+    answer = abci_query(
+        rpc_client(args),
+        REWARDS_QUERY,
+        distribution_query_pb2.QueryDelegationTotalRewardsRequest(delegator_address=key.address),
+        distribution_query_pb2.QueryDelegationTotalRewardsResponse(),
+    )
+    operators = [entry.validator_address for entry in answer.rewards]
     if not operators:
         raise CommandError(f"{key.name} ({key.address}) has no delegations to withdraw from")
     messages = [

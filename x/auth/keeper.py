@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 
 from google.protobuf import any_pb2
 
@@ -48,7 +49,14 @@ def _decode_params(raw: bytes) -> Params:
 
 
 class AccountKeeper:
-    """Numbers accounts on first receipt and tracks their keys and sequences."""
+    """Numbers accounts on first receipt and tracks their keys and sequences.
+
+    module_accounts names the accounts modules own (their addresses are
+    chain.crypto.module_address of the name), as the app declares them.
+    """
+
+    def __init__(self, module_accounts: Sequence[str] = ()) -> None:
+        self.module_accounts = tuple(sorted(module_accounts))
 
     def params(self, store: KVStore) -> Params:
         raw = store.get(keys.PARAMS_KEY)
