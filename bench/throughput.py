@@ -3,8 +3,10 @@
 Run: .venv/bin/python bench/throughput.py [--duration 60] [--accounts 2000] [--rate 4000]
      [--connections 16] [--block-time 1s] [--repeat N] [--wait-quiet SECONDS]
      [--skip-kvstore] [--json] [--profile app.prof] [--in-process BLOCKS]
+     [--key-type ed25519|secp256k1|mixed]
 
-It funds `--accounts` accounts (deterministic seeds) in a fresh single-validator genesis,
+It funds `--accounts` accounts (deterministic seeds; ed25519 keys, or secp256k1 ones as
+Cosmos wallets have, or both alternating, by `--key-type`) in a fresh single-validator genesis,
 pre-signs `rate * duration` MsgSends before the clock starts (account i sends 1ugpc to
 account i+1 with sequences 0, 1, 2, ...; fee 200ugpc, gas 100000), starts `gpuchain
 start` on free loopback ports, offers the txs by broadcast_tx_sync at `--rate` for
@@ -32,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +47,7 @@ import nacl.signing  # noqa: E402
 from bench.load import LoadResult, machine, machine_busy_seconds, run_load  # noqa: E402
 from chain.coins import Coins  # noqa: E402
 from chain.config import NodeConfig, cometbft_binary, set_toml_values  # noqa: E402
-from chain.crypto import PrivateKey  # noqa: E402
+from chain.crypto import ED25519, SECP256K1, PrivateKey  # noqa: E402
 from chain.home import bond_operator, init_home  # noqa: E402
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2  # noqa: E402
 from chain.rpc import CometRpc, RpcError  # noqa: E402
@@ -58,6 +61,8 @@ GAS_LIMIT = 100_000
 MIN_GAS_PRICE = "0.001ugpc"  # as LocalNode and the default app.toml: 100000 gas needs 100ugpc
 BALANCE = "1000000000ugpc"
 QUIET_BUSY_SHARE = 0.15
+MIXED = "mixed"
+KEY_TYPES = (ED25519, SECP256K1, MIXED)
 
 
 @dataclass(frozen=True)
@@ -88,14 +93,25 @@ class Settings:
         }
 
 
-def account_key(index: int) -> PrivateKey:
-    return PrivateKey(hashlib.sha256(b"gpuchain-bench-account-%d" % index).digest())
+def account_key(index: int, key_type: str = ED25519) -> PrivateKey:
+    """Account index's key; with key_type "mixed", even accounts are ed25519 and odd ones
+    secp256k1, so blocks carry both."""
+    algo = key_type if key_type != MIXED else (ED25519, SECP256K1)[index % 2]
+    return PrivateKey(hashlib.sha256(b"gpuchain-bench-account-%d" % index).digest(), algo)
+
+
+def signer(key: PrivateKey) -> Callable[[bytes], bytes]:
+    """key's signing function; an ed25519 key is expanded once (nacl), not per message."""
+    if key.algo == SECP256K1:
+        return key.sign
+    cached = nacl.signing.SigningKey(key.seed)
+    return lambda message: bytes(cached.sign(message).signature)
 
 
 def presign_sends(keys: list[PrivateKey], count: int) -> tuple[list[bytes], list[int]]:
     """count signed MsgSends, tx i from account i % N with sequence i // N; and the senders.
 
-    Signing directly with a cached nacl key is the same SIGN_MODE_DIRECT as
+    Signing directly (an ed25519 key cached in nacl) is the same SIGN_MODE_DIRECT as
     chain.tx.build_and_sign, about 10 times cheaper per tx, so pre-signing takes seconds.
     """
     fee = Coins.parse(FEE)
@@ -107,14 +123,15 @@ def presign_sends(keys: list[PrivateKey], count: int) -> tuple[list[bytes], list
         )
         unsigned = build_unsigned(key.public, [send], sequence=0, fee=fee, gas_limit=GAS_LIMIT)
         auth_info = tx_pb2.AuthInfo.FromString(unsigned.auth_info_bytes)
-        templates.append((nacl.signing.SigningKey(key.seed), unsigned.body_bytes, auth_info))
+        sign = signer(key)
+        templates.append((sign, unsigned.body_bytes, auth_info))
     raws, senders = [], []
     for index in range(count):
         number, sequence = index % len(keys), index // len(keys)
-        signer, body_bytes, auth_info = templates[number]
+        sign, body_bytes, auth_info = templates[number]
         auth_info.signer_infos[0].sequence = sequence
         auth_info_bytes = auth_info.SerializeToString()
-        signature = signer.sign(sign_bytes(body_bytes, auth_info_bytes, CHAIN_ID, number)).signature
+        signature = sign(sign_bytes(body_bytes, auth_info_bytes, CHAIN_ID, number))
         raws.append(
             tx_pb2.TxRaw(
                 body_bytes=body_bytes, auth_info_bytes=auth_info_bytes, signatures=[signature]
@@ -438,6 +455,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--block-txs", type=int, default=1000)
     parser.add_argument("--keep-homes", action="store_true", help="keep node homes and logs")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--key-type",
+        default=ED25519,
+        choices=KEY_TYPES,
+        help="senders' keys: ed25519 (default), secp256k1, or mixed (alternating accounts)",
+    )
     args = parser.parse_args(argv)
     settings = Settings(
         duration=args.duration,
@@ -462,6 +485,7 @@ def main(argv: list[str] | None = None) -> int:
             "gas_limit": GAS_LIMIT,
             "min_gas_price": MIN_GAS_PRICE,
             "invariant_check_period": 0,
+            "key_type": args.key_type,
         },
     }
     say = (lambda *a: None) if args.json else print
@@ -469,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"source: {report['source']}")
     say(f"settings: {report['settings']}")
     count = int(settings.rate * settings.duration)
-    keys = [account_key(i) for i in range(settings.accounts)]
+    keys = [account_key(i, args.key_type) for i in range(settings.accounts)]
     workdir = Path(tempfile.mkdtemp(prefix="gpuchain-throughput-"))
     try:
         began = time.perf_counter()

@@ -75,7 +75,10 @@ STORE_QUERY_PATH = "/store/key"
 # Txs that passed CheckTx, decoded: proposals and FinalizeBlock skip their stateless work.
 # A decoded tx holds its raw bytes, the body and auth-info copies and the parsed messages:
 # about 8 bytes per tx byte, raw bytes included (bench/decoded_tx_size.py), charged as 9.
-DECODED_CACHE_ENTRIES = 50_000
+# Only a tx still in the mempool can come back (a committed one never does), so the cache
+# holds twice CometBFT's default mempool (5,000 txs): more would only keep dead entries,
+# growing the node for minutes after start (bench/soak.py).
+DECODED_CACHE_ENTRIES = 10_000
 DECODED_CACHE_BYTES = 64 * 1024 * 1024
 DECODED_BYTES_PER_TX_BYTE = 9
 DECODED_ENTRY_OVERHEAD_BYTES = 2048

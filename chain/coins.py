@@ -53,6 +53,21 @@ def format_dec(value: int) -> str:
     return f"{whole}.{str(fraction).rjust(DEC_DECIMALS, '0')}"
 
 
+def dec_wire(value: int) -> str:
+    """An 18-decimal integer as Cosmos puts a LegacyDec on the protobuf wire: its digits
+    without a point (math.LegacyDec.Marshal writes the scaled big.Int), so 0.1 is
+    "100000000000000000". cosmpy and CosmJS read Dec fields in this form."""
+    return str(value)
+
+
+def dec_from_wire(text: str) -> int:
+    """The 18-decimal integer of a LegacyDec read off the wire (see dec_wire); a malformed
+    one raises INVALID_COINS."""
+    if not text.isdigit() or len(text) > MAX_AMOUNT_DIGITS + DEC_DECIMALS:
+        raise INVALID_COINS(f"invalid decimal {quoted(text)} on the wire")
+    return int(text)
+
+
 @functools.lru_cache(maxsize=1024)
 def validate_denom(denom: str) -> None:
     """Raises INVALID_COINS for a malformed denom (valid ones are remembered: few exist)."""

@@ -157,6 +157,19 @@ def decode_validator_address(text: str) -> bytes:
     return _decode_with_prefix(text, VALIDATOR_PREFIX, "validator address")
 
 
+CONSENSUS_PREFIX = ADDRESS_PREFIX + "valcons"
+
+
+def encode_consensus_address(address: bytes) -> str:
+    """A validator's consensus address (of its CometBFT key) as Cosmos writes it, `gpuvalcons1…`."""
+    return bech32_encode(CONSENSUS_PREFIX, address)
+
+
+def decode_consensus_address(text: str) -> bytes:
+    """Parse a `gpuvalcons1…` consensus address; raises AddressError when it is not one."""
+    return _decode_with_prefix(text, CONSENSUS_PREFIX, "consensus address")
+
+
 def _sha256(message: bytes) -> bytes:
     return hashlib.sha256(message).digest()
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, NoReturn, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
+from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
+from google.protobuf.message_factory import GetMessageClass
 
 from chain.context import Context, EvidenceParams
 from chain.crypto import module_address
@@ -23,8 +23,6 @@ from chain.store import KVStore
 
 JsonDict = dict[str, Any]
 KeeperT = TypeVar("KeeperT")
-MAX_JSON_DEPTH = 8  # a query's arguments nest two deep ({"pagination": {...}})
-log = logging.getLogger("gpuchain.query")
 
 
 @dataclass(frozen=True)
@@ -243,54 +241,29 @@ def _call_with_keeper(
     return handler(ctx, keeper, msg)
 
 
-def json_route(path: str, answer: Callable[[KVStore, JsonDict], Any]) -> QueryRoute:
-    """A query whose request and response are canonical JSON documents (gpuchain.base.v1):
-    the shape gpuchain's own modules use, over ABCI `Query` and gRPC alike."""
-    from chain.pb.gpuchain.base.v1 import query_pb2
-
-    def handler(store: KVStore, request: query_pb2.JsonRequest) -> query_pb2.JsonResponse:
-        arguments = _query_arguments(path, request.json)
-        result = answer(store, arguments)
-        return query_pb2.JsonResponse(json=json.dumps(result, sort_keys=True).encode())
-
-    return QueryRoute(path, query_pb2.JsonRequest, query_pb2.JsonResponse, handler)
+def query_path(service: ServiceDescriptor, method: str) -> str:
+    """A query's method path, `/package.Service/Method`, as routes and clients name it;
+    raises KeyError for a method the service does not declare."""
+    return f"/{service.full_name}/{service.methods_by_name[method].name}"
 
 
-def _query_arguments(path: str, data: bytes) -> JsonDict:
-    """A JSON query's arguments; raises INVALID_REQUEST (logged in one line) for bytes that
-    are not a JSON object or nest deeper than MAX_JSON_DEPTH."""
-    try:
-        arguments = json.loads(data or b"{}")
-    except ValueError as error:
-        _refuse(path, f"is not JSON ({error})")
-    except RecursionError:
-        _refuse(path, f"nests deeper than {MAX_JSON_DEPTH} levels")
-    if not _within_depth(arguments):
-        _refuse(path, f"nests deeper than {MAX_JSON_DEPTH} levels")
-    if not isinstance(arguments, dict):
-        _refuse(path, "must be a JSON object")
-    return arguments
-
-
-def _refuse(path: str, problem: str) -> NoReturn:
-    from chain.errors import INVALID_REQUEST
-
-    log.info("refused query %s: request %s", path, problem)
-    raise INVALID_REQUEST(f"{path}: request {problem}")
-
-
-def _within_depth(value: Any) -> bool:
-    """Whether a parsed JSON document nests at most MAX_JSON_DEPTH arrays and objects, so
-    no handler recurses into an attacker's nesting (Python would raise RecursionError)."""
-    pending = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict | list):
-            if depth > MAX_JSON_DEPTH:
-                return False
-            children = item.values() if isinstance(item, dict) else item
-            pending.extend((child, depth + 1) for child in children)
-    return True
+def service_routes(
+    service: ServiceDescriptor, handlers: Mapping[str, Callable[[KVStore, Any], Message]]
+) -> list[QueryRoute]:
+    """One route per handler (method name → handler), at `/package.Service/Method`, its
+    request and response classes those the service's descriptor declares."""
+    routes = []
+    for name, handler in handlers.items():
+        method = service.methods_by_name[name]
+        routes.append(
+            QueryRoute(
+                query_path(service, name),
+                GetMessageClass(method.input_type),
+                GetMessageClass(method.output_type),
+                handler,
+            )
+        )
+    return routes
 
 
 def section(state: Mapping[str, Any], name: str) -> JsonDict:

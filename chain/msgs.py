@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chain.crypto import AddressError, decode_address, decode_validator_address, encode_address
+from chain.crypto import (
+    AddressError,
+    decode_address,
+    decode_consensus_address,
+    decode_validator_address,
+    encode_address,
+)
 from chain.errors import INVALID_ADDRESS
 
 
@@ -21,6 +27,14 @@ def validator_address(text: str, field: str) -> bytes:
     """A `gpuvaloper1…` operator address; raises INVALID_ADDRESS naming the field."""
     try:
         return decode_validator_address(text)
+    except AddressError as error:
+        raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
+
+
+def consensus_address(text: str, field: str) -> bytes:
+    """A `gpuvalcons1…` consensus address; raises INVALID_ADDRESS naming the field."""
+    try:
+        return decode_consensus_address(text)
     except AddressError as error:
         raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
 

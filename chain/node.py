@@ -22,6 +22,7 @@ from chain.grpc_server import start_grpc_server
 from chain.metrics import REGISTRY
 from chain.rest import RestServer
 from chain.rpc import CometRpc
+from chain.tendermint_service import TendermintService
 from chain.tx_service import TxService
 from chain.wiring import build_app
 
@@ -111,7 +112,12 @@ async def run_node(
         log.info("started cometbft (pid %d), logging to %s", comet.pid, home.comet_log)
 
     # After the fork: gRPC's threads must not be running when CometBFT is forked off.
-    routes = [*app.queries.values(), *TxService(CometRpc(home.rpc_address())).routes()]
+    comet_rpc = CometRpc(home.rpc_address())
+    routes = [
+        *app.queries.values(),
+        *TxService(comet_rpc).routes(),
+        *TendermintService(comet_rpc).routes(),
+    ]
     grpc_server = (
         start_grpc_server(app, routes, config.grpc_address) if config.grpc_address else None
     )

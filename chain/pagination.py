@@ -13,8 +13,7 @@ entry under the prefix, so a client must ask for it.
 from __future__ import annotations
 
 import base64
-import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -25,7 +24,6 @@ from chain.store import KVStore, prefix_end
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_KEY_BYTES = 1024
-_UINT64_MAX = 2**64 - 1
 
 T = TypeVar("T")
 
@@ -48,16 +46,6 @@ class PageRequest:
     def page_size(self) -> int:
         return min(self.limit or DEFAULT_LIMIT, MAX_LIMIT)
 
-    def to_json(self) -> dict[str, Any]:
-        """The `pagination` object of a JSON query, as from_json reads it."""
-        return {
-            "key": base64.b64encode(self.key).decode(),
-            "offset": str(self.offset),
-            "limit": str(self.limit),
-            "count_total": self.count_total,
-            "reverse": self.reverse,
-        }
-
     def to_proto(self) -> pagination_pb2.PageRequest:
         return pagination_pb2.PageRequest(
             key=self.key,
@@ -77,46 +65,6 @@ class PageRequest:
             count_total=message.count_total,
             reverse=message.reverse,
         )
-
-    @classmethod
-    def from_json(cls, arguments: dict[str, Any]) -> PageRequest:
-        """From a JSON query's `pagination` object (key in base64, numbers as strings or
-        integers, as gRPC-gateway writes them); raises INVALID_REQUEST naming the field."""
-        page = arguments.get("pagination") or {}
-        if not isinstance(page, dict):
-            raise INVALID_REQUEST("pagination must be a JSON object")
-        unknown = sorted(set(page) - {"key", "offset", "limit", "count_total", "reverse"})
-        if unknown:
-            raise INVALID_REQUEST(f"pagination: unknown field {unknown[0]!r}")
-        key = page.get("key") or ""
-        if not isinstance(key, str):
-            raise INVALID_REQUEST("pagination.key must be a base64 string")
-        try:
-            decoded = base64.b64decode(key, validate=True)
-        except binascii.Error:
-            raise INVALID_REQUEST("pagination.key is not base64") from None
-        return cls(
-            key=decoded,
-            offset=_uint64(page.get("offset", 0), "offset"),
-            limit=_uint64(page.get("limit", 0), "limit"),
-            count_total=_flag(page.get("count_total", False), "count_total"),
-            reverse=_flag(page.get("reverse", False), "reverse"),
-        )
-
-
-def _uint64(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise INVALID_REQUEST(f"pagination.{field} must be an unsigned integer")
-    text = str(value)
-    if not text.isdigit() or len(text) > 20 or int(text) > _UINT64_MAX:
-        raise INVALID_REQUEST(f"pagination.{field} must be an unsigned 64-bit integer")
-    return int(text)
-
-
-def _flag(value: Any, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise INVALID_REQUEST(f"pagination.{field} must be true or false")
-    return value
 
 
 @dataclass(frozen=True)
@@ -153,6 +101,22 @@ def paginate(
         entries = store.iterate(prefix, upper, reverse=True)
     else:
         entries = store.iterate(prefix + request.key, end)
+    return _page(((key[len(prefix) :], value) for key, value in entries), request, decode)
+
+
+def paginate_items(items: Sequence[tuple[bytes, T]], request: PageRequest) -> Page[T]:
+    """One page of a list built in memory, as (key, item) pairs in ascending key order,
+    with paginate's semantics (next_key is the key of the first item not returned)."""
+    if request.reverse:
+        chosen = [pair for pair in reversed(items) if not request.key or pair[0] <= request.key]
+    else:
+        chosen = [pair for pair in items if pair[0] >= request.key]
+    return _page(iter(chosen), request, lambda _, item: item)
+
+
+def _page(
+    entries: Iterator[tuple[bytes, Any]], request: PageRequest, decode: Callable[[bytes, Any], T]
+) -> Page[T]:
     items: list[T] = []
     next_key = b""
     count_total = request.count_total and not request.key
@@ -162,10 +126,10 @@ def paginate(
         if seen <= request.offset:
             continue
         if len(items) < request.page_size:
-            items.append(decode(key[len(prefix) :], value))
+            items.append(decode(key, value))
             continue
         if not next_key:
-            next_key = key[len(prefix) :]
+            next_key = key
         if not count_total:
             break
     return Page(items, next_key, seen if count_total else 0)

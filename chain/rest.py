@@ -11,6 +11,8 @@ field names, int64 as strings, and fields at their default value included. Error
 from __future__ import annotations
 
 import asyncio
+import base64
+import functools
 import json
 import logging
 import re
@@ -23,14 +25,17 @@ from aiohttp import web
 from google.protobuf import descriptor, descriptor_pool, json_format
 from google.protobuf.message import Message
 
+from chain.coins import format_dec
 from chain.errors import AppError
 from chain.grpc_server import grpc_status
 from chain.module import QueryRoute
+from chain.pb.gogoproto import gogo_pb2
 from chain.pb.google.api import annotations_pb2, http_pb2
 
 log = logging.getLogger("gpuchain.rest")
 
 MAX_BODY_BYTES = 1 << 20
+LEGACY_DEC = "cosmossdk.io/math.LegacyDec"  # gogoproto customtype of Cosmos's Dec fields
 # A path variable `{name}` matches one segment, `{name=**}` the rest of the path.
 _VARIABLE = re.compile(r"\{([a-zA-Z0-9_.]+)(?:=([^}]*))?\}")
 _HTTP_STATUS = {
@@ -155,11 +160,42 @@ def _place(document: dict[str, Any], message: descriptor.Descriptor, name: str, 
 
 
 def to_json(message: Message) -> dict[str, Any]:
-    """proto3 JSON as Cosmos's gateway writes it."""
+    """proto3 JSON as Cosmos's gateway writes it, LegacyDec fields with their decimal point."""
     result: dict[str, Any] = json_format.MessageToDict(
         message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
+    fields: Any = message.DESCRIPTOR
+    _with_decimal_points(fields, result)
     return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_legacy_dec(field: descriptor.FieldDescriptor) -> bool:
+    options: Any = field.GetOptions()
+    return bool(options.Extensions[gogo_pb2.customtype] == LEGACY_DEC)
+
+
+def _with_decimal_points(message: descriptor.Descriptor, document: dict[str, Any]) -> None:
+    """Rewrite the LegacyDec fields of a message's JSON in place as Cosmos's gateway shows
+    them ("0.050000000000000000"): on the protobuf wire they are the scaled integer's digits
+    (in a string or bytes field), which JSON would otherwise show as they are."""
+    for field in message.fields:
+        value = document.get(field.name)
+        if value is None:
+            continue
+        if _is_legacy_dec(field):
+            values = value if field.is_repeated else [value]
+            shown = [_decimal(text, field.type == field.TYPE_BYTES) for text in values]
+            document[field.name] = shown if field.is_repeated else shown[0]
+        elif field.message_type is not None and not field.message_type.GetOptions().map_entry:
+            for item in value if field.is_repeated else [value]:
+                if isinstance(item, dict):
+                    _with_decimal_points(field.message_type, item)
+
+
+def _decimal(text: str, is_bytes: bool) -> str:
+    digits = base64.b64decode(text).decode("ascii", "replace") if is_bytes else text
+    return format_dec(int(digits)) if digits.isdigit() else digits
 
 
 def _error(status: grpc.StatusCode, message: str) -> web.Response:

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from google.protobuf import duration_pb2, timestamp_pb2
+from google.protobuf import descriptor_pool, duration_pb2, json_format, timestamp_pb2
 from google.protobuf.message import Message
+from google.protobuf.message_factory import GetMessageClass
 
 from chain.app import AppConfig, Application
 from chain.coins import Coins
@@ -28,12 +29,15 @@ from chain.crypto import PrivateKey
 from chain.module import Module, section
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.auth.v1beta1 import query_pb2 as auth_query_pb2
+from chain.pb.cosmos.crypto.ed25519 import keys_pb2  # noqa: F401  (Any in answers as JSON)
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.pb.tendermint.types import params_pb2, validator_pb2
 from chain.process import NodeProcess
 from chain.rpc import CometRpc, RpcError
 from chain.tx import build_and_sign
 from chain.wiring import Modules, build_app, default_app_state, wire_modules
+
+MessageT = TypeVar("MessageT", bound=Message)
 
 GENESIS_TIME_SECONDS = 1_700_000_000
 BLOCK_SECONDS = 1
@@ -66,18 +70,6 @@ def vote(consensus_address: bytes, power: int, signed: bool = True) -> abci.Vote
     return abci.VoteInfo(
         validator=abci.Validator(address=consensus_address, power=power), block_id_flag=flag
     )
-
-
-ResponseT = TypeVar("ResponseT", bound=Message)
-
-
-class QueryRefused(Exception):
-    """A query the app answered with an error code."""
-
-    def __init__(self, codespace: str, code: int, log: str) -> None:
-        super().__init__(f"{codespace}/{code}: {log}")
-        self.codespace = codespace
-        self.code = code
 
 
 @dataclass
@@ -210,16 +202,36 @@ class TestNode:
             memo=memo,
         )
 
-    def query(self, path: str, request: Message, response_class: type[ResponseT]) -> ResponseT:
-        """Ask a query route of the last commit, as a client would over ABCI; raises
-        QueryRefused with the code and log of a refusal."""
+    def query(self, path: str, request: Message, response: MessageT) -> MessageT:
+        """A typed query (gRPC method path) over the last committed block, parsed into
+        response; raises AssertionError carrying the app's log when it answers an error."""
         answer = self.app.query(abci.RequestQuery(path=path, data=request.SerializeToString()))
-        if answer.code != 0:
-            raise QueryRefused(answer.codespace, answer.code, answer.log)
-        return response_class.FromString(answer.value)
+        assert answer.code == 0, f"{path}: {answer.codespace}/{answer.code} {answer.log}"
+        response.ParseFromString(answer.value)
+        return response
 
     def close(self) -> None:
         self.app.store.close()
+
+
+def query_messages(path: str, arguments: dict[str, Any] | None = None) -> tuple[Message, Message]:
+    """A typed query's request, from its fields as proto3 JSON, and an empty response, for
+    any method path of the generated services (`/cosmos.staking.v1beta1.Query/Validator`)."""
+    service, method = path.strip("/").split("/")
+    descriptor = descriptor_pool.Default().FindMethodByName(f"{service}.{method}")
+    request = json_format.ParseDict(arguments or {}, GetMessageClass(descriptor.input_type)())
+    return request, GetMessageClass(descriptor.output_type)()
+
+
+def answer_json(answer: Message) -> Any:
+    """A typed answer as proto3 JSON with field names as declared and defaults shown; an
+    answer that only wraps one message (params, a validator) is that message."""
+    fields = answer.DESCRIPTOR.fields
+    if len(fields) == 1 and fields[0].message_type is not None and not fields[0].is_repeated:
+        answer = getattr(answer, fields[0].name)
+    return json_format.MessageToDict(
+        answer, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
 
 
 def account_of(rpc: CometRpc, address: str) -> tuple[int, int]:

@@ -78,7 +78,9 @@ def wire_modules() -> Modules:
             GenutilModule(),
         ]
     )
-    bank.set_module_accounts(module_accounts(modules.in_order()))
+    declared = module_accounts(modules.in_order())
+    accounts.set_module_accounts(declared.values())
+    bank.set_module_accounts(declared)
     return modules
 
 

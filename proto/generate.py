@@ -40,6 +40,7 @@ GOOGLE_API = "github.com/grpc-ecosystem/grpc-gateway@v1.16.0"
 COSMOS_PACKAGES = (
     "cosmos/auth/v1beta1",
     "cosmos/bank/v1beta1",
+    "cosmos/consensus/v1",
     "cosmos/base",
     "cosmos/crypto",
     "cosmos/distribution/v1beta1",

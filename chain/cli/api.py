@@ -28,7 +28,6 @@ from chain.cli.client import (
     resolve_validator_address,
     rpc_client,
 )
-from chain.cli.client import json_query as client_json_query
 from chain.cli.output import CommandError, emit
 from chain.cli.tx import DEFAULT_GAS, add_build_flags, deliver, sender_key
 from chain.coins import Coin
@@ -51,7 +50,6 @@ __all__ = [
     "command_group",
     "deliver",
     "emit",
-    "json_query",
     "one_coin",
     "operator_of",
     "page_request",
@@ -110,11 +108,6 @@ def one_coin(text: str) -> Coin:
     if len(coins) != 1:
         raise CommandError(f"invalid amount {text!r}: expected one coin, e.g. 1000000ugpc")
     return coins[0]
-
-
-def json_query(args: argparse.Namespace, path: str, arguments: dict[str, Any]) -> Any:
-    """Ask the node (--node) one of gpuchain's JSON queries."""
-    return client_json_query(rpc_client(args), path, arguments)
 
 
 def operator_of(key: KeyInfo) -> str:

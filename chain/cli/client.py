@@ -31,13 +31,13 @@ from chain.crypto import (
 )
 from chain.errors import KEY_NOT_FOUND, AppError
 from chain.keyring import KeyInfo, Keyring, KeyringError
-from chain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from chain.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.auth.v1beta1 import query_pb2 as auth_query_pb2
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2  # noqa: F401  (see below)
+from chain.pb.cosmos.base.query.v1beta1 import pagination_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2  # noqa: F401  (see below)
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
-from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.rpc import CometRpc, RpcError
 
 # The bank and ed25519 modules are imported for their side effect: json_format resolves
@@ -103,19 +103,6 @@ def abci_query(rpc: CometRpc, path: str, request: Message, response: MessageT) -
         return rpc.query_message(path, request, response)
 
 
-def json_query(rpc: CometRpc, path: str, arguments: dict[str, Any] | None = None) -> Any:
-    """Run one of gpuchain's JSON queries (gpuchain.base.v1 JsonRequest → JsonResponse).
-
-    Raises CommandError as abci_query does, and when the answer's json is not JSON.
-    """
-    request = query_pb2.JsonRequest(json=json.dumps(arguments or {}, sort_keys=True).encode())
-    response = abci_query(rpc, path, request, query_pb2.JsonResponse())
-    try:
-        return json.loads(response.json or b"null")
-    except ValueError as error:
-        raise CommandError(f"query {path}: the node's answer is not JSON ({error})") from None
-
-
 def add_page_flags(parser: argparse.ArgumentParser, items: str) -> None:
     """Cosmos CLIs' pagination flags on a list query."""
     parser.add_argument(
@@ -152,6 +139,11 @@ def page_request(args: argparse.Namespace) -> PageRequest:
         return PageRequest(key, args.offset, args.limit, args.count_total, args.reverse)
     except AppError as error:
         raise CommandError(error.detail.removeprefix("pagination: ")) from None
+
+
+def page_json(response: pagination_pb2.PageResponse) -> dict[str, Any]:
+    """A typed answer's page as the CLI prints it (next_key in base64, null when none)."""
+    return Page([], bytes(response.next_key), response.total).to_json()
 
 
 def page_text(pagination: dict[str, Any] | None) -> str:

@@ -30,6 +30,7 @@ from chain.cli.client import (
     message_json,
     node_errors,
     normalize_hash,
+    page_json,
     page_request,
     page_text,
     resolve_address,
@@ -40,10 +41,8 @@ from chain.cli.client import (
 from chain.cli.output import CommandError, emit
 from chain.coins import validate_denom
 from chain.errors import AppError
-from chain.pagination import Page
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.bank.v1beta1 import query_pb2
-from chain.pb.cosmos.base.query.v1beta1 import pagination_pb2
 from chain.rpc import CometRpc
 from chain.store import decode_uint
 from x.auth.keys import account_key
@@ -282,14 +281,10 @@ def bank_balances(args: argparse.Namespace) -> int:
         query_pb2.QueryAllBalancesResponse(),
     )
     coins = [message_json(coin) for coin in balances.balances]
-    pagination = _page_json(balances.pagination)
+    pagination = page_json(balances.pagination)
     text = _coins_text("balances", coins) + page_text(pagination)
     emit(args, {"balances": coins, "pagination": pagination}, text)
     return 0
-
-
-def _page_json(response: pagination_pb2.PageResponse) -> dict[str, Any]:
-    return Page([], bytes(response.next_key), response.total).to_json()
 
 
 def bank_total(args: argparse.Namespace) -> int:
@@ -313,7 +308,7 @@ def bank_total(args: argparse.Namespace) -> int:
         query_pb2.QueryTotalSupplyResponse(),
     )
     coins = [message_json(coin) for coin in total.supply]
-    pagination = _page_json(total.pagination)
+    pagination = page_json(total.pagination)
     text = _coins_text("supply", coins) + page_text(pagination)
     emit(args, {"supply": coins, "pagination": pagination}, text)
     return 0

@@ -1,9 +1,10 @@
 """`gpuchain query staking|slashing|distribution`: validators, delegations and rewards.
 
-Each command asks one of the modules' JSON queries and prints its answer unchanged with
-`-o json`, or as a table or `key: value` lines for people. Validators are named by
-operator address (`gpuvaloper1…`) or by the keyring key that operates them; delegators
-by address (`gpu1…`) or key name.
+Each command asks the modules' typed queries (cosmos.*.v1beta1.Query, and gpuchain.*.v1.Query
+for what gpuchain counts in blocks) and prints the answer as JSON with `-o json` (whole
+tokens and shares, decimals with a point), or as a table or `key: value` lines for people.
+Validators are named by operator address (`gpuvaloper1…`) or by the keyring key that
+operates them; delegators by address (`gpu1…`) or key name.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ import argparse
 import base64
 import binascii
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
+
+from google.protobuf.message import Message
 
 from chain.cli.client import (
+    abci_query,
     add_page_flags,
-    json_query,
+    message_json,
+    page_json,
     page_request,
     page_text,
     resolve_address,
@@ -24,12 +29,30 @@ from chain.cli.client import (
     rpc_client,
 )
 from chain.cli.output import CommandError, emit
-from chain.crypto import PUBKEY_LENGTH, address_from_pubkey
+from chain.coins import DEC_ONE, dec_from_wire, format_dec
+from chain.crypto import (
+    PUBKEY_LENGTH,
+    address_from_pubkey,
+    decode_validator_address,
+    encode_address,
+)
+from chain.pb.cosmos.base.v1beta1 import coin_pb2
+from chain.pb.cosmos.crypto.ed25519 import keys_pb2
+from chain.pb.cosmos.distribution.v1beta1 import query_pb2 as distribution_query_pb2
+from chain.pb.cosmos.staking.v1beta1 import query_pb2 as staking_query_pb2
+from chain.pb.cosmos.staking.v1beta1 import staking_pb2
+from chain.pb.gpuchain.distribution.v1 import query_pb2 as gpuchain_distribution_pb2
+from chain.pb.gpuchain.slashing.v1 import query_pb2 as gpuchain_slashing_pb2
+from chain.pb.gpuchain.staking.v1 import query_pb2 as gpuchain_staking_pb2
+from x.staking.types import POWER_REDUCTION
 
-STAKING = "/gpuchain.staking.v1.Query/"
-SLASHING = "/gpuchain.slashing.v1.Query/"
-DISTRIBUTION = "/gpuchain.distribution.v1.Query/"
+STAKING = "/cosmos.staking.v1beta1.Query/"
+DISTRIBUTION = "/cosmos.distribution.v1beta1.Query/"
+GPUCHAIN_STAKING = "/gpuchain.staking.v1.Query/"
+GPUCHAIN_SLASHING = "/gpuchain.slashing.v1.Query/"
+GPUCHAIN_DISTRIBUTION = "/gpuchain.distribution.v1.Query/"
 
+MessageT = TypeVar("MessageT", bound=Message)
 Group: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
@@ -73,7 +96,7 @@ def register(query_commands: Group, common: argparse.ArgumentParser) -> None:
         staking, "redelegations", "a delegator's redelegations in transit", delegator_help
     ).set_defaults(func=staking_redelegations)
     command(staking, "params", "staking parameters").set_defaults(
-        func=params_command(STAKING, "staking")
+        func=params_command(GPUCHAIN_STAKING, gpuchain_staking_pb2, "staking")
     )
 
     slashing = group("slashing", "validator liveness")
@@ -91,7 +114,7 @@ def register(query_commands: Group, common: argparse.ArgumentParser) -> None:
     add_page_flags(listing, "records")
     listing.set_defaults(func=slashing_signing_infos)
     command(slashing, "params", "slashing parameters").set_defaults(
-        func=params_command(SLASHING, "slashing")
+        func=params_command(GPUCHAIN_SLASHING, gpuchain_slashing_pb2, "slashing")
     )
 
     distribution = group("distribution", "staking rewards")
@@ -109,7 +132,7 @@ def register(query_commands: Group, common: argparse.ArgumentParser) -> None:
         func=distribution_community_pool
     )
     command(distribution, "params", "distribution parameters").set_defaults(
-        func=params_command(DISTRIBUTION, "distribution")
+        func=params_command(GPUCHAIN_DISTRIBUTION, gpuchain_distribution_pb2, "distribution")
     )
 
 
@@ -144,12 +167,45 @@ def coins_text(coins: list[dict[str, str]]) -> str:
     return ",".join(f"{coin['amount']}{coin['denom']}" for coin in coins) or "0"
 
 
-def _ask(args: argparse.Namespace, path: str, arguments: dict[str, Any] | None = None) -> Any:
-    return json_query(rpc_client(args), path, arguments)
+def _ask(args: argparse.Namespace, path: str, request: Message, response: MessageT) -> MessageT:
+    return abci_query(rpc_client(args), path, request, response)
 
 
-def _page(args: argparse.Namespace) -> dict[str, Any]:
-    return {"pagination": page_request(args).to_json()}
+def whole(dec: str) -> str:
+    """A LegacyDec off the wire that holds a whole number (shares, paid rewards) as digits."""
+    return str(dec_from_wire(dec) // DEC_ONE)
+
+
+def dec_coins_json(coins: Sequence[coin_pb2.DecCoin]) -> list[dict[str, str]]:
+    """DecCoins of whole tokens as Cosmos-style coins."""
+    return [{"denom": coin.denom, "amount": whole(coin.amount)} for coin in coins]
+
+
+def validator_json(validator: staking_pb2.Validator) -> dict[str, Any]:
+    """A validator as the CLI prints it: power, consensus key in hex, rates with a point."""
+    operator = decode_validator_address(validator.operator_address)
+    rates = validator.commission.commission_rates
+    bonded = validator.status == staking_pb2.BOND_STATUS_BONDED
+    return {
+        "operator_address": validator.operator_address,
+        "account_address": encode_address(operator),
+        "consensus_pubkey": keys_pb2.PubKey.FromString(validator.consensus_pubkey.value).key.hex(),
+        "moniker": validator.description.moniker,
+        "tokens": validator.tokens,
+        "delegator_shares": whole(validator.delegator_shares),
+        "status": staking_pb2.BondStatus.Name(validator.status)
+        .removeprefix("BOND_STATUS_")
+        .lower(),
+        "jailed": validator.jailed,
+        "power": str(int(validator.tokens) // POWER_REDUCTION if bonded else 0),
+        "commission": {
+            "rate": format_dec(dec_from_wire(rates.rate)),
+            "max_rate": format_dec(dec_from_wire(rates.max_rate)),
+            "max_change_rate": format_dec(dec_from_wire(rates.max_change_rate)),
+        },
+        "min_self_delegation": validator.min_self_delegation,
+        "unbonding_height": str(validator.unbonding_height),
+    }
 
 
 # --- staking ----------------------------------------------------------------------------
@@ -157,7 +213,16 @@ def _page(args: argparse.Namespace) -> dict[str, Any]:
 
 def staking_validators(args: argparse.Namespace) -> int:
     """`query staking validators [--limit N] [--page-key K] [...]`."""
-    answer = _ask(args, STAKING + "Validators", _page(args))
+    response = _ask(
+        args,
+        STAKING + "Validators",
+        staking_query_pb2.QueryValidatorsRequest(pagination=page_request(args).to_proto()),
+        staking_query_pb2.QueryValidatorsResponse(),
+    )
+    answer: dict[str, Any] = {
+        "validators": [validator_json(v) for v in response.validators],
+        "pagination": page_json(response.pagination),
+    }
     rows = [
         [
             v["moniker"] or "-",
@@ -178,9 +243,15 @@ def staking_validators(args: argparse.Namespace) -> int:
 
 def staking_validator(args: argparse.Namespace) -> int:
     """`query staking validator VALIDATOR`."""
-    answer = _ask(
-        args, STAKING + "Validator", {"validator": resolve_validator_address(args, args.validator)}
+    response = _ask(
+        args,
+        STAKING + "Validator",
+        staking_query_pb2.QueryValidatorRequest(
+            validator_addr=resolve_validator_address(args, args.validator)
+        ),
+        staking_query_pb2.QueryValidatorResponse(),
     )
+    answer = validator_json(response.validator)
     emit(args, answer, fields_text(answer))
     return 0
 
@@ -188,7 +259,25 @@ def staking_validator(args: argparse.Namespace) -> int:
 def staking_delegations(args: argparse.Namespace) -> int:
     """`query staking delegations DELEGATOR [--limit N] [--page-key K] [...]`."""
     delegator = resolve_address(args, args.delegator, "delegator")
-    answer = _ask(args, STAKING + "Delegations", {"delegator": delegator, **_page(args)})
+    response = _ask(
+        args,
+        STAKING + "DelegatorDelegations",
+        staking_query_pb2.QueryDelegatorDelegationsRequest(
+            delegator_addr=delegator, pagination=page_request(args).to_proto()
+        ),
+        staking_query_pb2.QueryDelegatorDelegationsResponse(),
+    )
+    answer: dict[str, Any] = {
+        "delegations": [
+            {
+                "validator": d.delegation.validator_address,
+                "shares": whole(d.delegation.shares),
+                "balance": d.balance.amount,
+            }
+            for d in response.delegation_responses
+        ],
+        "pagination": page_json(response.pagination),
+    }
     rows = [[d["validator"], d["balance"], d["shares"]] for d in answer["delegations"]]
     text = (
         table(["VALIDATOR", "BALANCE", "SHARES"], rows)
@@ -199,13 +288,22 @@ def staking_delegations(args: argparse.Namespace) -> int:
     return 0
 
 
-def entries_command(method: str, columns: dict[str, str], nothing: str) -> Any:
+def entries_command(
+    method: str, response_class: type[Message], columns: dict[str, str], nothing: str
+) -> Any:
     """A `query staking …` command listing a delegator's entries of one kind: each entry
     field of columns (field → header) a column, `nothing` (with the delegator) when none."""
 
     def run(args: argparse.Namespace) -> int:
         delegator = resolve_address(args, args.delegator, "delegator")
-        answer = _ask(args, STAKING + method, {"delegator": delegator})
+        answer = message_json(
+            _ask(
+                args,
+                GPUCHAIN_STAKING + method,
+                gpuchain_staking_pb2.QueryDelegatorRequest(delegator=delegator),
+                response_class(),
+            )
+        )
         rows = [[entry[field] for field in columns] for entry in answer["entries"]]
         text = table(list(columns.values()), rows) if rows else f"{delegator} {nothing}"
         emit(args, answer, text)
@@ -216,6 +314,7 @@ def entries_command(method: str, columns: dict[str, str], nothing: str) -> Any:
 
 staking_unbonding = entries_command(
     "Unbonding",
+    gpuchain_staking_pb2.QueryUnbondingResponse,
     {
         "validator": "VALIDATOR",
         "balance": "BALANCE",
@@ -227,6 +326,7 @@ staking_unbonding = entries_command(
 )
 staking_redelegations = entries_command(
     "Redelegations",
+    gpuchain_staking_pb2.QueryRedelegationsResponse,
     {
         "source_validator": "FROM",
         "destination_validator": "TO",
@@ -238,11 +338,15 @@ staking_redelegations = entries_command(
 )
 
 
-def params_command(service: str, module: str) -> Any:
-    """The `query MODULE params` command of a module's Params query."""
+def params_command(service: str, messages: Any, module: str) -> Any:
+    """The `query MODULE params` command of a module's gpuchain Params query (messages: its
+    generated query_pb2)."""
 
     def run(args: argparse.Namespace) -> int:
-        answer = _ask(args, service + "Params")
+        response = _ask(
+            args, service + "Params", messages.QueryParamsRequest(), messages.QueryParamsResponse()
+        )
+        answer = message_json(response.params)
         emit(args, answer, fields_text(answer))
         return 0
 
@@ -283,14 +387,29 @@ def signing_info_request(args: argparse.Namespace, text: str) -> dict[str, str]:
 
 def slashing_signing_info(args: argparse.Namespace) -> int:
     """`query slashing signing-info VALIDATOR_OR_CONSENSUS_ADDRESS`."""
-    answer = _ask(args, SLASHING + "SigningInfo", signing_info_request(args, args.validator))
+    response = _ask(
+        args,
+        GPUCHAIN_SLASHING + "SigningInfo",
+        gpuchain_slashing_pb2.QuerySigningInfoRequest(**signing_info_request(args, args.validator)),
+        gpuchain_slashing_pb2.QuerySigningInfoResponse(),
+    )
+    answer = message_json(response.signing_info)
     emit(args, answer, fields_text(answer))
     return 0
 
 
 def slashing_signing_infos(args: argparse.Namespace) -> int:
     """`query slashing signing-infos [--limit N] [--page-key K] [...]`."""
-    answer = _ask(args, SLASHING + "SigningInfos", _page(args))
+    response = _ask(
+        args,
+        GPUCHAIN_SLASHING + "SigningInfos",
+        gpuchain_slashing_pb2.QuerySigningInfosRequest(pagination=page_request(args).to_proto()),
+        gpuchain_slashing_pb2.QuerySigningInfosResponse(),
+    )
+    answer: dict[str, Any] = {
+        "signing_infos": [message_json(info) for info in response.signing_infos],
+        "pagination": page_json(response.pagination),
+    }
     rows = [
         [
             i["address"],
@@ -312,10 +431,36 @@ def slashing_signing_infos(args: argparse.Namespace) -> int:
 
 def distribution_rewards(args: argparse.Namespace) -> int:
     """`query distribution rewards DELEGATOR [VALIDATOR]`."""
-    request = {"delegator": resolve_address(args, args.delegator, "delegator")}
+    delegator = resolve_address(args, args.delegator, "delegator")
     if args.validator:
-        request["validator"] = resolve_validator_address(args, args.validator)
-    answer = _ask(args, DISTRIBUTION + "Rewards", request)
+        validator = resolve_validator_address(args, args.validator)
+        one = _ask(
+            args,
+            DISTRIBUTION + "DelegationRewards",
+            distribution_query_pb2.QueryDelegationRewardsRequest(
+                delegator_address=delegator, validator_address=validator
+            ),
+            distribution_query_pb2.QueryDelegationRewardsResponse(),
+        )
+        reward = dec_coins_json(one.rewards)
+        answer: dict[str, Any] = {
+            "rewards": [{"validator_address": validator, "reward": reward}],
+            "total": reward,
+        }
+    else:
+        every = _ask(
+            args,
+            DISTRIBUTION + "DelegationTotalRewards",
+            distribution_query_pb2.QueryDelegationTotalRewardsRequest(delegator_address=delegator),
+            distribution_query_pb2.QueryDelegationTotalRewardsResponse(),
+        )
+        answer = {
+            "rewards": [
+                {"validator_address": r.validator_address, "reward": dec_coins_json(r.reward)}
+                for r in every.rewards
+            ],
+            "total": dec_coins_json(every.total),
+        }
     rows = [[r["validator_address"], coins_text(r["reward"])] for r in answer["rewards"]]
     text = table(["VALIDATOR", "REWARD"], rows) if rows else "no delegations"
     emit(args, answer, f"{text}\ntotal: {coins_text(answer['total'])}")
@@ -324,11 +469,23 @@ def distribution_rewards(args: argparse.Namespace) -> int:
 
 def distribution_commission(args: argparse.Namespace) -> int:
     """`query distribution commission VALIDATOR`."""
-    answer = _ask(
+    validator = resolve_validator_address(args, args.validator)
+    commission = _ask(
         args,
-        DISTRIBUTION + "Commission",
-        {"validator": resolve_validator_address(args, args.validator)},
+        DISTRIBUTION + "ValidatorCommission",
+        distribution_query_pb2.QueryValidatorCommissionRequest(validator_address=validator),
+        distribution_query_pb2.QueryValidatorCommissionResponse(),
     )
+    outstanding = _ask(
+        args,
+        DISTRIBUTION + "ValidatorOutstandingRewards",
+        distribution_query_pb2.QueryValidatorOutstandingRewardsRequest(validator_address=validator),
+        distribution_query_pb2.QueryValidatorOutstandingRewardsResponse(),
+    )
+    answer: dict[str, Any] = {
+        "commission": dec_coins_json(commission.commission.commission),
+        "outstanding_rewards": dec_coins_json(outstanding.rewards.rewards),
+    }
     text = (
         f"commission: {coins_text(answer['commission'])}\n"
         f"outstanding_rewards: {coins_text(answer['outstanding_rewards'])}"
@@ -339,6 +496,12 @@ def distribution_commission(args: argparse.Namespace) -> int:
 
 def distribution_community_pool(args: argparse.Namespace) -> int:
     """`query distribution community-pool`."""
-    answer = _ask(args, DISTRIBUTION + "CommunityPool")
+    response = _ask(
+        args,
+        DISTRIBUTION + "CommunityPool",
+        distribution_query_pb2.QueryCommunityPoolRequest(),
+        distribution_query_pb2.QueryCommunityPoolResponse(),
+    )
+    answer = {"pool": dec_coins_json(response.pool)}
     emit(args, answer, f"pool: {coins_text(answer['pool'])}")
     return 0

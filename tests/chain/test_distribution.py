@@ -7,7 +7,6 @@ integer (and exact-fraction) arithmetic, never by asking the distribution keeper
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -15,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from google.protobuf import timestamp_pb2
+from google.protobuf import json_format, timestamp_pb2
 from staking_helpers import delegate, undelegate
 
-from chain.coins import Coin, Coins
+from chain.coins import DEC_ONE, Coin, Coins
 from chain.crypto import (
     PrivateKey,
     address_from_pubkey,
@@ -26,10 +25,11 @@ from chain.crypto import (
     module_address,
 )
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2 as bank_tx
+from chain.pb.cosmos.distribution.v1beta1 import query_pb2
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2 as distribution_tx
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
-from chain.pb.gpuchain.base.v1 import query_pb2
+from chain.pb.gpuchain.distribution.v1 import query_pb2 as gpuchain_query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state, vote
 from x.bank.module import BankModule
@@ -49,7 +49,7 @@ CONSENSUS_TWO = PrivateKey(bytes(range(60, 92)))
 
 FEE_COLLECTOR = module_address("fee_collector")
 DISTRIBUTION = module_address("distribution")
-SERVICE = "/gpuchain.distribution.v1.Query/"
+SERVICE = "/cosmos.distribution.v1beta1.Query/"
 
 
 # --- a test node and the messages ---------------------------------------------------------
@@ -77,18 +77,80 @@ class RewardNode(TestNode):
         amount: int = self.modules.get(BankModule).keeper.supply_of(reader, denom)
         return amount
 
-    def query(self, method: str, **arguments: str) -> abci.ResponseQuery:
-        return self.app.query(
-            abci.RequestQuery(
-                path=SERVICE + method,
-                data=query_pb2.JsonRequest(json=json.dumps(arguments).encode()).SerializeToString(),
-            )
-        )
-
     def answer(self, method: str, **arguments: str) -> Any:
-        response = self.query(method, **arguments)
-        assert response.code == 0, response.log
-        return json.loads(query_pb2.JsonResponse.FromString(response.value).json)
+        """A distribution query's answer in whole tokens: Rewards (delegator[, validator]),
+        Commission (validator: commission and outstanding rewards), CommunityPool, Params
+        (gpuchain's)."""
+        if method == "Rewards" and "validator" in arguments:
+            one = self.query(
+                SERVICE + "DelegationRewards",
+                query_pb2.QueryDelegationRewardsRequest(
+                    delegator_address=arguments["delegator"],
+                    validator_address=arguments["validator"],
+                ),
+                query_pb2.QueryDelegationRewardsResponse(),
+            )
+            reward = whole(one.rewards)
+            return {
+                "rewards": [{"validator_address": arguments["validator"], "reward": reward}],
+                "total": reward,
+            }
+        if method == "Rewards":
+            every = self.query(
+                SERVICE + "DelegationTotalRewards",
+                query_pb2.QueryDelegationTotalRewardsRequest(
+                    delegator_address=arguments["delegator"]
+                ),
+                query_pb2.QueryDelegationTotalRewardsResponse(),
+            )
+            return {
+                "rewards": [
+                    {"validator_address": r.validator_address, "reward": whole(r.reward)}
+                    for r in every.rewards
+                ],
+                "total": whole(every.total),
+            }
+        if method == "Commission":
+            validator = arguments["validator"]
+            commission = self.query(
+                SERVICE + "ValidatorCommission",
+                query_pb2.QueryValidatorCommissionRequest(validator_address=validator),
+                query_pb2.QueryValidatorCommissionResponse(),
+            )
+            outstanding = self.query(
+                SERVICE + "ValidatorOutstandingRewards",
+                query_pb2.QueryValidatorOutstandingRewardsRequest(validator_address=validator),
+                query_pb2.QueryValidatorOutstandingRewardsResponse(),
+            )
+            return {
+                "commission": whole(commission.commission.commission),
+                "outstanding_rewards": whole(outstanding.rewards.rewards),
+            }
+        if method == "CommunityPool":
+            pool = self.query(
+                SERVICE + "CommunityPool",
+                query_pb2.QueryCommunityPoolRequest(),
+                query_pb2.QueryCommunityPoolResponse(),
+            )
+            return {"pool": whole(pool.pool)}
+        assert method == "Params", method
+        params = self.query(
+            "/gpuchain.distribution.v1.Query/Params",
+            gpuchain_query_pb2.QueryParamsRequest(),
+            gpuchain_query_pb2.QueryParamsResponse(),
+        )
+        return json_format.MessageToDict(params.params, preserving_proto_field_name=True)
+
+
+def whole(coins: Any) -> list[dict[str, str]]:
+    """DecCoins off the wire (LegacyDec: 18 decimals, no point) of whole tokens, as coins;
+    a fraction would fail here: rewards are paid in whole tokens."""
+    result = []
+    for coin in coins:
+        amount, fraction = divmod(int(coin.amount), DEC_ONE)
+        assert fraction == 0, coin
+        result.append({"denom": coin.denom, "amount": str(amount)})
+    return result
 
 
 def operator(key: PrivateKey) -> str:
@@ -472,7 +534,14 @@ def test_withdrawing_without_a_delegation_fails_with_the_distribution_error(
     assert (result.tx_results[0].codespace, result.tx_results[0].code) == ("distribution", 12)
     result = node.block([node.sign(STRANGER, [withdraw_commission(STRANGER)])])
     assert (result.tx_results[0].codespace, result.tx_results[0].code) == ("distribution", 12)
-    missing = node.query("Rewards", delegator=STRANGER.bech32_address, validator=ONE)
+    missing = node.app.query(
+        abci.RequestQuery(
+            path=SERVICE + "DelegationRewards",
+            data=query_pb2.QueryDelegationRewardsRequest(
+                delegator_address=STRANGER.bech32_address, validator_address=ONE
+            ).SerializeToString(),
+        )
+    )
     assert (missing.codespace, missing.code) == ("distribution", 13)
 
 

@@ -5,7 +5,6 @@ after every block (invariant_check_period=1), so each test also shows they hold.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +23,16 @@ from chain.errors import AppError
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
-from chain.pb.gpuchain.base.v1 import query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.pb.tendermint.types import validator_pb2
-from chain.testing import BLOCK_SECONDS, GENESIS_TIME_SECONDS, TestNode, genesis_state
+from chain.testing import (
+    BLOCK_SECONDS,
+    GENESIS_TIME_SECONDS,
+    TestNode,
+    answer_json,
+    genesis_state,
+    query_messages,
+)
 from x.bank.module import BankModule
 from x.slashing.msgs import unjail_msg
 from x.staking.module import StakingModule
@@ -94,15 +99,10 @@ class Net:
         return [e for e in entries if e.delegator == delegator.address]
 
     def query(self, path: str, arguments: dict[str, Any] | None = None) -> Any:
-        request = query_pb2.JsonRequest(json=json.dumps(arguments or {}).encode())
-        response = self.node.app.query(
-            abci.RequestQuery(path=path, data=request.SerializeToString())
-        )
-        assert response.code == 0, response.log
-        return json.loads(query_pb2.JsonResponse.FromString(response.value).json)
+        return answer_json(self.node.query(path, *query_messages(path, arguments)))
 
     def query_error(self, path: str, arguments: dict[str, Any]) -> tuple[str, int, str]:
-        request = query_pb2.JsonRequest(json=json.dumps(arguments).encode())
+        request, _ = query_messages(path, arguments)
         response = self.node.app.query(
             abci.RequestQuery(path=path, data=request.SerializeToString())
         )

@@ -3,13 +3,13 @@ refused with its registered error and changes nothing."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from chain_fixtures import ALICE, BOB, CAROL
+from google.protobuf import json_format
 from staking_helpers import consensus_key, create_validator, delegate, redelegate, undelegate
 
 from chain.context import EvidenceParams
@@ -17,13 +17,12 @@ from chain.crypto import PrivateKey, encode_address, encode_validator_address
 from chain.errors import AppError
 from chain.genesis import GenesisError, validate_genesis
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2
-from chain.pb.gpuchain.base.v1 import query_pb2
+from chain.pb.gpuchain.staking.v1 import query_pb2
 from chain.testing import TestNode, genesis_state
 from chain.wiring import build_modules
 from x.bank.module import BankModule
 from x.staking.keeper import BONDED_POOL, NOT_BONDED_POOL, StakingKeeper
 from x.staking.module import StakingModule
-from x.staking.queries import SERVICE
 from x.staking.types import BondStatus
 
 POWER = 1_000_000
@@ -117,10 +116,20 @@ def test_redelegation_moves_power_between_validators_at_once(node: TestNode) -> 
     assert updates_of(result) == {first.public_key: 5, second.public_key: 9}
 
 
-def query(node: TestNode, method: str, arguments: dict[str, str]) -> Any:
-    request = query_pb2.JsonRequest(json=json.dumps(arguments).encode())
-    response = node.query(SERVICE + method, request, query_pb2.JsonResponse)
-    return json.loads(response.json)
+def query(node: TestNode, method: str, delegator: PrivateKey) -> Any:
+    """gpuchain's Unbonding or Redelegations query of a delegator, as JSON."""
+    response_class = {
+        "Unbonding": query_pb2.QueryUnbondingResponse,
+        "Redelegations": query_pb2.QueryRedelegationsResponse,
+    }[method]
+    answer = node.query(
+        "/gpuchain.staking.v1.Query/" + method,
+        query_pb2.QueryDelegatorRequest(delegator=delegator.bech32_address),
+        response_class(),
+    )
+    return json_format.MessageToDict(
+        answer, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
 
 
 def status(node: TestNode, operator: PrivateKey) -> BondStatus:
@@ -204,7 +213,7 @@ def test_redelegated_stake_stays_in_transit_for_the_unbonding_period(node: TestN
     assert "7 redelegations already pending" in results[7].log
     code, log = run(node, CAROL, redelegate(CAROL, BOB, ALICE, POWER))
     assert code == 16 and "in transit" in log
-    entries = query(node, "Redelegations", {"delegator": CAROL.bech32_address})["entries"]
+    entries = query(node, "Redelegations", CAROL)["entries"]
     assert [(e["completion_height"], e["initial_balance"]) for e in entries] == [
         (str(moved_at + 5), str(POWER))
     ] * 7
@@ -212,7 +221,7 @@ def test_redelegated_stake_stays_in_transit_for_the_unbonding_period(node: TestN
         node.block()
         assert run(node, CAROL, redelegate(CAROL, BOB, ALICE, POWER))[0] == 16
     node.block()
-    assert query(node, "Redelegations", {"delegator": CAROL.bech32_address})["entries"] == []
+    assert query(node, "Redelegations", CAROL)["entries"] == []
     assert run(node, CAROL, redelegate(CAROL, BOB, ALICE, POWER))[0] == 0
 
 
@@ -251,7 +260,7 @@ def test_undelegate_gas_does_not_grow_with_unrelated_unbondings(tmp_path: Path) 
         )
         assert result.tx_results[0].code == 0, result.tx_results[0].log
         gas.append(result.tx_results[0].gas_used)
-        entries = query(test_node, "Unbonding", {"delegator": BOB.bech32_address})["entries"]
+        entries = query(test_node, "Unbonding", BOB)["entries"]
         assert [e["balance"] for e in entries] == [str(POWER // 2)]
         test_node.close()
     assert gas[0] == gas[1], gas

@@ -31,10 +31,9 @@ from chain.home import (
 )
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import query_pb2 as bank_query_pb2
-from chain.pb.gpuchain.base.v1 import query_pb2 as json_query_pb2
 from chain.process import NodeProcess
 from chain.rpc import CometRpc, RpcError
-from chain.testing import account_of, free_port
+from chain.testing import account_of, answer_json, free_port, query_messages
 from chain.tx import build_and_sign, tx_hash
 
 CHAIN_ID = "gpuchain-network-test"
@@ -210,10 +209,10 @@ class Network:
         return int(response["height"]), int(answer.balance.amount or 0)
 
     def query(self, path: str, arguments: dict[str, Any] | None = None) -> Any:
-        """A gpuchain JSON query (`/gpuchain.staking.v1.Query/Validators`, ...)."""
-        request = json_query_pb2.JsonRequest(json=json.dumps(arguments or {}).encode())
-        answer = self.rpc.query_message(path, request, json_query_pb2.JsonResponse())
-        return json.loads(answer.json)
+        """A typed query (`/cosmos.staking.v1beta1.Query/Validators`, ...), its request and
+        answer as proto3 JSON (see chain.testing.answer_json)."""
+        request, response = query_messages(path, arguments)
+        return answer_json(self.rpc.query_message(path, request, response))
 
     def validator_powers(self, height: int | None = None) -> dict[str, int]:
         """CometBFT's validator set: consensus address (hex) → voting power."""

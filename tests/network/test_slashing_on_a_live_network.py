@@ -23,7 +23,7 @@ JAIL_BLOCKS = 10
 STAKE = 1_000_000_000  # chain.home.VALIDATOR_STAKE: power 1000
 DOWNTIME_FRACTION_PERCENT = 1
 DOUBLE_SIGN_FRACTION_PERCENT = 5
-STAKING = "/gpuchain.staking.v1.Query/"
+STAKING = "/cosmos.staking.v1beta1.Query/"
 SLASHING = "/gpuchain.slashing.v1.Query/"
 
 
@@ -55,7 +55,7 @@ def operator_of(node: Node) -> PrivateKey:
 
 def validator_state(network: Network, node: Node) -> dict[str, Any]:
     operator = encode_validator_address(operator_of(node).address)
-    answer: dict[str, Any] = network.query(STAKING + "Validator", {"validator": operator})
+    answer: dict[str, Any] = network.query(STAKING + "Validator", {"validator_addr": operator})
     return answer
 
 
@@ -105,7 +105,7 @@ def test_the_jailed_validator_unjails_after_its_jail_and_signs_again(network: Ne
     )
     assert powers[offline.consensus_address] == (STAKE - STAKE // 100) // 1_000_000
     state = validator_state(network, offline)
-    assert (state["jailed"], state["status"]) == (False, "bonded")
+    assert (state["jailed"], state["status"]) == (False, "BOND_STATUS_BONDED")
 
     network.wait_for_commit_signatures(offline, count=3, after=network.height())
 

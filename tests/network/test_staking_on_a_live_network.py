@@ -19,7 +19,8 @@ from x.staking.msgs import create_validator_msg, delegate_msg, undelegate_msg
 
 UNBONDING_BLOCKS = 10
 NEW_VALIDATOR_STAKE = 500_000_000  # power 500 (1 power per 10^6 ugpc)
-STAKING = "/gpuchain.staking.v1.Query/"
+STAKING = "/cosmos.staking.v1beta1.Query/"
+GPUCHAIN_STAKING = "/gpuchain.staking.v1.Query/"
 
 
 def short_unbonding(app_state: dict[str, Any]) -> None:
@@ -73,9 +74,9 @@ def test_the_fifth_node_bonds_by_transaction_and_its_votes_count(network: Networ
     assert powers[newcomer.consensus_address] == NEW_VALIDATOR_STAKE // 1_000_000
     assert len(powers) == 5
     answer = network.query(
-        STAKING + "Validator", {"validator": encode_validator_address(operator.address)}
+        STAKING + "Validator", {"validator_addr": encode_validator_address(operator.address)}
     )
-    assert (answer["status"], answer["power"]) == ("bonded", "500")
+    assert (answer["status"], answer["tokens"]) == ("BOND_STATUS_BONDED", str(NEW_VALIDATOR_STAKE))
 
     # Its precommits land in later blocks' last commits with BLOCK_ID_FLAG_COMMIT.
     network.wait_for_commit_signatures(newcomer, count=3, after=network.height())
@@ -86,11 +87,15 @@ def test_the_fifth_node_bonds_by_transaction_and_its_votes_count(network: Networ
 def test_undelegated_tokens_return_exactly_at_the_end_of_unbonding(network: Network) -> None:
     bob = network.node("validator0").key("bob")
     validators = network.query(STAKING + "Validators")["validators"]
-    target = next(v for v in validators if v["moniker"] == "validator1")["operator_address"]
+    target = next(v for v in validators if v["description"]["moniker"] == "validator1")[
+        "operator_address"
+    ]
     network.send(bob, [delegate_msg(bob.bech32_address, target, Coin("ugpc", 100_000_000))])
     amount = 40_000_000
     network.send(bob, [undelegate_msg(bob.bech32_address, target, Coin("ugpc", amount))])
-    entries = network.query(STAKING + "Unbonding", {"delegator": bob.bech32_address})["entries"]
+    entries = network.query(GPUCHAIN_STAKING + "Unbonding", {"delegator": bob.bech32_address})[
+        "entries"
+    ]
     assert len(entries) == 1
     completion = int(entries[0]["completion_height"])
     assert completion == int(entries[0]["creation_height"]) + UNBONDING_BLOCKS
@@ -111,6 +116,6 @@ def test_undelegated_tokens_return_exactly_at_the_end_of_unbonding(network: Netw
     start_balance = seen[min(seen)]
     assert set(before.values()) == {start_balance}, before
     assert set(after.values()) == {start_balance + amount}, after
-    assert network.query(STAKING + "Unbonding", {"delegator": bob.bech32_address}) == {
+    assert network.query(GPUCHAIN_STAKING + "Unbonding", {"delegator": bob.bech32_address}) == {
         "entries": []
     }

@@ -18,6 +18,10 @@ from chain.coins import Coins
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import query_pb2 as bank_query_pb2
 from chain.pb.cosmos.bank.v1beta1 import query_pb2_grpc as bank_query_grpc
+from chain.pb.cosmos.base.tendermint.v1beta1 import query_pb2 as tendermint_query
+from chain.pb.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as tendermint_grpc
+from chain.pb.cosmos.consensus.v1 import query_pb2 as consensus_query
+from chain.pb.cosmos.consensus.v1 import query_pb2_grpc as consensus_grpc
 from chain.pb.cosmos.tx.v1beta1 import service_pb2, service_pb2_grpc
 from chain.testing import LocalNode
 from chain.tx import build_and_sign, tx_hash
@@ -180,3 +184,42 @@ def test_simulate_answers_the_same_gas_over_rest_grpc_and_abci(node: LocalNode) 
     assert over_grpc.gas_info.gas_used > 0
     assert over_abci.gas_info.gas_used == over_grpc.gas_info.gas_used
     assert over_rest["gas_info"]["gas_used"] == str(over_grpc.gas_info.gas_used)
+
+
+def test_node_info_syncing_and_blocks_answer_as_cometbft_has_them(node: LocalNode) -> None:
+    with grpc.insecure_channel(f"127.0.0.1:{node.grpc_port}") as channel:
+        service = tendermint_grpc.ServiceStub(channel)
+        info = service.GetNodeInfo(tendermint_query.GetNodeInfoRequest())
+        syncing = service.GetSyncing(tendermint_query.GetSyncingRequest())
+        latest = service.GetLatestBlock(tendermint_query.GetLatestBlockRequest())
+        first = service.GetBlockByHeight(tendermint_query.GetBlockByHeightRequest(height=1))
+        with pytest.raises(grpc.RpcError) as future:
+            service.GetBlockByHeight(tendermint_query.GetBlockByHeightRequest(height=10**9))
+    comet = node.rpc.block(1)
+
+    assert info.default_node_info.network == node.chain_id
+    assert info.application_version.app_name == "gpuchain"
+    assert syncing.syncing is False
+    assert latest.block.header.height >= 1 and latest.sdk_block.header.chain_id == node.chain_id
+    assert latest.sdk_block.header.proposer_address.startswith("gpuvalcons1")
+    assert first.block_id.hash.hex().upper() == comet["block_id"]["hash"]
+    assert first.block.header.app_hash.hex().upper() == comet["block"]["header"]["app_hash"]
+    assert future.value.code() == grpc.StatusCode.NOT_FOUND
+
+    status, over_rest = rest(node, "/cosmos/base/tendermint/v1beta1/blocks/1")
+    assert status == 200, over_rest
+    assert over_rest["block_id"]["hash"] == base64.b64encode(first.block_id.hash).decode()
+    status, syncing_rest = rest(node, "/cosmos/base/tendermint/v1beta1/syncing")
+    assert (status, syncing_rest) == (200, {"syncing": False})
+
+
+def test_consensus_params_are_cometbfts(node: LocalNode) -> None:
+    """cosmpy caps its gas estimate at block.max_gas, read from cosmos.consensus.v1."""
+    with grpc.insecure_channel(f"127.0.0.1:{node.grpc_port}") as channel:
+        answer = consensus_grpc.QueryStub(channel).Params(consensus_query.QueryParamsRequest())
+    comet = node.rpc.call("consensus_params")["consensus_params"]
+
+    assert answer.params.block.max_gas == int(comet["block"]["max_gas"])
+    assert answer.params.block.max_bytes == int(comet["block"]["max_bytes"]) > 0
+    assert answer.params.evidence.max_age_num_blocks == int(comet["evidence"]["max_age_num_blocks"])
+    assert list(answer.params.validator.pub_key_types) == ["ed25519"]

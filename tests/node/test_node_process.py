@@ -19,7 +19,7 @@ import pytest
 from chain.config import cometbft_binary
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import query_pb2, query_pb2_grpc
-from chain.pb.gpuchain.base.v1.query_pb2 import JsonRequest
+from chain.pb.cosmos.staking.v1beta1.query_pb2 import QueryValidatorsRequest
 from chain.testing import LocalNode, free_port
 
 
@@ -65,7 +65,7 @@ def test_grpc_answers_bank_queries_from_committed_state(node: LocalNode) -> None
         assert "invalid address" in (refused.value.details() or "")
 
 
-def test_grpc_refuses_malformed_deep_and_oversized_requests_without_a_traceback(
+def test_grpc_refuses_malformed_invalid_and_oversized_requests_without_a_traceback(
     node: LocalNode,
 ) -> None:
     def call(path: str, data: bytes) -> grpc.RpcError:
@@ -76,9 +76,9 @@ def test_grpc_refuses_malformed_deep_and_oversized_requests_without_a_traceback(
         return refused.value
 
     not_protobuf = call("/cosmos.bank.v1beta1.Query/Balance", b"\xff\xff\xff")
-    deep = call(
-        "/gpuchain.staking.v1.Query/Validators",
-        JsonRequest(json=b"[" * 50_000 + b"]" * 50_000).SerializeToString(),
+    bad_status = call(
+        "/cosmos.staking.v1beta1.Query/Validators",
+        QueryValidatorsRequest(status="nonsense").SerializeToString(),
     )
     oversized = call(
         "/cosmos.bank.v1beta1.Query/Balance",
@@ -87,12 +87,11 @@ def test_grpc_refuses_malformed_deep_and_oversized_requests_without_a_traceback(
 
     assert not_protobuf.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "not valid protobuf" in (not_protobuf.details() or "")
-    assert deep.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "nests deeper than" in (deep.details() or "")
+    assert bad_status.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "invalid validator status" in (bad_status.details() or "")
     assert oversized.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     log = node.log_path.read_text()
     assert "refused gRPC /cosmos.bank.v1beta1.Query/Balance" in log
-    assert "refused query /gpuchain.staking.v1.Query/Validators" in log
     assert "Traceback" not in log
 
 

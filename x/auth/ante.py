@@ -35,8 +35,9 @@ from x.auth.types import FEE_DENOM, Account
 # A signature check is a pure function of its inputs, so a success seen in CheckTx is safe
 # to reuse when the same bytes reach FinalizeBlock. Only successes are kept, under a digest
 # of the inputs: failures cost their sender nothing, so caching them would let anyone fill
-# the node's memory. 32-byte digests plus bookkeeping: about 200 bytes an entry.
-_VERIFIED_SIGNATURES: BoundedCache[bytes, bool] = BoundedCache(50_000, 16 * 1024 * 1024)
+# the node's memory. 32-byte digests plus bookkeeping: about 200 bytes an entry. Sized, as
+# the decoded-tx cache in chain/app.py, to twice CometBFT's default mempool.
+_VERIFIED_SIGNATURES: BoundedCache[bytes, bool] = BoundedCache(10_000, 4 * 1024 * 1024)
 _VERIFIED_ENTRY_BYTES = 200
 
 

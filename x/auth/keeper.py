@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from google.protobuf import any_pb2
 
 from chain.crypto import encode_address, public_key_of_type
+from chain.module import ModuleAccount
 from chain.params import get_params, set_params
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
 from chain.pb.cosmos.crypto.secp256k1 import keys_pb2
@@ -40,7 +43,16 @@ def decode_account(address: bytes, data: bytes) -> Account:
 
 
 class AccountKeeper:
-    """Numbers accounts on first receipt and tracks their keys and sequences."""
+    """Numbers accounts on first receipt and tracks their keys and sequences.
+
+    module_accounts are the accounts the wired modules declare (chain.wiring), by name.
+    """
+
+    def __init__(self) -> None:
+        self.module_accounts: tuple[ModuleAccount, ...] = ()
+
+    def set_module_accounts(self, accounts: Iterable[ModuleAccount]) -> None:
+        self.module_accounts = tuple(sorted(accounts, key=lambda account: account.name))
 
     def params(self, store: KVStore) -> Params:
         return get_params(store, keys.PARAMS_KEY, Params)

@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 from chain.coins import validate_denom
-from chain.module import QueryRoute
+from chain.errors import KEY_NOT_FOUND
+from chain.module import QueryRoute, service_routes
 from chain.msgs import account_address
-from chain.pagination import PageRequest, paginate
-from chain.pb.cosmos.bank.v1beta1 import query_pb2
+from chain.pagination import Page, PageRequest, paginate
+from chain.pb.cosmos.bank.v1beta1 import bank_pb2, query_pb2
+from chain.pb.cosmos.base.query.v1beta1 import pagination_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.store import KVStore, decode_uint
 from x.bank import keys
 from x.bank.keeper import BankKeeper
 
+SERVICE = query_pb2.DESCRIPTOR.services_by_name["Query"]
+
 
 def _coin(denom: bytes, raw: bytes) -> coin_pb2.Coin:
     """A balance or supply entry (key suffix = denom) as a Coin."""
     return coin_pb2.Coin(denom=denom.decode(), amount=str(decode_uint(raw)))
+
+
+def _balances(
+    store: KVStore, address: str, pagination: pagination_pb2.PageRequest
+) -> Page[coin_pb2.Coin]:
+    """One page of an account's balances in denom order."""
+    return paginate(
+        store,
+        keys.BALANCE_PREFIX + account_address(address, "address"),
+        PageRequest.from_proto(pagination),
+        _coin,
+    )
 
 
 def query_routes(keeper: BankKeeper) -> list[QueryRoute]:
@@ -32,14 +48,16 @@ def query_routes(keeper: BankKeeper) -> list[QueryRoute]:
     def all_balances(
         store: KVStore, request: query_pb2.QueryAllBalancesRequest
     ) -> query_pb2.QueryAllBalancesResponse:
-        address = account_address(request.address, "address")
-        page = paginate(
-            store,
-            keys.BALANCE_PREFIX + address,
-            PageRequest.from_proto(request.pagination),
-            _coin,
-        )
+        page = _balances(store, request.address, request.pagination)
         return query_pb2.QueryAllBalancesResponse(balances=page.items, pagination=page.to_proto())
+
+    def spendable_balances(
+        store: KVStore, request: query_pb2.QuerySpendableBalancesRequest
+    ) -> query_pb2.QuerySpendableBalancesResponse:
+        page = _balances(store, request.address, request.pagination)
+        return query_pb2.QuerySpendableBalancesResponse(
+            balances=page.items, pagination=page.to_proto()
+        )
 
     def total_supply(
         store: KVStore, request: query_pb2.QueryTotalSupplyRequest
@@ -59,30 +77,28 @@ def query_routes(keeper: BankKeeper) -> list[QueryRoute]:
             )
         )
 
-    service = "/cosmos.bank.v1beta1.Query/"
-    return [
-        QueryRoute(
-            service + "Balance",
-            query_pb2.QueryBalanceRequest,
-            query_pb2.QueryBalanceResponse,
-            balance,
-        ),
-        QueryRoute(
-            service + "AllBalances",
-            query_pb2.QueryAllBalancesRequest,
-            query_pb2.QueryAllBalancesResponse,
-            all_balances,
-        ),
-        QueryRoute(
-            service + "TotalSupply",
-            query_pb2.QueryTotalSupplyRequest,
-            query_pb2.QueryTotalSupplyResponse,
-            total_supply,
-        ),
-        QueryRoute(
-            service + "SupplyOf",
-            query_pb2.QuerySupplyOfRequest,
-            query_pb2.QuerySupplyOfResponse,
-            supply_of,
-        ),
-    ]
+    def params(store: KVStore, _: query_pb2.QueryParamsRequest) -> query_pb2.QueryParamsResponse:
+        """Every denom may be sent (gpuchain has no send switches)."""
+        return query_pb2.QueryParamsResponse(params=bank_pb2.Params(default_send_enabled=True))
+
+    def denom_metadata(
+        _: KVStore, request: query_pb2.QueryDenomMetadataRequest
+    ) -> query_pb2.QueryDenomMetadataResponse:
+        """Cosmos's answer for a denom without registered metadata: gpuchain registers none
+        (its one denom, ugpc, is the bond and fee denom)."""
+        validate_denom(request.denom)
+        raise KEY_NOT_FOUND(f"client metadata for denom {request.denom}")
+
+    return service_routes(
+        SERVICE,
+        {
+            "Balance": balance,
+            "AllBalances": all_balances,
+            # Nothing is locked in an account here (no vesting): all of it can be spent.
+            "SpendableBalances": spendable_balances,
+            "TotalSupply": total_supply,
+            "SupplyOf": supply_of,
+            "Params": params,
+            "DenomMetadata": denom_metadata,
+        },
+    )

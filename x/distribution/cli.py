@@ -7,11 +7,11 @@ import argparse
 from google.protobuf.message import Message
 
 from chain.cli import api
+from chain.pb.cosmos.distribution.v1beta1 import query_pb2
 from x.distribution import msgs
-from x.distribution.queries import SERVICE
+from x.distribution.queries import DELEGATION_TOTAL_REWARDS_PATH
 
 WITHDRAW_GAS = 400_000
-REWARDS_QUERY = SERVICE + "Rewards"
 
 
 def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
@@ -73,8 +73,13 @@ def withdraw_rewards(args: argparse.Namespace) -> int:
 def withdraw_all_rewards(args: argparse.Namespace) -> int:
     """`tx distribution withdraw-all-rewards --from KEY`: one message per delegation."""
     key = api.sender_key(args)
-    answer = api.json_query(args, REWARDS_QUERY, {"delegator": key.address})
-    operators = [entry["validator_address"] for entry in answer.get("rewards", [])]
+    answer = api.query(
+        args,
+        DELEGATION_TOTAL_REWARDS_PATH,
+        query_pb2.QueryDelegationTotalRewardsRequest(delegator_address=key.address),
+        query_pb2.QueryDelegationTotalRewardsResponse(),
+    )
+    operators = [entry.validator_address for entry in answer.rewards]
     if not operators:
         raise api.CommandError(f"{key.name} ({key.address}) has no delegations to withdraw from")
     return api.deliver(

@@ -158,6 +158,15 @@ class StakingKeeper:
             for key, value in iterate_prefix(store, keys.LAST_POWER_PREFIX)
         }
 
+    def pool(self, store: KVStore) -> tuple[int, int]:
+        """Bond-denom tokens held for bonded validators, and for the rest (unbonding,
+        unbonded, and unbonding delegations)."""
+        denom = self.params(store).bond_denom
+        return (
+            self._bank.balance(store, BONDED_POOL, denom),
+            self._bank.balance(store, NOT_BONDED_POOL, denom),
+        )
+
     def delegation_shares(self, store: KVStore, delegator: bytes, operator: bytes) -> int:
         raw = store.get(keys.delegation_key(delegator, operator))
         return decode_uint(raw)
