@@ -12,7 +12,7 @@ result as `-o text|json` asks. A query command asks `query` and prints with `emi
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias, TypeVar
 
 from google.protobuf.message import Message
@@ -21,6 +21,8 @@ from chain.cli.client import (
     abci_query,
     add_page_flags,
     address_bytes,
+    message_json,
+    page_json,
     page_request,
     page_text,
     parse_coins_argument,
@@ -28,12 +30,17 @@ from chain.cli.client import (
     resolve_validator_address,
     rpc_client,
 )
+from chain.cli.client import fetch_account as fetch_account_from
 from chain.cli.output import CommandError, emit
+from chain.cli.query import ProvenRead
+from chain.cli.query import prove_store_key as prove_key
 from chain.cli.tx import DEFAULT_GAS, add_build_flags, deliver, sender_key
-from chain.coins import Coin
+from chain.coins import DEC_ONE, Coin, dec_from_wire, validate_denom
 from chain.crypto import encode_validator_address
 from chain.errors import AppError
 from chain.keyring import KeyInfo
+from chain.pb.cosmos.auth.v1beta1 import auth_pb2
+from chain.pb.cosmos.base.v1beta1 import coin_pb2
 
 Group: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 ResponseT = TypeVar("ResponseT", bound=Message)
@@ -43,23 +50,36 @@ __all__ = [
     "CommandError",
     "Group",
     "KeyInfo",
+    "ProvenRead",
     "add_build_flags",
     "add_page_flags",
     "address_bytes",
+    "check_denom",
     "checked",
+    "coins_text",
     "command_group",
+    "dec_coins_json",
     "deliver",
     "emit",
+    "fetch_account",
+    "fields_text",
+    "message_json",
     "one_coin",
     "operator_of",
+    "page_json",
     "page_request",
     "page_text",
+    "params_command",
     "parse_coins_argument",
+    "prove_store_key",
     "query",
+    "query_command",
     "resolve_address",
     "resolve_validator_address",
     "sender_key",
+    "table",
     "tx_command",
+    "whole",
 ]
 
 
@@ -108,6 +128,97 @@ def one_coin(text: str) -> Coin:
     if len(coins) != 1:
         raise CommandError(f"invalid amount {text!r}: expected one coin, e.g. 1000000ugpc")
     return coins[0]
+
+
+def query_command(
+    group: Group,
+    common: argparse.ArgumentParser,
+    name: str,
+    help_text: str,
+    *arguments: tuple[str, str],
+) -> argparse.ArgumentParser:
+    """A query command with positional arguments (NAME, help); NAME ending in "?" is optional."""
+    parser = group.add_parser(name, parents=[common], help=help_text)
+    for argument, argument_help in arguments:
+        optional = argument.endswith("?")
+        name_only = argument.rstrip("?")
+        parser.add_argument(
+            name_only.lower(),
+            metavar=name_only,
+            nargs="?" if optional else None,
+            help=argument_help,
+        )
+    return parser
+
+
+def check_denom(denom: str) -> None:
+    try:
+        validate_denom(denom)
+    except AppError as error:
+        raise CommandError(f"{error.detail}: expected e.g. ugpc") from None
+
+
+def prove_store_key(args: argparse.Namespace, key: bytes) -> ProvenRead:
+    """Read one state key from the node (--node) and verify it against the next block's
+    header (`--prove`); CommandError when the proof does not hold."""
+    return prove_key(rpc_client(args), key)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns under upper-case headers."""
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
+    lines = [headers, *rows]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def fields_text(data: dict[str, Any], indent: str = "") -> str:
+    """`key: value` lines, nested objects indented."""
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            lines.append(f"{indent}{key}:")
+            lines.append(fields_text(value, indent + "  "))
+        elif isinstance(value, bool):
+            lines.append(f"{indent}{key}: {str(value).lower()}")
+        else:
+            lines.append(f"{indent}{key}: {value}")
+    return "\n".join(lines)
+
+
+def coins_text(coins: list[dict[str, str]]) -> str:
+    return ",".join(f"{coin['amount']}{coin['denom']}" for coin in coins) or "0"
+
+
+def whole(dec: str) -> str:
+    """A LegacyDec off the wire that holds a whole number (shares, paid rewards) as digits."""
+    return str(dec_from_wire(dec) // DEC_ONE)
+
+
+def dec_coins_json(coins: Sequence[coin_pb2.DecCoin]) -> list[dict[str, str]]:
+    """DecCoins of whole tokens as Cosmos-style coins."""
+    return [{"denom": coin.denom, "amount": whole(coin.amount)} for coin in coins]
+
+
+def params_command(path: str, messages: Any, module: str) -> Callable[[argparse.Namespace], int]:
+    """The `query MODULE params` command of a module's Params query at path (messages: its
+    generated query_pb2)."""
+
+    def run(args: argparse.Namespace) -> int:
+        response = query(args, path, messages.QueryParamsRequest(), messages.QueryParamsResponse())
+        answer = message_json(response.params)
+        emit(args, answer, fields_text(answer))
+        return 0
+
+    run.__doc__ = f"`query {module} params`."
+    return run
+
+
+def fetch_account(args: argparse.Namespace, address: str) -> auth_pb2.BaseAccount | None:
+    """The account at address on the node (--node), None when it does not exist yet."""
+    return fetch_account_from(rpc_client(args), address)
 
 
 def operator_of(key: KeyInfo) -> str:

@@ -1,4 +1,4 @@
-"""`gpuchain query`: balances, supply, accounts, transactions and blocks, in Cosmos SDK shapes.
+"""`gpuchain query`: transactions and blocks, in Cosmos SDK shapes, and state proofs.
 
 `--prove` (on `bank balances --denom` and `account`) reads the exact state key with a
 Merkle proof and checks it against the app hash in the header of the block after the
@@ -6,7 +6,9 @@ query height, so the answer does not rest on the node's word alone: a zero balan
 proven as an absent key. The header itself comes from the same node; checking its commit
 signatures (a light client) is out of scope here.
 
-`query staking|slashing|distribution` are in staking_query.py.
+Each module adds its own `query <module> …` commands (x/<module>/cli.py, built on
+chain/cli/api.py): bank balances and supply, auth accounts (also `query account`), staking,
+slashing and distribution.
 """
 
 from __future__ import annotations
@@ -20,36 +22,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from chain.app import PROOF_OP_TYPE, STORE_QUERY_PATH, verify_store_proof
-from chain.cli import staking_query
 from chain.cli.client import (
-    abci_query,
-    add_page_flags,
-    address_bytes,
-    fetch_account,
     fetch_tx,
-    message_json,
     node_errors,
     normalize_hash,
-    page_json,
-    page_request,
-    page_text,
-    resolve_address,
     rpc_client,
     tx_hash_of,
     tx_response,
 )
 from chain.cli.output import CommandError, emit
-from chain.coins import validate_denom
-from chain.errors import AppError
-from chain.pb.cosmos.auth.v1beta1 import auth_pb2
-from chain.pb.cosmos.bank.v1beta1 import query_pb2
 from chain.rpc import CometRpc
-from chain.store import decode_uint
-from x.auth.keys import account_key
-from x.bank.keys import balance_key
 
-BANK_QUERY = "/cosmos.bank.v1beta1.Query/"
-BASE_ACCOUNT_TYPE_URL = "/cosmos.auth.v1beta1.BaseAccount"
 HEADER_WAIT_SECONDS = 30.0
 MAX_PAGE_SIZE = 100  # CometBFT caps tx_search's per_page here
 _EVENT_KEY = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)+$")
@@ -69,33 +52,6 @@ def register(
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     query_commands = query_parser.add_subparsers(dest="query_command", required=True, metavar="CMD")
-
-    bank = query_commands.add_parser("bank", parents=[common], help="balances and supply")
-    bank_commands = bank.add_subparsers(dest="bank_command", required=True, metavar="CMD")
-    balances = bank_commands.add_parser("balances", parents=[common], help="an account's balances")
-    balances.add_argument("address", metavar="ADDRESS", help="address or keyring key name")
-    balances.add_argument("--denom", help="only this denom")
-    balances.add_argument(
-        "--prove", action="store_true", help="verify the balance with a Merkle proof (--denom)"
-    )
-    add_page_flags(balances, "denoms")
-    balances.set_defaults(func=bank_balances)
-    total = bank_commands.add_parser("total", parents=[common], help="total supply")
-    total.add_argument("--denom", help="only this denom")
-    add_page_flags(total, "denoms")
-    total.set_defaults(func=bank_total)
-
-    auth = query_commands.add_parser("auth", parents=[common], help="accounts")
-    auth_commands = auth.add_subparsers(dest="auth_command", required=True, metavar="CMD")
-    for parent in (query_commands, auth_commands):  # `query account` = `query auth account`
-        account = parent.add_parser(
-            "account", parents=[common], help="an account's number, sequence and public key"
-        )
-        account.add_argument("address", metavar="ADDRESS", help="address or keyring key name")
-        account.add_argument(
-            "--prove", action="store_true", help="verify the account with a Merkle proof"
-        )
-        account.set_defaults(func=query_account)
 
     tx = query_commands.add_parser("tx", parents=[common], help="a transaction by hash")
     tx.add_argument("hash", metavar="HASH")
@@ -117,7 +73,6 @@ def register(
     block.add_argument("height", metavar="HEIGHT", nargs="?", type=_positive)
     block.set_defaults(func=query_block)
 
-    staking_query.register(query_commands, common)
     return query_commands
 
 
@@ -226,139 +181,6 @@ def prove_store_key(rpc: CometRpc, key: bytes) -> ProvenRead:
     """Read a state key and verify it against the next block's header."""
     read = read_store_key(rpc, key)
     return verify_read(read, header_app_hash(rpc, read.height + 1))
-
-
-# --- bank -----------------------------------------------------------------------------
-
-
-def _coins_text(label: str, coins: list[dict[str, Any]]) -> str:
-    if not coins:
-        return f"{label}: []"
-    lines = [f"{label}:"]
-    for coin in coins:
-        lines.append(f'- amount: "{coin["amount"]}"')
-        lines.append(f"  denom: {coin['denom']}")
-    return "\n".join(lines)
-
-
-def _check_denom(denom: str) -> None:
-    try:
-        validate_denom(denom)
-    except AppError as error:
-        raise CommandError(f"{error.detail}: expected e.g. ugpc") from None
-
-
-def bank_balances(args: argparse.Namespace) -> int:
-    """`query bank balances ADDRESS [--denom D] [--prove]`."""
-    address = resolve_address(args, args.address)
-    rpc = rpc_client(args)
-    if args.denom:
-        _check_denom(args.denom)
-    if args.prove:
-        if not args.denom:
-            raise CommandError("--prove needs --denom: a proof covers one balance")
-        proven = prove_store_key(rpc, balance_key(address_bytes(address), args.denom))
-        coin = {"denom": args.denom, "amount": str(decode_uint(proven.read.value))}
-        text = f'amount: "{coin["amount"]}"\ndenom: {coin["denom"]}\n{proven.message}'
-        emit(args, {**coin, "proof": proven.to_json()}, text)
-        return 0
-    if args.denom:
-        balance = abci_query(
-            rpc,
-            BANK_QUERY + "Balance",
-            query_pb2.QueryBalanceRequest(address=address, denom=args.denom),
-            query_pb2.QueryBalanceResponse(),
-        )
-        coin = message_json(balance.balance)
-        emit(args, coin, f'amount: "{coin["amount"]}"\ndenom: {coin["denom"]}')
-        return 0
-    balances = abci_query(
-        rpc,
-        BANK_QUERY + "AllBalances",
-        query_pb2.QueryAllBalancesRequest(
-            address=address, pagination=page_request(args).to_proto()
-        ),
-        query_pb2.QueryAllBalancesResponse(),
-    )
-    coins = [message_json(coin) for coin in balances.balances]
-    pagination = page_json(balances.pagination)
-    text = _coins_text("balances", coins) + page_text(pagination)
-    emit(args, {"balances": coins, "pagination": pagination}, text)
-    return 0
-
-
-def bank_total(args: argparse.Namespace) -> int:
-    """`query bank total [--denom D]`."""
-    rpc = rpc_client(args)
-    if args.denom:
-        _check_denom(args.denom)
-        supply_of = abci_query(
-            rpc,
-            BANK_QUERY + "SupplyOf",
-            query_pb2.QuerySupplyOfRequest(denom=args.denom),
-            query_pb2.QuerySupplyOfResponse(),
-        )
-        coin = message_json(supply_of.amount)
-        emit(args, coin, f'amount: "{coin["amount"]}"\ndenom: {coin["denom"]}')
-        return 0
-    total = abci_query(
-        rpc,
-        BANK_QUERY + "TotalSupply",
-        query_pb2.QueryTotalSupplyRequest(pagination=page_request(args).to_proto()),
-        query_pb2.QueryTotalSupplyResponse(),
-    )
-    coins = [message_json(coin) for coin in total.supply]
-    pagination = page_json(total.pagination)
-    text = _coins_text("supply", coins) + page_text(pagination)
-    emit(args, {"supply": coins, "pagination": pagination}, text)
-    return 0
-
-
-# --- accounts -------------------------------------------------------------------------
-
-
-def _account_json(account: auth_pb2.BaseAccount) -> dict[str, Any]:
-    """A BaseAccount as Cosmos prints it: "pub_key" is null until the account first signs."""
-    return {"@type": BASE_ACCOUNT_TYPE_URL, "pub_key": None, **message_json(account)}
-
-
-def _account_text(account: dict[str, Any]) -> str:
-    public_key = account.get("pub_key")
-    return "\n".join(
-        [
-            f"'@type': {account['@type']}",
-            f'account_number: "{account["account_number"]}"',
-            f"address: {account['address']}",
-            f"pub_key: {public_key['key'] if public_key else 'null'}",
-            f'sequence: "{account["sequence"]}"',
-        ]
-    )
-
-
-def query_account(args: argparse.Namespace) -> int:
-    """`query account ADDRESS [--prove]`."""
-    address = resolve_address(args, args.address)
-    rpc = rpc_client(args)
-    if args.prove:
-        proven = prove_store_key(rpc, account_key(address_bytes(address)))
-        if proven.read.value is None:
-            raise CommandError(
-                f"account {address} not found (its absence is proven: {proven.message})"
-            )
-        account = auth_pb2.BaseAccount.FromString(proven.read.value)
-        data = _account_json(account)
-        emit(
-            args,
-            {"account": data, "proof": proven.to_json()},
-            f"{_account_text(data)}\n{proven.message}",
-        )
-        return 0
-    found = fetch_account(rpc, address)
-    if found is None:
-        raise CommandError(f"account {address} not found")
-    data = _account_json(found)
-    emit(args, {"account": data}, _account_text(data))
-    return 0
 
 
 # --- transactions and blocks -------------------------------------------------------------

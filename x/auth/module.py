@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain.module import KeeperModule, QueryRoute
+from chain.module import KeeperModule, ModuleCommands, QueryRoute
 from x.auth import genesis as auth_genesis
 from x.auth import keys, queries
 from x.auth.keeper import AccountKeeper
@@ -15,3 +15,8 @@ class AuthModule(KeeperModule[AccountKeeper]):
 
     def query_routes(self) -> list[QueryRoute]:
         return queries.query_routes(self.keeper)
+
+    def commands(self) -> ModuleCommands:
+        from x.auth import cli
+
+        return cli

@@ -1,12 +1,15 @@
-"""`gpuchain tx bank …`: send tokens."""
+"""`gpuchain tx bank …` and `gpuchain query bank …`: send tokens, read balances and supply."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from chain.cli import api
 from chain.coins import Coins
-from x.bank import msgs
+from chain.pb.cosmos.bank.v1beta1 import query_pb2
+from chain.store import decode_uint
+from x.bank import keys, msgs, queries
 
 
 def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
@@ -44,7 +47,19 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
 
 
 def register_query(commands: api.Group, common: argparse.ArgumentParser) -> None:
-    """The bank queries are still registered by chain/cli/query.py."""
+    bank_commands = api.command_group(commands, common, "bank", "balances and supply")
+    balances = bank_commands.add_parser("balances", parents=[common], help="an account's balances")
+    balances.add_argument("address", metavar="ADDRESS", help="address or keyring key name")
+    balances.add_argument("--denom", help="only this denom")
+    balances.add_argument(
+        "--prove", action="store_true", help="verify the balance with a Merkle proof (--denom)"
+    )
+    api.add_page_flags(balances, "denoms")
+    balances.set_defaults(func=bank_balances)
+    total = bank_commands.add_parser("total", parents=[common], help="total supply")
+    total.add_argument("--denom", help="only this denom")
+    api.add_page_flags(total, "denoms")
+    total.set_defaults(func=bank_total)
 
 
 def _positive_amount(text: str) -> Coins:
@@ -73,3 +88,80 @@ def bank_multi_send(args: argparse.Namespace) -> int:
     amount = _positive_amount(amount_text)
     message = msgs.multi_send_msg(sender.address, [(to, amount) for to in recipients])
     return api.deliver(args, sender, [message])
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def _coins_text(label: str, coins: list[dict[str, Any]]) -> str:
+    if not coins:
+        return f"{label}: []"
+    lines = [f"{label}:"]
+    for coin in coins:
+        lines.append(f'- amount: "{coin["amount"]}"')
+        lines.append(f"  denom: {coin['denom']}")
+    return "\n".join(lines)
+
+
+def bank_balances(args: argparse.Namespace) -> int:
+    """`query bank balances ADDRESS [--denom D] [--prove]`."""
+    address = api.resolve_address(args, args.address)
+    if args.denom:
+        api.check_denom(args.denom)
+    if args.prove:
+        if not args.denom:
+            raise api.CommandError("--prove needs --denom: a proof covers one balance")
+        proven = api.prove_store_key(args, keys.balance_key(api.address_bytes(address), args.denom))
+        coin = {"denom": args.denom, "amount": str(decode_uint(proven.read.value))}
+        text = f'amount: "{coin["amount"]}"\ndenom: {coin["denom"]}\n{proven.message}'
+        api.emit(args, {**coin, "proof": proven.to_json()}, text)
+        return 0
+    if args.denom:
+        balance = api.query(
+            args,
+            queries.BALANCE_PATH,
+            query_pb2.QueryBalanceRequest(address=address, denom=args.denom),
+            query_pb2.QueryBalanceResponse(),
+        )
+        coin = api.message_json(balance.balance)
+        api.emit(args, coin, f'amount: "{coin["amount"]}"\ndenom: {coin["denom"]}')
+        return 0
+    balances = api.query(
+        args,
+        queries.ALL_BALANCES_PATH,
+        query_pb2.QueryAllBalancesRequest(
+            address=address, pagination=api.page_request(args).to_proto()
+        ),
+        query_pb2.QueryAllBalancesResponse(),
+    )
+    coins = [api.message_json(coin) for coin in balances.balances]
+    pagination = api.page_json(balances.pagination)
+    text = _coins_text("balances", coins) + api.page_text(pagination)
+    api.emit(args, {"balances": coins, "pagination": pagination}, text)
+    return 0
+
+
+def bank_total(args: argparse.Namespace) -> int:
+    """`query bank total [--denom D]`."""
+    if args.denom:
+        api.check_denom(args.denom)
+        supply_of = api.query(
+            args,
+            queries.SUPPLY_OF_PATH,
+            query_pb2.QuerySupplyOfRequest(denom=args.denom),
+            query_pb2.QuerySupplyOfResponse(),
+        )
+        coin = api.message_json(supply_of.amount)
+        api.emit(args, coin, f'amount: "{coin["amount"]}"\ndenom: {coin["denom"]}')
+        return 0
+    total = api.query(
+        args,
+        queries.TOTAL_SUPPLY_PATH,
+        query_pb2.QueryTotalSupplyRequest(pagination=api.page_request(args).to_proto()),
+        query_pb2.QueryTotalSupplyResponse(),
+    )
+    coins = [api.message_json(coin) for coin in total.supply]
+    pagination = api.page_json(total.pagination)
+    text = _coins_text("supply", coins) + api.page_text(pagination)
+    api.emit(args, {"supply": coins, "pagination": pagination}, text)
+    return 0

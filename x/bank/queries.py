@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chain.coins import validate_denom
 from chain.errors import KEY_NOT_FOUND
-from chain.module import QueryRoute, service_routes
+from chain.module import QueryRoute, query_path, service_routes
 from chain.msgs import account_address
 from chain.pagination import Page, PageRequest, paginate
 from chain.pb.cosmos.bank.v1beta1 import bank_pb2, query_pb2
@@ -15,6 +15,10 @@ from x.bank import keys
 from x.bank.keeper import BankKeeper
 
 SERVICE = query_pb2.DESCRIPTOR.services_by_name["Query"]
+BALANCE_PATH = query_path(SERVICE, "Balance")
+ALL_BALANCES_PATH = query_path(SERVICE, "AllBalances")
+SUPPLY_OF_PATH = query_path(SERVICE, "SupplyOf")
+TOTAL_SUPPLY_PATH = query_path(SERVICE, "TotalSupply")
 
 
 def _coin(denom: bytes, raw: bytes) -> coin_pb2.Coin:

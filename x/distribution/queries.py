@@ -20,6 +20,11 @@ from x.distribution.keeper import DistributionKeeper
 COSMOS_SERVICE = query_pb2.DESCRIPTOR.services_by_name["Query"]
 GPUCHAIN_SERVICE = gpuchain_query_pb2.DESCRIPTOR.services_by_name["Query"]
 DELEGATION_TOTAL_REWARDS_PATH = query_path(COSMOS_SERVICE, "DelegationTotalRewards")
+DELEGATION_REWARDS_PATH = query_path(COSMOS_SERVICE, "DelegationRewards")
+VALIDATOR_COMMISSION_PATH = query_path(COSMOS_SERVICE, "ValidatorCommission")
+VALIDATOR_OUTSTANDING_REWARDS_PATH = query_path(COSMOS_SERVICE, "ValidatorOutstandingRewards")
+COMMUNITY_POOL_PATH = query_path(COSMOS_SERVICE, "CommunityPool")
+PARAMS_PATH = query_path(GPUCHAIN_SERVICE, "Params")
 
 
 def dec_coins(denom: str, amount: int) -> list[coin_pb2.DecCoin]:

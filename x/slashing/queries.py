@@ -9,7 +9,7 @@ from __future__ import annotations
 from chain.coins import dec_wire
 from chain.crypto import encode_consensus_address
 from chain.errors import INVALID_ADDRESS, INVALID_REQUEST
-from chain.module import QueryRoute, service_routes
+from chain.module import QueryRoute, query_path, service_routes
 from chain.msgs import consensus_address, validator_address
 from chain.pagination import Page, PageRequest, paginate
 from chain.pb.cosmos.base.query.v1beta1.pagination_pb2 import PageRequest as PageRequestMessage
@@ -23,6 +23,9 @@ from x.slashing.types import SigningInfo, format_fraction
 
 COSMOS_SERVICE = query_pb2.DESCRIPTOR.services_by_name["Query"]
 GPUCHAIN_SERVICE = gpuchain_query_pb2.DESCRIPTOR.services_by_name["Query"]
+SIGNING_INFO_PATH = query_path(GPUCHAIN_SERVICE, "SigningInfo")
+SIGNING_INFOS_PATH = query_path(GPUCHAIN_SERVICE, "SigningInfos")
+PARAMS_PATH = query_path(GPUCHAIN_SERVICE, "Params")
 
 
 def cosmos_signing_info(info: SigningInfo) -> slashing_pb2.ValidatorSigningInfo:

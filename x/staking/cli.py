@@ -1,4 +1,4 @@
-"""`gpuchain tx staking …`: run a validator and delegate to one.
+"""`gpuchain tx staking …` and `gpuchain query staking …`: run a validator, delegate to one.
 
 Validators are named by operator address (`gpuvaloper1…`) or by the keyring key that
 operates them; amounts are one coin of the bond denom, e.g. `1000000ugpc`. Staking
@@ -12,14 +12,24 @@ import base64
 import binascii
 import json
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from google.protobuf.message import Message
 
 from chain.cli import api
 from chain.cli.api import CommandError
+from chain.coins import dec_from_wire, format_dec
 from chain.config import Home, consensus_key
-from chain.crypto import PUBKEY_LENGTH, PUBKEY_TYPE_URL
+from chain.crypto import PUBKEY_LENGTH, PUBKEY_TYPE_URL, decode_validator_address, encode_address
+from chain.pb.cosmos.crypto.ed25519 import keys_pb2
+from chain.pb.cosmos.staking.v1beta1 import query_pb2 as staking_query_pb2
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
+from chain.pb.gpuchain.staking.v1 import query_pb2 as gpuchain_staking_pb2
 from x.staking import msgs as staking_msgs
+from x.staking import queries
+from x.staking.types import POWER_REDUCTION
 
 STAKING_GAS = 400_000
 
@@ -90,7 +100,30 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
 
 
 def register_query(commands: api.Group, common: argparse.ArgumentParser) -> None:
-    """The staking queries are still registered by chain/cli/staking_query.py."""
+    validator_help = ("VALIDATOR", "gpuvaloper1… or the operator's key name")
+    delegator_help = ("DELEGATOR", "gpu1… address or key name")
+
+    staking = api.command_group(commands, common, "staking", "validators and delegations")
+    listing = api.query_command(staking, common, "validators", "validators, a page at a time")
+    api.add_page_flags(listing, "validators")
+    listing.set_defaults(func=staking_validators)
+    api.query_command(staking, common, "validator", "one validator", validator_help).set_defaults(
+        func=staking_validator
+    )
+    listing = api.query_command(
+        staking, common, "delegations", "a delegator's delegations", delegator_help
+    )
+    api.add_page_flags(listing, "delegations")
+    listing.set_defaults(func=staking_delegations)
+    api.query_command(
+        staking, common, "unbonding", "a delegator's unbonding entries", delegator_help
+    ).set_defaults(func=staking_unbonding)
+    api.query_command(
+        staking, common, "redelegations", "a delegator's redelegations in transit", delegator_help
+    ).set_defaults(func=staking_redelegations)
+    api.query_command(staking, common, "params", "staking parameters").set_defaults(
+        func=api.params_command(queries.PARAMS_PATH, gpuchain_staking_pb2, "staking")
+    )
 
 
 # --- arguments --------------------------------------------------------------------------
@@ -206,3 +239,163 @@ def redelegate_tokens(args: argparse.Namespace) -> int:
         api.one_coin(args.amount),
     )
     return api.deliver(args, key, [api.checked(message, staking_msgs.validate_redelegate)])
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def validator_json(validator: staking_pb2.Validator) -> dict[str, Any]:
+    """A validator as the CLI prints it: power, consensus key in hex, rates with a point."""
+    operator = decode_validator_address(validator.operator_address)
+    rates = validator.commission.commission_rates
+    bonded = validator.status == staking_pb2.BOND_STATUS_BONDED
+    return {
+        "operator_address": validator.operator_address,
+        "account_address": encode_address(operator),
+        "consensus_pubkey": keys_pb2.PubKey.FromString(validator.consensus_pubkey.value).key.hex(),
+        "moniker": validator.description.moniker,
+        "tokens": validator.tokens,
+        "delegator_shares": api.whole(validator.delegator_shares),
+        "status": staking_pb2.BondStatus.Name(validator.status)
+        .removeprefix("BOND_STATUS_")
+        .lower(),
+        "jailed": validator.jailed,
+        "power": str(int(validator.tokens) // POWER_REDUCTION if bonded else 0),
+        "commission": {
+            "rate": format_dec(dec_from_wire(rates.rate)),
+            "max_rate": format_dec(dec_from_wire(rates.max_rate)),
+            "max_change_rate": format_dec(dec_from_wire(rates.max_change_rate)),
+        },
+        "min_self_delegation": validator.min_self_delegation,
+        "unbonding_height": str(validator.unbonding_height),
+    }
+
+
+# --- staking ----------------------------------------------------------------------------
+
+
+def staking_validators(args: argparse.Namespace) -> int:
+    """`query staking validators [--limit N] [--page-key K] [...]`."""
+    response = api.query(
+        args,
+        queries.VALIDATORS_PATH,
+        staking_query_pb2.QueryValidatorsRequest(pagination=api.page_request(args).to_proto()),
+        staking_query_pb2.QueryValidatorsResponse(),
+    )
+    answer: dict[str, Any] = {
+        "validators": [validator_json(v) for v in response.validators],
+        "pagination": api.page_json(response.pagination),
+    }
+    rows = [
+        [
+            v["moniker"] or "-",
+            v["operator_address"],
+            v["status"],
+            "yes" if v["jailed"] else "no",
+            v["power"],
+            v["tokens"],
+            v["commission"]["rate"],
+        ]
+        for v in answer["validators"]
+    ]
+    headers = ["MONIKER", "OPERATOR", "STATUS", "JAILED", "POWER", "TOKENS", "COMMISSION"]
+    text = api.table(headers, rows) if rows else "no validators"
+    api.emit(args, answer, text + api.page_text(answer.get("pagination")))
+    return 0
+
+
+def staking_validator(args: argparse.Namespace) -> int:
+    """`query staking validator VALIDATOR`."""
+    response = api.query(
+        args,
+        queries.VALIDATOR_PATH,
+        staking_query_pb2.QueryValidatorRequest(
+            validator_addr=api.resolve_validator_address(args, args.validator)
+        ),
+        staking_query_pb2.QueryValidatorResponse(),
+    )
+    answer = validator_json(response.validator)
+    api.emit(args, answer, api.fields_text(answer))
+    return 0
+
+
+def staking_delegations(args: argparse.Namespace) -> int:
+    """`query staking delegations DELEGATOR [--limit N] [--page-key K] [...]`."""
+    delegator = api.resolve_address(args, args.delegator, "delegator")
+    response = api.query(
+        args,
+        queries.DELEGATOR_DELEGATIONS_PATH,
+        staking_query_pb2.QueryDelegatorDelegationsRequest(
+            delegator_addr=delegator, pagination=api.page_request(args).to_proto()
+        ),
+        staking_query_pb2.QueryDelegatorDelegationsResponse(),
+    )
+    answer: dict[str, Any] = {
+        "delegations": [
+            {
+                "validator": d.delegation.validator_address,
+                "shares": api.whole(d.delegation.shares),
+                "balance": d.balance.amount,
+            }
+            for d in response.delegation_responses
+        ],
+        "pagination": api.page_json(response.pagination),
+    }
+    rows = [[d["validator"], d["balance"], d["shares"]] for d in answer["delegations"]]
+    text = (
+        api.table(["VALIDATOR", "BALANCE", "SHARES"], rows)
+        if rows
+        else f"{delegator} has no delegations"
+    )
+    api.emit(args, answer, text + api.page_text(answer.get("pagination")))
+    return 0
+
+
+def entries_command(
+    method: str, response_class: type[Message], columns: dict[str, str], nothing: str
+) -> Callable[[argparse.Namespace], int]:
+    """A `query staking …` command listing a delegator's entries of one kind: each entry
+    field of columns (field → header) a column, `nothing` (with the delegator) when none."""
+
+    def run(args: argparse.Namespace) -> int:
+        delegator = api.resolve_address(args, args.delegator, "delegator")
+        answer = api.message_json(
+            api.query(
+                args,
+                method,
+                gpuchain_staking_pb2.QueryDelegatorRequest(delegator=delegator),
+                response_class(),
+            )
+        )
+        rows = [[entry[field] for field in columns] for entry in answer["entries"]]
+        text = api.table(list(columns.values()), rows) if rows else f"{delegator} {nothing}"
+        api.emit(args, answer, text)
+        return 0
+
+    return run
+
+
+staking_unbonding = entries_command(
+    queries.UNBONDING_PATH,
+    gpuchain_staking_pb2.QueryUnbondingResponse,
+    {
+        "validator": "VALIDATOR",
+        "balance": "BALANCE",
+        "initial_balance": "INITIAL",
+        "creation_height": "CREATED",
+        "completion_height": "COMPLETES",
+    },
+    "has nothing unbonding",
+)
+staking_redelegations = entries_command(
+    queries.REDELEGATIONS_PATH,
+    gpuchain_staking_pb2.QueryRedelegationsResponse,
+    {
+        "source_validator": "FROM",
+        "destination_validator": "TO",
+        "initial_balance": "AMOUNT",
+        "creation_height": "CREATED",
+        "completion_height": "COMPLETES",
+    },
+    "has no redelegation in transit",
+)

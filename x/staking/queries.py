@@ -16,7 +16,7 @@ from google.protobuf import any_pb2
 from chain.coins import DEC_ONE, dec_wire
 from chain.crypto import PUBKEY_TYPE_URL, encode_address, encode_validator_address
 from chain.errors import INVALID_REQUEST, KEY_NOT_FOUND
-from chain.module import QueryRoute, service_routes
+from chain.module import QueryRoute, query_path, service_routes
 from chain.msgs import account_address, validator_address
 from chain.pagination import PageRequest, paginate, paginate_items
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
@@ -30,6 +30,12 @@ from x.staking.types import BondStatus, RedelegationEntry, UnbondingEntry, Valid
 
 COSMOS_SERVICE = query_pb2.DESCRIPTOR.services_by_name["Query"]
 GPUCHAIN_SERVICE = gpuchain_query_pb2.DESCRIPTOR.services_by_name["Query"]
+VALIDATORS_PATH = query_path(COSMOS_SERVICE, "Validators")
+VALIDATOR_PATH = query_path(COSMOS_SERVICE, "Validator")
+DELEGATOR_DELEGATIONS_PATH = query_path(COSMOS_SERVICE, "DelegatorDelegations")
+UNBONDING_PATH = query_path(GPUCHAIN_SERVICE, "Unbonding")
+REDELEGATIONS_PATH = query_path(GPUCHAIN_SERVICE, "Redelegations")
+PARAMS_PATH = query_path(GPUCHAIN_SERVICE, "Params")
 
 
 def validator_message(validator: Validator) -> staking_pb2.Validator:
