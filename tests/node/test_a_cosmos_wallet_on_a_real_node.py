@@ -41,6 +41,8 @@ from chain.pb.cosmos.staking.v1beta1 import query_pb2_grpc as staking_grpc
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
 from chain.pb.cosmos.tx.v1beta1 import service_pb2, service_pb2_grpc
+from chain.pb.gpuchain.staking.v1 import query_pb2 as gpuchain_staking_query
+from chain.pb.gpuchain.staking.v1 import query_pb2_grpc as gpuchain_staking_grpc
 from chain.rest import to_json
 from chain.testing import LocalNode
 from chain.tx import build_and_sign
@@ -307,6 +309,20 @@ def test_rest_answers_the_same_staking_distribution_and_slashing_figures_as_grpc
         node,
         "/cosmos/slashing/v1beta1/params",
         lambda: slashing.Params(slashing_query.QueryParamsRequest()),
+    )
+
+    gpuchain_staking = gpuchain_staking_grpc.QueryStub(channel)
+    same_over_rest(
+        node,
+        f"/gpuchain/staking/v1/delegators/{delegator}/unbonding",
+        lambda: gpuchain_staking.Unbonding(
+            gpuchain_staking_query.QueryDelegatorRequest(delegator=delegator)
+        ),
+    )
+    same_over_rest(
+        node,
+        "/gpuchain/staking/v1/params",
+        lambda: gpuchain_staking.Params(gpuchain_staking_query.QueryParamsRequest()),
     )
 
     rate = validators.validators[0].commission.commission_rates.rate
