@@ -28,6 +28,7 @@ import plyvel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.load import cpu_model
 from chain.merkle import MerkleTree, NodeReader, TreeUpdate, verify_proof
 
 BUILD_BATCH = 250_000
@@ -47,16 +48,6 @@ def persist(nodes: dict[bytes, bytes], update: TreeUpdate) -> None:
             nodes.pop(key, None)
         else:
             nodes[key] = encoded
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 class Workload:

@@ -20,6 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.load import cpu_model  # noqa: E402
 from sdl import SdlError, parse_sdl  # noqa: E402
 from sdl.yamlsafe import _Parser  # noqa: E402
 
@@ -71,16 +72,6 @@ def cpu_rate(
         function(files)
         rates.append(len(files) / max(time.process_time() - started, 1e-9))
     return rates
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

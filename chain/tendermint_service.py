@@ -28,6 +28,7 @@ from chain.pb.tendermint.types import block_pb2, params_pb2, types_pb2, validato
 from chain.pb.tendermint.version import types_pb2 as version_pb2
 from chain.rpc import CometRpc, RpcError
 from chain.store import KVStore
+from chain.tx_service import call_node
 
 SERVICE = query_pb2.DESCRIPTOR.services_by_name["Service"]
 CONSENSUS_SERVICE = consensus_query_pb2.DESCRIPTOR.services_by_name["Query"]
@@ -179,11 +180,7 @@ class TendermintService:
         )
 
     def _call(self, method: str, **params: Any) -> dict[str, Any]:
-        try:
-            result: dict[str, Any] = self._rpc.call(method, **params)
-        except RpcError as error:
-            raise INVALID_REQUEST(str(error)) from None
-        return result
+        return call_node(self._rpc, method, **params)
 
 
 _HEADER_HASHES = (

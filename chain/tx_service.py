@@ -31,6 +31,16 @@ MAX_TXS_PER_PAGE = 100
 TX_TYPE_URL = "/" + tx_pb2.Tx.DESCRIPTOR.full_name
 
 
+def call_node(rpc: CometRpc, method: str, **params: Any) -> dict[str, Any]:
+    """A CometBFT RPC call for a query service; raises INVALID_REQUEST when the node does not
+    answer it (an unknown hash, a height not kept)."""
+    try:
+        result: dict[str, Any] = rpc.call(method, **params)
+    except RpcError as error:
+        raise INVALID_REQUEST(str(error)) from None
+    return result
+
+
 class TxService:
     """The Service's node-side methods, answered through the node's CometBFT RPC."""
 
@@ -131,11 +141,7 @@ class TxService:
         )
 
     def _call(self, method: str, **params: Any) -> dict[str, Any]:
-        try:
-            result: dict[str, Any] = self._rpc.call(method, **params)
-        except RpcError as error:
-            raise INVALID_REQUEST(str(error)) from None
-        return result
+        return call_node(self._rpc, method, **params)
 
     def _tx_response(self, found: dict[str, Any]) -> cosmos_abci_pb2.TxResponse:
         result = found["tx_result"]

@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 
 from chain.cli.client import (
     abci_query,
+    add_commission_flags,
     add_page_flags,
     address_bytes,
     message_json,
@@ -52,6 +53,7 @@ __all__ = [
     "KeyInfo",
     "ProvenRead",
     "add_build_flags",
+    "add_commission_flags",
     "add_page_flags",
     "address_bytes",
     "check_denom",

@@ -103,6 +103,13 @@ def abci_query(rpc: CometRpc, path: str, request: Message, response: MessageT) -
         return rpc.query_message(path, request, response)
 
 
+def add_commission_flags(parser: argparse.ArgumentParser) -> None:
+    """A new validator's commission: rate, max rate and max daily change (Cosmos's defaults)."""
+    parser.add_argument("--commission-rate", default="0.10", metavar="RATE")
+    parser.add_argument("--commission-max-rate", default="0.20", metavar="RATE")
+    parser.add_argument("--commission-max-change-rate", default="0.01", metavar="RATE")
+
+
 def add_page_flags(parser: argparse.ArgumentParser, items: str) -> None:
     """Cosmos CLIs' pagination flags on a list query."""
     parser.add_argument(
@@ -382,8 +389,8 @@ def failure_text(response: dict[str, Any]) -> str:
     return f"{response['codespace'] or 'sdk'}/{response['code']}: {response['raw_log']}"
 
 
-def tx_response_text(response: dict[str, Any]) -> str:
-    """A TxResponse for people."""
+def tx_result_lines(response: dict[str, Any]) -> list[str]:
+    """The first lines of a TxResponse for people: hash, height, code (and codespace)."""
     lines = [
         f"txhash: {response['txhash']}",
         f"height: {response['height']}",
@@ -391,6 +398,13 @@ def tx_response_text(response: dict[str, Any]) -> str:
     ]
     if response["code"] != 0:
         lines.append(f"codespace: {response['codespace']}")
+    return lines
+
+
+def tx_response_text(response: dict[str, Any]) -> str:
+    """A TxResponse for people."""
+    lines = tx_result_lines(response)
+    if response["code"] != 0:
         lines.append(f"raw_log: {response['raw_log']}")
     if response["height"] != "0":
         lines.append(f"gas_used: {response['gas_used']}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from chain.cli.client import add_commission_flags
 from chain.cli.output import CommandError, emit
 from chain.coins import Coins
 from chain.config import Home, NodeConfig
@@ -45,9 +46,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     gentx.add_argument("key", help="keyring key that funds and operates the validator")
     gentx.add_argument("amount", help="self-delegation, e.g. 100000000ugpc")
     gentx.add_argument("--moniker", help="default: the node's moniker")
-    gentx.add_argument("--commission-rate", default="0.10")
-    gentx.add_argument("--commission-max-rate", default="0.20")
-    gentx.add_argument("--commission-max-change-rate", default="0.01")
+    add_commission_flags(gentx)
     gentx.set_defaults(func=run_gentx)
 
     collect = sub.add_parser("collect-gentxs", parents=[common], help="put gentxs into genesis")

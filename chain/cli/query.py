@@ -29,6 +29,7 @@ from chain.cli.client import (
     rpc_client,
     tx_hash_of,
     tx_response,
+    tx_result_lines,
 )
 from chain.cli.output import CommandError, emit
 from chain.rpc import CometRpc
@@ -198,13 +199,7 @@ def query_tx(args: argparse.Namespace) -> int:
 
 
 def _tx_text(response: dict[str, Any]) -> str:
-    lines = [
-        f"txhash: {response['txhash']}",
-        f"height: {response['height']}",
-        f"code: {response['code']}",
-    ]
-    if response["code"] != 0:
-        lines.append(f"codespace: {response['codespace']}")
+    lines = tx_result_lines(response)
     lines.append(f"raw_log: {response['raw_log']!r}")
     lines.append(f"gas: {response['gas_used']} used of {response['gas_wanted']}")
     for message in (response.get("tx") or {}).get("body", {}).get("messages", []):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
+
+from google.protobuf.message import Message
 
 from chain.cli import api
 from chain.coins import Coins
 from chain.pb.cosmos.bank.v1beta1 import query_pb2
+from chain.pb.cosmos.base.query.v1beta1.pagination_pb2 import PageResponse
 from chain.store import decode_uint
 from x.bank import keys, msgs, queries
 
@@ -103,6 +107,28 @@ def _coins_text(label: str, coins: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _coin_text(coin: dict[str, Any]) -> str:
+    return f'amount: "{coin["amount"]}"\ndenom: {coin["denom"]}'
+
+
+def _emit_coin(args: argparse.Namespace, coin: Message) -> int:
+    """One coin (a Balance or SupplyOf answer) as Cosmos prints it."""
+    data = api.message_json(coin)
+    api.emit(args, data, _coin_text(data))
+    return 0
+
+
+def _emit_coins(
+    args: argparse.Namespace, label: str, coins: Sequence[Message], page: PageResponse
+) -> int:
+    """A page of coins (balances or supply) as Cosmos prints it, with how to go on."""
+    listed = [api.message_json(coin) for coin in coins]
+    pagination = api.page_json(page)
+    text = _coins_text(label, listed) + api.page_text(pagination)
+    api.emit(args, {label: listed, "pagination": pagination}, text)
+    return 0
+
+
 def bank_balances(args: argparse.Namespace) -> int:
     """`query bank balances ADDRESS [--denom D] [--prove]`."""
     address = api.resolve_address(args, args.address)
@@ -113,7 +139,7 @@ def bank_balances(args: argparse.Namespace) -> int:
             raise api.CommandError("--prove needs --denom: a proof covers one balance")
         proven = api.prove_store_key(args, keys.balance_key(api.address_bytes(address), args.denom))
         coin = {"denom": args.denom, "amount": str(decode_uint(proven.read.value))}
-        text = f'amount: "{coin["amount"]}"\ndenom: {coin["denom"]}\n{proven.message}'
+        text = f"{_coin_text(coin)}\n{proven.message}"
         api.emit(args, {**coin, "proof": proven.to_json()}, text)
         return 0
     if args.denom:
@@ -123,9 +149,7 @@ def bank_balances(args: argparse.Namespace) -> int:
             query_pb2.QueryBalanceRequest(address=address, denom=args.denom),
             query_pb2.QueryBalanceResponse(),
         )
-        coin = api.message_json(balance.balance)
-        api.emit(args, coin, f'amount: "{coin["amount"]}"\ndenom: {coin["denom"]}')
-        return 0
+        return _emit_coin(args, balance.balance)
     balances = api.query(
         args,
         queries.ALL_BALANCES_PATH,
@@ -134,11 +158,7 @@ def bank_balances(args: argparse.Namespace) -> int:
         ),
         query_pb2.QueryAllBalancesResponse(),
     )
-    coins = [api.message_json(coin) for coin in balances.balances]
-    pagination = api.page_json(balances.pagination)
-    text = _coins_text("balances", coins) + api.page_text(pagination)
-    api.emit(args, {"balances": coins, "pagination": pagination}, text)
-    return 0
+    return _emit_coins(args, "balances", balances.balances, balances.pagination)
 
 
 def bank_total(args: argparse.Namespace) -> int:
@@ -151,17 +171,11 @@ def bank_total(args: argparse.Namespace) -> int:
             query_pb2.QuerySupplyOfRequest(denom=args.denom),
             query_pb2.QuerySupplyOfResponse(),
         )
-        coin = api.message_json(supply_of.amount)
-        api.emit(args, coin, f'amount: "{coin["amount"]}"\ndenom: {coin["denom"]}')
-        return 0
+        return _emit_coin(args, supply_of.amount)
     total = api.query(
         args,
         queries.TOTAL_SUPPLY_PATH,
         query_pb2.QueryTotalSupplyRequest(pagination=api.page_request(args).to_proto()),
         query_pb2.QueryTotalSupplyResponse(),
     )
-    coins = [api.message_json(coin) for coin in total.supply]
-    pagination = api.page_json(total.pagination)
-    text = _coins_text("supply", coins) + api.page_text(pagination)
-    api.emit(args, {"supply": coins, "pagination": pagination}, text)
-    return 0
+    return _emit_coins(args, "supply", total.supply, total.pagination)

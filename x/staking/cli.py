@@ -56,9 +56,7 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
     create.add_argument("--website", default="")
     create.add_argument("--details", default="")
     create.add_argument("--security-contact", default="")
-    create.add_argument("--commission-rate", default="0.10", metavar="RATE")
-    create.add_argument("--commission-max-rate", default="0.20", metavar="RATE")
-    create.add_argument("--commission-max-change-rate", default="0.01", metavar="RATE")
+    api.add_commission_flags(create)
     create.add_argument("--min-self-delegation", default="1", metavar="AMOUNT")
     create.set_defaults(func=create_validator)
 
@@ -73,20 +71,25 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
     edit.add_argument("--min-self-delegation", default="", metavar="AMOUNT")
     edit.set_defaults(func=edit_validator)
 
-    delegate = command("delegate", "bond tokens to a validator", "Delegate AMOUNT to VALIDATOR.")
-    delegate.add_argument("validator", metavar="VALIDATOR", help="gpuvaloper1… or key name")
-    delegate.add_argument("amount", metavar="AMOUNT", help="e.g. 1000000ugpc")
-    delegate.set_defaults(func=delegate_tokens)
-
-    unbond = command(
-        "unbond",
-        "start unbonding tokens from a validator",
-        "Undelegate AMOUNT from VALIDATOR; the tokens return after the unbonding period "
-        "(see `query staking unbonding`).",
-    )
-    unbond.add_argument("validator", metavar="VALIDATOR", help="gpuvaloper1… or key name")
-    unbond.add_argument("amount", metavar="AMOUNT", help="e.g. 1000000ugpc")
-    unbond.set_defaults(func=unbond_tokens)
+    for name, help_text, description, run in (
+        (
+            "delegate",
+            "bond tokens to a validator",
+            "Delegate AMOUNT to VALIDATOR.",
+            delegate,
+        ),
+        (
+            "unbond",
+            "start unbonding tokens from a validator",
+            "Undelegate AMOUNT from VALIDATOR; the tokens return after the unbonding period "
+            "(see `query staking unbonding`).",
+            unbond,
+        ),
+    ):
+        parser = command(name, help_text, description)
+        parser.add_argument("validator", metavar="VALIDATOR", help="gpuvaloper1… or key name")
+        parser.add_argument("amount", metavar="AMOUNT", help="e.g. 1000000ugpc")
+        parser.set_defaults(func=run)
 
     redelegate = command(
         "redelegate",
@@ -211,7 +214,7 @@ def edit_validator(args: argparse.Namespace) -> int:
     return api.deliver(args, key, [api.checked(message, staking_msgs.validate_edit_validator)])
 
 
-def delegate_tokens(args: argparse.Namespace) -> int:
+def delegate(args: argparse.Namespace) -> int:
     """`tx staking delegate VALIDATOR AMOUNT --from KEY`."""
     key = api.sender_key(args)
     message = staking_msgs.delegate_msg(
@@ -220,7 +223,7 @@ def delegate_tokens(args: argparse.Namespace) -> int:
     return api.deliver(args, key, [api.checked(message, staking_msgs.validate_delegate)])
 
 
-def unbond_tokens(args: argparse.Namespace) -> int:
+def unbond(args: argparse.Namespace) -> int:
     """`tx staking unbond VALIDATOR AMOUNT --from KEY`."""
     key = api.sender_key(args)
     message = staking_msgs.undelegate_msg(
