@@ -17,24 +17,22 @@ from chain.errors import INVALID_ADDRESS
 
 def account_address(text: str, field: str) -> bytes:
     """A `gpu1…` account address; raises INVALID_ADDRESS naming the field and the fault."""
-    try:
-        return decode_address(text)
-    except AddressError as error:
-        raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
+    return _decoded(decode_address, text, field)
 
 
 def validator_address(text: str, field: str) -> bytes:
     """A `gpuvaloper1…` operator address; raises INVALID_ADDRESS naming the field."""
-    try:
-        return decode_validator_address(text)
-    except AddressError as error:
-        raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
+    return _decoded(decode_validator_address, text, field)
 
 
 def consensus_address(text: str, field: str) -> bytes:
     """A `gpuvalcons1…` consensus address; raises INVALID_ADDRESS naming the field."""
+    return _decoded(decode_consensus_address, text, field)
+
+
+def _decoded(decode: Callable[[str], bytes], text: str, field: str) -> bytes:
     try:
-        return decode_consensus_address(text)
+        return decode(text)
     except AddressError as error:
         raise INVALID_ADDRESS(f"{field} {text!r}: {error}") from None
 

@@ -16,6 +16,7 @@ from chain.pb.cosmos.distribution.v1beta1 import distribution_pb2, query_pb2
 from chain.pb.gpuchain.distribution.v1 import query_pb2 as gpuchain_query_pb2
 from chain.store import KVStore
 from x.distribution.keeper import DistributionKeeper
+from x.distribution.types import ValidatorRewards
 
 COSMOS_SERVICE = query_pb2.DESCRIPTOR.services_by_name["Query"]
 GPUCHAIN_SERVICE = gpuchain_query_pb2.DESCRIPTOR.services_by_name["Query"]
@@ -69,14 +70,18 @@ def query_routes(keeper: DistributionKeeper) -> list[QueryRoute]:
             rewards=entries, total=dec_coins(denom, total)
         )
 
+    def rewards_of(store: KVStore, operator_text: str) -> ValidatorRewards:
+        """A validator's reward record; raises INVALID_ADDRESS, UNKNOWN_VALIDATOR."""
+        operator = validator_address(operator_text, "validator_address")
+        keeper.require_validator(store, operator)
+        return keeper.validator_rewards(store, operator)
+
     def validator_outstanding_rewards(
         store: KVStore, request: query_pb2.QueryValidatorOutstandingRewardsRequest
     ) -> query_pb2.QueryValidatorOutstandingRewardsResponse:
         """Tokens held for a validator's delegators and not yet paid; raises
         UNKNOWN_VALIDATOR."""
-        operator = validator_address(request.validator_address, "validator_address")
-        keeper.require_validator(store, operator)
-        outstanding = keeper.validator_rewards(store, operator).outstanding
+        outstanding = rewards_of(store, request.validator_address).outstanding
         return query_pb2.QueryValidatorOutstandingRewardsResponse(
             rewards=distribution_pb2.ValidatorOutstandingRewards(
                 rewards=dec_coins(keeper.denom(store), outstanding)
@@ -87,9 +92,7 @@ def query_routes(keeper: DistributionKeeper) -> list[QueryRoute]:
         store: KVStore, request: query_pb2.QueryValidatorCommissionRequest
     ) -> query_pb2.QueryValidatorCommissionResponse:
         """The operator's unwithdrawn commission; raises UNKNOWN_VALIDATOR."""
-        operator = validator_address(request.validator_address, "validator_address")
-        keeper.require_validator(store, operator)
-        commission = keeper.validator_rewards(store, operator).commission
+        commission = rewards_of(store, request.validator_address).commission
         return query_pb2.QueryValidatorCommissionResponse(
             commission=distribution_pb2.ValidatorAccumulatedCommission(
                 commission=dec_coins(keeper.denom(store), commission)

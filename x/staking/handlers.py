@@ -102,13 +102,7 @@ def handle_delegate(
     ctx: Context, keeper: StakingKeeper, msg: tx_pb2.MsgDelegate
 ) -> tx_pb2.MsgDelegateResponse:
     """Raises UNKNOWN_VALIDATOR, INVALID_AMOUNT, INSUFFICIENT_FUNDS."""
-    amount = _bond_amount(ctx, keeper, msgs.positive_amount(msg.amount, "amount"), msg.amount.denom)
-    keeper.delegate(
-        ctx,
-        account_address(msg.delegator_address, "delegator_address"),
-        validator_address(msg.validator_address, "validator_address"),
-        amount,
-    )
+    keeper.delegate(ctx, *_delegation(ctx, keeper, msg))
     return tx_pb2.MsgDelegateResponse()
 
 
@@ -116,14 +110,20 @@ def handle_undelegate(
     ctx: Context, keeper: StakingKeeper, msg: tx_pb2.MsgUndelegate
 ) -> tx_pb2.MsgUndelegateResponse:
     """Raises UNKNOWN_VALIDATOR, INSUFFICIENT_SHARES, TOO_MANY_ENTRIES."""
+    keeper.undelegate(ctx, *_delegation(ctx, keeper, msg))
+    return tx_pb2.MsgUndelegateResponse()
+
+
+def _delegation(
+    ctx: Context, keeper: StakingKeeper, msg: tx_pb2.MsgDelegate | tx_pb2.MsgUndelegate
+) -> tuple[bytes, bytes, int]:
+    """(delegator, operator, amount in the bond denom) of a delegate or undelegate message."""
     amount = _bond_amount(ctx, keeper, msgs.positive_amount(msg.amount, "amount"), msg.amount.denom)
-    keeper.undelegate(
-        ctx,
+    return (
         account_address(msg.delegator_address, "delegator_address"),
         validator_address(msg.validator_address, "validator_address"),
         amount,
     )
-    return tx_pb2.MsgUndelegateResponse()
 
 
 def handle_redelegate(
