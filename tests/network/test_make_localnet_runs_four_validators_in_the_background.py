@@ -19,16 +19,7 @@ import pytest
 from network_helpers import REPO
 
 from chain.rpc import CometRpc, RpcError
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+from localnet.run import port_in_use
 
 
 def free_base() -> int:
@@ -36,7 +27,7 @@ def free_base() -> int:
     REST API)."""
     for _ in range(200):
         base = random.randrange(20_000, 60_000, 10)
-        if all(port_free(base + 10 * i + k) for i in range(4) for k in range(5)):
+        if all(not port_in_use(base + 10 * i + k) for i in range(4) for k in range(5)):
             return base
     raise RuntimeError("no free block of ports")
 

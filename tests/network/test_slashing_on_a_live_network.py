@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from network_helpers import CHAIN_ID, Network, Node
 
+from chain.abci_server import encode_frame
 from chain.crypto import PrivateKey, encode_validator_address
 from chain.pb.tendermint.types import canonical_pb2, types_pb2
 from x.slashing.msgs import unjail_msg
@@ -139,20 +140,7 @@ def vote_sign_bytes(
     )
     canonical.timestamp.seconds = seconds
     canonical.timestamp.nanos = nanos
-    body = canonical.SerializeToString()
-    return _varint(len(body)) + body
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+    return encode_frame(canonical)  # length-delimited, as CometBFT signs votes
 
 
 def duplicate_vote_evidence(network: Network, node: Node, height: int) -> dict[str, Any]:
