@@ -19,34 +19,37 @@ from x.bank import keys, msgs, queries
 def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
     bank_commands = api.command_group(commands, common, "bank", "bank transactions")
 
-    send = bank_commands.add_parser(
+    def command(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        """A bank tx command signed by the FROM key (the first argument, as in Cosmos)."""
+        parser = bank_commands.add_parser(
+            name, parents=[common], help=help_text, description=description
+        )
+        parser.add_argument("from_key", metavar="FROM", help="keyring key name or address")
+        api.add_build_flags(parser)
+        return parser
+
+    send = command(
         "send",
-        parents=[common],
-        help="send tokens from a keyring key to an address",
-        description="Send AMOUNT (e.g. 1000ugpc) from the keyring key FROM (name or address) "
+        "send tokens from a keyring key to an address",
+        "Send AMOUNT (e.g. 1000ugpc) from the keyring key FROM (name or address) "
         "to the address TO.",
     )
-    send.add_argument("from_key", metavar="FROM", help="keyring key name or address")
     send.add_argument("to", metavar="TO", help="recipient address")
     send.add_argument("amount", metavar="AMOUNT", help="coins, e.g. 1000ugpc")
-    api.add_build_flags(send)
     send.set_defaults(func=bank_send)
 
-    multi_send = bank_commands.add_parser(
+    multi_send = command(
         "multi-send",
-        parents=[common],
-        help="send the same amount to several addresses in one message",
-        description="Send AMOUNT from FROM to each of TO1 [TO2 ...] (each recipient gets "
+        "send the same amount to several addresses in one message",
+        "Send AMOUNT from FROM to each of TO1 [TO2 ...] (each recipient gets "
         "AMOUNT) in one MsgMultiSend.",
     )
-    multi_send.add_argument("from_key", metavar="FROM", help="keyring key name or address")
     multi_send.add_argument(
         "recipients_and_amount",
         metavar="TO [TO ...] AMOUNT",
         nargs="+",
         help="recipient addresses, then the amount each one receives",
     )
-    api.add_build_flags(multi_send)
     multi_send.set_defaults(func=bank_multi_send)
 
 

@@ -21,24 +21,30 @@ def emit_edit_validator(ctx: Context, validator: str) -> None:
 def emit_delegate(
     ctx: Context, operator: bytes, delegator: bytes, amount: str, new_shares: int
 ) -> None:
-    ctx.emit(
-        "delegate",
-        ("validator", encode_validator_address(operator)),
-        ("delegator", encode_address(delegator)),
-        ("amount", amount),
-        ("new_shares", str(new_shares)),
-    )
+    _emit_delegation(ctx, "delegate", operator, delegator, amount, ("new_shares", str(new_shares)))
 
 
 def emit_unbond(
     ctx: Context, operator: bytes, delegator: bytes, amount: str, completion_height: int
 ) -> None:
+    completion = ("completion_height", str(completion_height))
+    _emit_delegation(ctx, "unbond", operator, delegator, amount, completion)
+
+
+def _emit_delegation(
+    ctx: Context,
+    kind: str,
+    operator: bytes,
+    delegator: bytes,
+    amount: str,
+    *more: tuple[str, str],
+) -> None:
     ctx.emit(
-        "unbond",
+        kind,
         ("validator", encode_validator_address(operator)),
         ("delegator", encode_address(delegator)),
         ("amount", amount),
-        ("completion_height", str(completion_height)),
+        *more,
     )
 
 
@@ -55,12 +61,7 @@ def emit_redelegate(
 
 
 def emit_complete_unbonding(ctx: Context, operator: bytes, delegator: bytes, amount: str) -> None:
-    ctx.emit(
-        "complete_unbonding",
-        ("validator", encode_validator_address(operator)),
-        ("delegator", encode_address(delegator)),
-        ("amount", amount),
-    )
+    _emit_delegation(ctx, "complete_unbonding", operator, delegator, amount)
 
 
 def emit_complete_redelegation(
