@@ -7,6 +7,9 @@ import functools
 import json
 from typing import Any, Protocol, Self, TypeVar
 
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
 from chain.store import KVStore
 
 
@@ -20,6 +23,7 @@ class Params(Protocol):
 
 
 ParamsT = TypeVar("ParamsT", bound=Params)
+ResponseT = TypeVar("ResponseT", bound=Message)
 
 
 def get_params(store: KVStore, key: bytes, params_class: type[ParamsT]) -> ParamsT:
@@ -36,3 +40,9 @@ def set_params(store: KVStore, key: bytes, params: Params) -> None:
 def _decode(params_class: type[ParamsT], raw: bytes) -> ParamsT:
     """Params are read by every tx; decoding the same bytes once is enough (Params are frozen)."""
     return params_class.from_json(json.loads(raw))
+
+
+def params_response(params: Params, response_class: type[ResponseT]) -> ResponseT:
+    """A module's own Params query answer (gpuchain.<module>.v1): the params in their genesis
+    JSON form as the response's `params`, whose proto declares the same fields."""
+    return json_format.ParseDict({"params": params.to_json()}, response_class())

@@ -7,10 +7,11 @@ Rewards here are whole tokens (rounded down when paid), sent as Cosmos's DecCoin
 
 from __future__ import annotations
 
-from chain.coins import DEC_ONE, dec_wire, format_dec
+from chain.coins import DEC_ONE, dec_wire
 from chain.crypto import encode_validator_address
 from chain.module import QueryRoute, query_path, service_routes
 from chain.msgs import account_address, validator_address
+from chain.params import params_response
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.distribution.v1beta1 import distribution_pb2, query_pb2
 from chain.pb.gpuchain.distribution.v1 import query_pb2 as gpuchain_query_pb2
@@ -121,14 +122,7 @@ def query_routes(keeper: DistributionKeeper) -> list[QueryRoute]:
     def gpuchain_params(
         store: KVStore, _: gpuchain_query_pb2.QueryParamsRequest
     ) -> gpuchain_query_pb2.QueryParamsResponse:
-        found = keeper.params(store)
-        return gpuchain_query_pb2.QueryParamsResponse(
-            params=gpuchain_query_pb2.Params(
-                inflation_rate=format_dec(found.inflation_rate),
-                blocks_per_year=found.blocks_per_year,
-                community_tax=format_dec(found.community_tax),
-            )
-        )
+        return params_response(keeper.params(store), gpuchain_query_pb2.QueryParamsResponse)
 
     return service_routes(
         COSMOS_SERVICE,

@@ -12,6 +12,7 @@ from chain.errors import INVALID_ADDRESS, INVALID_REQUEST
 from chain.module import QueryRoute, query_path, service_routes
 from chain.msgs import consensus_address, validator_address
 from chain.pagination import Page, PageRequest, paginate
+from chain.params import params_response
 from chain.pb.cosmos.base.query.v1beta1.pagination_pb2 import PageRequest as PageRequestMessage
 from chain.pb.cosmos.slashing.v1beta1 import query_pb2, slashing_pb2
 from chain.pb.gpuchain.slashing.v1 import query_pb2 as gpuchain_query_pb2
@@ -19,7 +20,7 @@ from chain.store import KVStore
 from x.slashing import keys
 from x.slashing.errors import NO_SIGNING_INFO, UNKNOWN_VALIDATOR
 from x.slashing.keeper import SlashingKeeper
-from x.slashing.types import SigningInfo, format_fraction
+from x.slashing.types import SigningInfo
 
 COSMOS_SERVICE = query_pb2.DESCRIPTOR.services_by_name["Query"]
 GPUCHAIN_SERVICE = gpuchain_query_pb2.DESCRIPTOR.services_by_name["Query"]
@@ -121,16 +122,7 @@ def query_routes(keeper: SlashingKeeper) -> list[QueryRoute]:
     def gpuchain_params(
         store: KVStore, _: gpuchain_query_pb2.QueryParamsRequest
     ) -> gpuchain_query_pb2.QueryParamsResponse:
-        found = keeper.params(store)
-        return gpuchain_query_pb2.QueryParamsResponse(
-            params=gpuchain_query_pb2.Params(
-                signed_blocks_window=found.signed_blocks_window,
-                min_signed_per_window=format_fraction(found.min_signed_per_window),
-                downtime_jail_blocks=found.downtime_jail_blocks,
-                slash_fraction_double_sign=format_fraction(found.slash_fraction_double_sign),
-                slash_fraction_downtime=format_fraction(found.slash_fraction_downtime),
-            )
-        )
+        return params_response(keeper.params(store), gpuchain_query_pb2.QueryParamsResponse)
 
     def gpuchain_info(
         store: KVStore, request: gpuchain_query_pb2.QuerySigningInfoRequest

@@ -19,6 +19,7 @@ from chain.errors import INVALID_REQUEST, KEY_NOT_FOUND
 from chain.module import QueryRoute, query_path, service_routes
 from chain.msgs import account_address, validator_address
 from chain.pagination import PageRequest, paginate, paginate_items
+from chain.params import params_response
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.cosmos.crypto.ed25519 import keys_pb2
 from chain.pb.cosmos.staking.v1beta1 import query_pb2, staking_pb2
@@ -252,15 +253,7 @@ def query_routes(keeper: StakingKeeper) -> list[QueryRoute]:
     def gpuchain_params(
         store: KVStore, _: gpuchain_query_pb2.QueryParamsRequest
     ) -> gpuchain_query_pb2.QueryParamsResponse:
-        found = keeper.params(store)
-        return gpuchain_query_pb2.QueryParamsResponse(
-            params=gpuchain_query_pb2.Params(
-                unbonding_blocks=found.unbonding_blocks,
-                max_validators=found.max_validators,
-                bond_denom=found.bond_denom,
-                max_entries=found.max_entries,
-            )
-        )
+        return params_response(keeper.params(store), gpuchain_query_pb2.QueryParamsResponse)
 
     def unbonding(
         store: KVStore, request: gpuchain_query_pb2.QueryDelegatorRequest
