@@ -3,13 +3,10 @@ key restored from a mnemonic is funded, reads its balance, the validators and it
 delegations, then sends, delegates and withdraws rewards, each landing with the expected
 balances; the REST API answers the same staking, distribution and slashing figures.
 
-cosmpy (PyPI) would be the natural client here, but it cannot share this environment:
-cosmpy 0.12.2 requires protobuf<6 and PyNaCl==1.6.0, gpuchain pins protobuf 7.36.2 and PyNaCl
-1.6.2, and its own copies of the Cosmos protos would collide with chain/pb's in protobuf's
-descriptor pool. So these are the calls cosmpy's LedgerClient makes (same services, methods
-and fields), made with the stubs generated from the Cosmos SDK's own protos. (cosmpy 0.12.2
-itself, in a venv of its own, does the same against a LocalNode: query_bank_balance,
-query_validators, send_tokens, delegate_tokens, query_staking_summary, claim_rewards.)
+These are the calls a Cosmos wallet makes (the services, methods and fields cosmpy's
+LedgerClient uses), made with the stubs generated from the Cosmos SDK's own protos, so each
+figure can be checked exactly; cosmpy itself, unmodified, runs the same day in
+test_cosmpy_unmodified_against_a_real_node.py.
 """
 
 from __future__ import annotations
