@@ -19,8 +19,12 @@ from x.auth.keeper import AccountKeeper
 from x.auth.module import AuthModule
 from x.bank.keeper import BankKeeper
 from x.bank.module import BankModule
+from x.deployment.keeper import DeploymentKeeper
+from x.deployment.module import DeploymentModule
 from x.distribution.keeper import DistributionKeeper
 from x.distribution.module import DistributionModule
+from x.escrow.keeper import EscrowKeeper
+from x.escrow.module import EscrowModule
 from x.genutil.module import GenutilModule
 from x.slashing.keeper import SlashingKeeper
 from x.slashing.module import SlashingModule
@@ -66,6 +70,8 @@ def wire_modules() -> Modules:
     staking.hooks.append(distribution)
     slashing = SlashingKeeper(staking)
     staking.status_hooks.append(slashing)
+    escrow = EscrowKeeper(bank)
+    deployment = DeploymentKeeper(escrow)
     # Hook order on every node: begin-block pays last block's rewards, then punishes
     # evidence and downtime; end-block then recomputes the validator set.
     modules = Modules(
@@ -75,6 +81,8 @@ def wire_modules() -> Modules:
             DistributionModule(distribution),
             SlashingModule(slashing),
             StakingModule(staking, bank),
+            EscrowModule(escrow),
+            DeploymentModule(deployment),
             GenutilModule(),
         ]
     )

@@ -23,6 +23,7 @@ from chain.cli.client import (
     add_page_flags,
     address_bytes,
     message_json,
+    node_errors,
     page_json,
     page_request,
     page_text,
@@ -65,6 +66,7 @@ __all__ = [
     "emit",
     "fetch_account",
     "fields_text",
+    "latest_height",
     "message_json",
     "one_coin",
     "operator_of",
@@ -226,3 +228,9 @@ def fetch_account(args: argparse.Namespace, address: str) -> auth_pb2.BaseAccoun
 def operator_of(key: KeyInfo) -> str:
     """The operator address (`gpuvaloper1…`) of the validator a key runs (or would run)."""
     return encode_validator_address(address_bytes(key.address))
+
+
+def latest_height(args: argparse.Namespace) -> int:
+    """The node's (--node) latest block height; CommandError when it is unreachable."""
+    with node_errors():
+        return rpc_client(args).latest_height()

@@ -1,0 +1,27 @@
+"""escrow events: an account opened, topped up, closed with its refund."""
+
+from __future__ import annotations
+
+from chain.context import Context
+from chain.crypto import encode_address
+
+
+def _account(owner: bytes, dseq: int) -> tuple[tuple[str, str], tuple[str, str]]:
+    return ("owner", encode_address(owner)), ("dseq", str(dseq))
+
+
+def emit_account_opened(ctx: Context, owner: bytes, dseq: int) -> None:
+    ctx.emit("escrow_account_opened", *_account(owner, dseq))
+
+
+def emit_deposit(ctx: Context, owner: bytes, dseq: int, depositor: bytes, amount: int) -> None:
+    ctx.emit(
+        "escrow_deposit",
+        *_account(owner, dseq),
+        ("depositor", encode_address(depositor)),
+        ("amount", str(amount)),
+    )
+
+
+def emit_account_closed(ctx: Context, owner: bytes, dseq: int, refunded: int) -> None:
+    ctx.emit("escrow_account_closed", *_account(owner, dseq), ("refunded", str(refunded)))

@@ -1,0 +1,110 @@
+"""The escrow account: one per deployment, integer amounts of one denom (ugpc).
+
+Every token that ever entered an account is in exactly one place: still in `balance`,
+`transferred` to providers, `taken` by the take rate, or `refunded` to the owner, so
+`deposited == balance + transferred + taken + refunded` always (the module's invariant).
+
+`rate` is what the account pays per block in total (the sum of its payments' rates, which
+the market adds per lease) and `settled_at` the height up to which that was paid out;
+settlement is lazy, on deposit, withdraw and close.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from x.escrow.errors import INVALID_GENESIS
+
+DENOM = "ugpc"
+OPEN = "open"
+CLOSED = "closed"
+STATES = (OPEN, CLOSED)
+NEVER = 0
+
+
+@dataclass(frozen=True)
+class Account:
+    owner: bytes
+    dseq: int
+    state: str = OPEN
+    balance: int = 0
+    deposited: int = 0
+    transferred: int = 0
+    taken: int = 0
+    refunded: int = 0
+    rate: int = 0
+    settled_at: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == OPEN
+
+    def blocks_remaining(self) -> int:
+        """Whole blocks the balance still pays at the current rate (0 with no rate)."""
+        return self.balance // self.rate if self.rate else 0
+
+    def dry_height(self) -> int:
+        """The height at which the balance no longer pays a whole block (NEVER: no rate)."""
+        if not self.rate or not self.is_open:
+            return NEVER
+        return self.settled_at + self.blocks_remaining() + 1
+
+    def encode(self) -> bytes:
+        return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Account:
+        return cls.from_json(json.loads(raw))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner.hex().upper(),
+            "dseq": str(self.dseq),
+            "state": self.state,
+            "balance": str(self.balance),
+            "deposited": str(self.deposited),
+            "transferred": str(self.transferred),
+            "taken": str(self.taken),
+            "refunded": str(self.refunded),
+            "rate": str(self.rate),
+            "settled_at": str(self.settled_at),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Account:
+        """Raises INVALID_GENESIS naming a missing or malformed field."""
+        if not isinstance(data, dict):
+            raise INVALID_GENESIS("an escrow account must be a JSON object")
+        try:
+            owner = bytes.fromhex(str(data["owner"]))
+            amounts = {
+                name: int(str(data[name]))
+                for name in (
+                    "dseq",
+                    "balance",
+                    "deposited",
+                    "transferred",
+                    "taken",
+                    "refunded",
+                    "rate",
+                    "settled_at",
+                )
+            }
+            state = str(data["state"])
+        except KeyError as missing:
+            raise INVALID_GENESIS(f"escrow account lacks {missing}") from None
+        except ValueError as error:
+            raise INVALID_GENESIS(f"escrow account: {error}") from None
+        if len(owner) != 20:
+            raise INVALID_GENESIS(f"escrow account owner is {len(owner)} bytes, expected 20")
+        negative = sorted(name for name, value in amounts.items() if value < 0)
+        if negative:
+            raise INVALID_GENESIS(f"escrow account {negative[0]} is negative")
+        if state not in STATES:
+            raise INVALID_GENESIS(f"escrow account state {state!r} is not one of {STATES}")
+        return cls(owner=owner, state=state, **amounts)
+
+    def with_(self, **changes: Any) -> Account:
+        return replace(self, **changes)
