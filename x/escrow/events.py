@@ -1,4 +1,5 @@
-"""escrow events: an account opened, topped up, closed with its refund."""
+"""escrow events: an account opened, topped up, settled, closed with its refund; a payment
+opened and closed."""
 
 from __future__ import annotations
 
@@ -20,6 +21,22 @@ def emit_deposit(ctx: Context, owner: bytes, dseq: int, depositor: bytes, amount
         *_account(owner, dseq),
         ("depositor", encode_address(depositor)),
         ("amount", str(amount)),
+    )
+
+
+def emit_settled(ctx: Context, owner: bytes, dseq: int, blocks: int, paid: int) -> None:
+    ctx.emit("escrow_settled", *_account(owner, dseq), ("blocks", str(blocks)), ("paid", str(paid)))
+
+
+def emit_payment(
+    ctx: Context, transition: str, owner: bytes, dseq: int, payment_id: str, rate: int
+) -> None:
+    """transition: opened or closed (event `escrow_payment_<transition>`)."""
+    ctx.emit(
+        f"escrow_payment_{transition}",
+        *_account(owner, dseq),
+        ("payment_id", payment_id),
+        ("rate", str(rate)),
     )
 
 

@@ -10,15 +10,15 @@ from chain.errors import AppError
 from chain.store import KVStore
 from x.escrow.errors import INVALID_GENESIS
 from x.escrow.keeper import EscrowKeeper
-from x.escrow.types import Account
+from x.escrow.types import Account, Payment
 
 
 def default_genesis() -> dict[str, Any]:
-    return {"accounts": []}
+    return {"accounts": [], "payments": []}
 
 
-def parse_genesis(state: dict[str, Any]) -> list[Account]:
-    """Raises INVALID_GENESIS naming the first bad account."""
+def parse_genesis(state: dict[str, Any]) -> tuple[list[Account], list[Payment]]:
+    """Accounts and payments; raises INVALID_GENESIS naming the first bad entry."""
     entries = state.get("accounts", [])
     if not isinstance(entries, list):
         raise INVALID_GENESIS("escrow.accounts must be a list")
@@ -35,7 +35,32 @@ def parse_genesis(state: dict[str, Any]) -> list[Account]:
         if account.deposited != spent:
             raise INVALID_GENESIS(f"escrow.accounts[{index}]: deposited does not add up")
         accounts[key] = account
-    return [accounts[key] for key in sorted(accounts)]
+    return [accounts[key] for key in sorted(accounts)], _payments(state, accounts)
+
+
+def _payments(state: dict[str, Any], accounts: dict[tuple[bytes, int], Account]) -> list[Payment]:
+    entries = state.get("payments", [])
+    if not isinstance(entries, list):
+        raise INVALID_GENESIS("escrow.payments must be a list")
+    payments: dict[tuple[bytes, int, str], Payment] = {}
+    for index, entry in enumerate(entries):
+        try:
+            payment = Payment.from_json(entry)
+        except AppError as error:
+            raise INVALID_GENESIS(f"escrow.payments[{index}]: {error.detail}") from None
+        key = (payment.owner, payment.dseq, payment.payment_id)
+        if key in payments:
+            raise INVALID_GENESIS(f"escrow.payments[{index}] listed twice")
+        if (payment.owner, payment.dseq) not in accounts:
+            raise INVALID_GENESIS(f"escrow.payments[{index}] has no account")
+        payments[key] = payment
+    for account in accounts.values():
+        mine = [p for p in payments.values() if (p.owner, p.dseq) == (account.owner, account.dseq)]
+        if sum(p.paid for p in mine) != account.transferred:
+            raise INVALID_GENESIS(f"escrow account dseq {account.dseq}: payments do not add up")
+        if sum(p.rate for p in mine if p.is_open) != account.rate:
+            raise INVALID_GENESIS(f"escrow account dseq {account.dseq}: rate is not its payments'")
+    return [payments[key] for key in sorted(payments)]
 
 
 def validate_genesis(state: dict[str, Any]) -> None:
@@ -43,9 +68,15 @@ def validate_genesis(state: dict[str, Any]) -> None:
 
 
 def init_genesis(ctx: Context, keeper: EscrowKeeper, state: dict[str, Any]) -> None:
-    for account in parse_genesis(state):
+    accounts, payments = parse_genesis(state)
+    for account in accounts:
         keeper.set_account(ctx.store, account)
+    for payment in payments:
+        keeper.set_payment(ctx.store, payment)
 
 
 def export_genesis(store: KVStore, keeper: EscrowKeeper) -> dict[str, Any]:
-    return {"accounts": [account.to_json() for account in keeper.accounts(store)]}
+    return {
+        "accounts": [account.to_json() for account in keeper.accounts(store)],
+        "payments": [payment.to_json() for payment in keeper.all_payments(store)],
+    }

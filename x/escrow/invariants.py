@@ -1,5 +1,6 @@
-"""escrow invariants: no token leaks in or out of an account, and the module account holds
-exactly the open balances."""
+"""escrow invariants: no token leaks in or out of an account, the module account holds
+exactly the open balances, an account's rate and transfers are its payments', and the
+dry-height index names each paying account once, at its dry height."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ from chain.crypto import encode_address
 from chain.module import Invariant
 from chain.store import KVStore
 from x.escrow.keeper import EscrowKeeper
+from x.escrow.types import NEVER, Account
+
+
+def _name(account: Account) -> str:
+    return f"escrow {encode_address(account.owner)}/{account.dseq}"
 
 
 def invariants(keeper: EscrowKeeper) -> list[Invariant]:
@@ -17,15 +23,40 @@ def invariants(keeper: EscrowKeeper) -> list[Invariant]:
             spent = account.balance + account.transferred + account.taken + account.refunded
             if account.deposited != spent:
                 return (
-                    f"escrow {encode_address(account.owner)}/{account.dseq}: deposited "
-                    f"{account.deposited}, balance+transferred+taken+refunded {spent}"
+                    f"{_name(account)}: deposited {account.deposited}, "
+                    f"balance+transferred+taken+refunded {spent}"
                 )
             if not account.is_open and account.balance:
-                return f"closed escrow {encode_address(account.owner)}/{account.dseq} holds tokens"
+                return f"closed {_name(account)} holds tokens"
             balances += account.balance
         held = keeper.held(store)
         if held != balances:
             return f"escrow module account holds {held}, accounts' balances sum to {balances}"
         return None
 
-    return [Invariant("escrow/conservation", conservation)]
+    def payments(store: KVStore) -> str | None:
+        for account in keeper.accounts(store):
+            listed = keeper.payments(store, account.owner, account.dseq)
+            paid = sum(payment.paid for payment in listed)
+            rate = sum(payment.rate for payment in listed if payment.is_open)
+            if paid != account.transferred:
+                return f"{_name(account)}: transferred {account.transferred}, payments paid {paid}"
+            if rate != account.rate:
+                return f"{_name(account)}: rate {account.rate}, open payments' rates sum to {rate}"
+        return None
+
+    def dry_index(store: KVStore) -> str | None:
+        expected = sorted(
+            (account.dry_height(), account.owner, account.dseq)
+            for account in keeper.accounts(store)
+            if account.dry_height() != NEVER
+        )
+        if keeper.dry_index(store) != expected:
+            return "the dry-height index does not match the accounts' dry heights"
+        return None
+
+    return [
+        Invariant("escrow/conservation", conservation),
+        Invariant("escrow/payments", payments),
+        Invariant("escrow/dry-index", dry_index),
+    ]

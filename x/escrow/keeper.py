@@ -1,20 +1,36 @@
 """Escrow state: accounts keyed by (owner, dseq), their tokens held by the `escrow` module
-account. Other modules (deployment now, market later) call this keeper; escrow has no
-messages of its own."""
+account, and the payments (one per lease) each pays per block. Other modules (deployment
+now, market later) call this keeper; escrow has no messages of its own.
+
+Settlement is lazy: nothing happens per block. Deposit, withdraw, a payment's open or
+close, and the account's close first settle the account, paying each open payment its rate
+for every whole block since `settled_at` the balance covers. The dry-height index names
+the height at which each account stops covering a block, so the market closes exactly
+those accounts' leases in that block, whatever the number of leases elsewhere.
+"""
 
 from __future__ import annotations
 
 from chain.coins import Coins
 from chain.context import Context
 from chain.crypto import module_address
-from chain.store import KVStore, iterate_prefix
+from chain.store import KVStore, decode_uint, iterate_prefix
 from x.escrow import events, keys
-from x.escrow.errors import ACCOUNT_CLOSED, ACCOUNT_EXISTS, ACCOUNT_NOT_FOUND, INVALID_AMOUNT
+from x.escrow.errors import (
+    ACCOUNT_CLOSED,
+    ACCOUNT_EXISTS,
+    ACCOUNT_NOT_FOUND,
+    INVALID_AMOUNT,
+    PAYMENT_CLOSED,
+    PAYMENT_EXISTS,
+    PAYMENT_NOT_FOUND,
+)
 from x.escrow.expected import BankKeeper
-from x.escrow.types import CLOSED, DENOM, NEVER, Account
+from x.escrow.types import CLOSED, DENOM, NEVER, Account, Payment
 
 MODULE_ACCOUNT_NAME = "escrow"
 MODULE_ADDRESS = module_address(MODULE_ACCOUNT_NAME)
+OWNER_BYTES = 20
 
 
 class EscrowKeeper:
@@ -31,16 +47,41 @@ class EscrowKeeper:
         """Every account in (owner, dseq) order."""
         return [Account.decode(raw) for _, raw in iterate_prefix(store, keys.ACCOUNT_PREFIX)]
 
+    def payment(self, store: KVStore, owner: bytes, dseq: int, payment_id: str) -> Payment | None:
+        raw = store.get(keys.payment_key(owner, dseq, payment_id))
+        return Payment.decode(raw) if raw is not None else None
+
+    def payments(self, store: KVStore, owner: bytes, dseq: int) -> list[Payment]:
+        """One account's payments in payment-id order."""
+        prefix = keys.payments_prefix(owner, dseq)
+        return [Payment.decode(raw) for _, raw in iterate_prefix(store, prefix)]
+
+    def all_payments(self, store: KVStore) -> list[Payment]:
+        return [Payment.decode(raw) for _, raw in iterate_prefix(store, keys.PAYMENT_PREFIX)]
+
     def held(self, store: KVStore) -> int:
         """What the escrow module account holds."""
         return self._bank.balance(store, MODULE_ADDRESS, DENOM)
 
     def dry_at(self, store: KVStore, height: int) -> list[tuple[bytes, int]]:
-        """(owner, dseq) of the accounts that run dry at height, from the index alone."""
-        prefix = keys.dry_height_key(height, b"", 0)[: len(keys.DRY_HEIGHT_PREFIX) + 8]
+        """(owner, dseq) of the accounts that stop covering a block at height: one prefix
+        read, whatever the number of accounts."""
+        prefix = keys.dry_height_prefix(height)
         return [
-            (key[len(prefix) : len(prefix) + 20], int.from_bytes(key[len(prefix) + 20 :], "big"))
+            (key[len(prefix) : len(prefix) + OWNER_BYTES], decode_uint(key[-8:]))
             for key, _ in iterate_prefix(store, prefix)
+        ]
+
+    def dry_index(self, store: KVStore) -> list[tuple[int, bytes, int]]:
+        """(height, owner, dseq) of every dry-height index entry (invariants)."""
+        skip = len(keys.DRY_HEIGHT_PREFIX)
+        return [
+            (
+                decode_uint(key[skip : skip + 8]),
+                key[skip + 8 : skip + 8 + OWNER_BYTES],
+                decode_uint(key[-8:]),
+            )
+            for key, _ in iterate_prefix(store, keys.DRY_HEIGHT_PREFIX)
         ]
 
     def require_open(self, store: KVStore, owner: bytes, dseq: int) -> Account:
@@ -51,6 +92,16 @@ class EscrowKeeper:
         if not account.is_open:
             raise ACCOUNT_CLOSED(f"escrow account for dseq {dseq} is closed")
         return account
+
+    def _require_open_payment(
+        self, store: KVStore, owner: bytes, dseq: int, payment_id: str
+    ) -> Payment:
+        payment = self.payment(store, owner, dseq, payment_id)
+        if payment is None:
+            raise PAYMENT_NOT_FOUND(f"dseq {dseq} has no payment {payment_id!r}")
+        if not payment.is_open:
+            raise PAYMENT_CLOSED(f"payment {payment_id!r} of dseq {dseq} is closed")
+        return payment
 
     # --- writes --------------------------------------------------------------------
 
@@ -63,6 +114,11 @@ class EscrowKeeper:
         if new != NEVER:
             store.set(keys.dry_height_key(new, account.owner, account.dseq), keys.PRESENT)
         store.set(keys.account_key(account.owner, account.dseq), account.encode())
+
+    def set_payment(self, store: KVStore, payment: Payment) -> None:
+        store.set(
+            keys.payment_key(payment.owner, payment.dseq, payment.payment_id), payment.encode()
+        )
 
     def open_account(
         self, ctx: Context, owner: bytes, dseq: int, depositor: bytes, amount: int
@@ -78,10 +134,11 @@ class EscrowKeeper:
     def deposit(
         self, ctx: Context, owner: bytes, dseq: int, depositor: bytes, amount: int
     ) -> Account:
-        """Top up an open account from anyone's funds. Raises ACCOUNT_NOT_FOUND,
+        """Settle, then top up an open account from anyone's funds. Raises ACCOUNT_NOT_FOUND,
         ACCOUNT_CLOSED, INVALID_AMOUNT, INSUFFICIENT_FUNDS."""
-        account = self.require_open(ctx.store, owner, dseq)
-        return self._add(ctx, account, account, depositor, amount)
+        before = self.require_open(ctx.store, owner, dseq)
+        settled = self._settle(ctx, before)
+        return self._add(ctx, settled, before, depositor, amount)
 
     def _add(
         self, ctx: Context, account: Account, before: Account | None, depositor: bytes, amount: int
@@ -96,16 +153,89 @@ class EscrowKeeper:
         events.emit_deposit(ctx, account.owner, account.dseq, depositor, amount)
         return updated
 
+    def _settle(self, ctx: Context, account: Account) -> Account:
+        """Pay each open payment its rate for every whole block since settled_at that the
+        balance covers; returns the account (not stored). A balance that covers fewer blocks
+        than have passed pays those and stays settled only up to them."""
+        blocks = ctx.height - account.settled_at
+        if blocks <= 0:
+            return account
+        if not account.rate:
+            return account.with_(settled_at=ctx.height)
+        covered = min(blocks, account.balance // account.rate)
+        total = 0
+        if covered:
+            for payment in self.payments(ctx.store, account.owner, account.dseq):
+                if not payment.is_open:
+                    continue
+                amount = payment.rate * covered
+                self._bank.send(ctx, MODULE_ADDRESS, payment.provider, Coins.single(DENOM, amount))
+                self.set_payment(ctx.store, payment.with_(paid=payment.paid + amount))
+                total += amount
+            events.emit_settled(ctx, account.owner, account.dseq, covered, total)
+        return account.with_(
+            balance=account.balance - total,
+            transferred=account.transferred + total,
+            settled_at=account.settled_at + covered if covered < blocks else ctx.height,
+        )
+
+    def settle(self, ctx: Context, owner: bytes, dseq: int) -> Account:
+        """Settle an open account now (a provider's withdraw). Raises ACCOUNT_NOT_FOUND,
+        ACCOUNT_CLOSED."""
+        before = self.require_open(ctx.store, owner, dseq)
+        settled = self._settle(ctx, before)
+        self.set_account(ctx.store, settled, before)
+        return settled
+
+    def open_payment(
+        self, ctx: Context, owner: bytes, dseq: int, payment_id: str, provider: bytes, rate: int
+    ) -> Payment:
+        """Start paying provider rate ugpc per block from the next block on. Raises
+        ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED, PAYMENT_EXISTS, INVALID_AMOUNT."""
+        before = self.require_open(ctx.store, owner, dseq)
+        if rate <= 0:
+            raise INVALID_AMOUNT(f"payment rate must be positive, got {rate}")
+        if self.payment(ctx.store, owner, dseq, payment_id) is not None:
+            raise PAYMENT_EXISTS(f"dseq {dseq} already has payment {payment_id!r}")
+        settled = self._settle(ctx, before)
+        payment = Payment(owner, dseq, payment_id, provider, rate)
+        self.set_payment(ctx.store, payment)
+        self.set_account(ctx.store, settled.with_(rate=settled.rate + rate), before)
+        events.emit_payment(ctx, "opened", owner, dseq, payment_id, rate)
+        return payment
+
+    def close_payment(self, ctx: Context, owner: bytes, dseq: int, payment_id: str) -> Payment:
+        """Settle, then stop the payment. Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED,
+        PAYMENT_NOT_FOUND, PAYMENT_CLOSED."""
+        before = self.require_open(ctx.store, owner, dseq)
+        self._require_open_payment(ctx.store, owner, dseq, payment_id)
+        settled = self._settle(ctx, before)
+        payment = self._require_open_payment(ctx.store, owner, dseq, payment_id)
+        closed = payment.with_(state=CLOSED)
+        self.set_payment(ctx.store, closed)
+        self.set_account(ctx.store, settled.with_(rate=settled.rate - payment.rate), before)
+        events.emit_payment(ctx, "closed", owner, dseq, payment_id, payment.rate)
+        return closed
+
     def close_account(self, ctx: Context, owner: bytes, dseq: int) -> int:
-        """Close the account and refund its unspent balance to the owner; returns the refund.
-        Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED."""
-        account = self.require_open(ctx.store, owner, dseq)
+        """Settle, close every payment and the account, and refund the unspent balance to the
+        owner; returns the refund. Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED."""
+        before = self.require_open(ctx.store, owner, dseq)
+        account = self._settle(ctx, before)
+        for payment in self.payments(ctx.store, owner, dseq):
+            if payment.is_open:
+                self.set_payment(ctx.store, payment.with_(state=CLOSED))
+                events.emit_payment(ctx, "closed", owner, dseq, payment.payment_id, payment.rate)
         refund = account.balance
         if refund:
             self._bank.send(ctx, MODULE_ADDRESS, owner, Coins.single(DENOM, refund))
         closed = account.with_(
-            state=CLOSED, balance=0, refunded=account.refunded + refund, settled_at=ctx.height
+            state=CLOSED,
+            balance=0,
+            rate=0,
+            refunded=account.refunded + refund,
+            settled_at=ctx.height,
         )
-        self.set_account(ctx.store, closed, account)
+        self.set_account(ctx.store, closed, before)
         events.emit_account_closed(ctx, owner, dseq, refund)
         return refund

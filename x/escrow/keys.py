@@ -3,7 +3,7 @@
 | key | value |
 |---|---|
 | `0x0a 0x01 ‖ owner(20) ‖ dseq(8)` | escrow account (canonical JSON) |
-| `0x0a 0x02 ‖ owner(20) ‖ dseq(8) ‖ payment id` | one payment per lease (market; reserved) |
+| `0x0a 0x02 ‖ owner(20) ‖ dseq(8) ‖ payment id (utf-8)` | one payment per lease (canonical JSON) |
 | `0x0a 0x03 ‖ dry height(8) ‖ owner(20) ‖ dseq(8)` | `0x01`: that account runs dry at that height |
 
 The dry-height index is what lets a block close exactly the accounts that run out in it:
@@ -29,5 +29,17 @@ def account_key(owner: bytes, dseq: int) -> bytes:
     return ACCOUNT_PREFIX + account_id(owner, dseq)
 
 
+def payments_prefix(owner: bytes, dseq: int) -> bytes:
+    return PAYMENT_PREFIX + account_id(owner, dseq)
+
+
+def payment_key(owner: bytes, dseq: int, payment_id: str) -> bytes:
+    return payments_prefix(owner, dseq) + payment_id.encode()
+
+
+def dry_height_prefix(height: int) -> bytes:
+    return DRY_HEIGHT_PREFIX + encode_uint(height, 8)
+
+
 def dry_height_key(height: int, owner: bytes, dseq: int) -> bytes:
-    return DRY_HEIGHT_PREFIX + encode_uint(height, 8) + account_id(owner, dseq)
+    return dry_height_prefix(height) + account_id(owner, dseq)

@@ -108,3 +108,62 @@ class Account:
 
     def with_(self, **changes: Any) -> Account:
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One lease's claim on an account: `rate` ugpc per block to `provider`; `paid` is what
+    settlements have sent it so far. payment_id is the market's name for the lease."""
+
+    owner: bytes
+    dseq: int
+    payment_id: str
+    provider: bytes
+    rate: int
+    state: str = OPEN
+    paid: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == OPEN
+
+    def encode(self) -> bytes:
+        return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Payment:
+        return cls.from_json(json.loads(raw))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner.hex().upper(),
+            "dseq": str(self.dseq),
+            "payment_id": self.payment_id,
+            "provider": self.provider.hex().upper(),
+            "rate": str(self.rate),
+            "state": self.state,
+            "paid": str(self.paid),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Payment:
+        """Raises INVALID_GENESIS naming a missing or malformed field."""
+        if not isinstance(data, dict):
+            raise INVALID_GENESIS("an escrow payment must be a JSON object")
+        try:
+            owner = bytes.fromhex(str(data["owner"]))
+            provider = bytes.fromhex(str(data["provider"]))
+            dseq, rate, paid = (int(str(data[name])) for name in ("dseq", "rate", "paid"))
+            payment_id, state = str(data["payment_id"]), str(data["state"])
+        except KeyError as missing:
+            raise INVALID_GENESIS(f"escrow payment lacks {missing}") from None
+        except ValueError as error:
+            raise INVALID_GENESIS(f"escrow payment: {error}") from None
+        if len(owner) != 20 or len(provider) != 20:
+            raise INVALID_GENESIS("escrow payment owner and provider must be 20 bytes")
+        if min(dseq, rate, paid) < 0 or not payment_id or state not in STATES:
+            raise INVALID_GENESIS(f"escrow payment {payment_id!r} is malformed")
+        return cls(owner, dseq, payment_id, provider, rate, state, paid)
+
+    def with_(self, **changes: Any) -> Payment:
+        return replace(self, **changes)
