@@ -1,0 +1,90 @@
+"""Deployments through `gpuchain tx|query deployment` and `query escrow` on the session's
+real node: a GPU SDL file (tests/data/deployment, one of ../shared/sdl/public priced in ugpc)
+becomes a deployment, a third party tops up its escrow, and close refunds it to the ugpc."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conftest import Chain
+
+GPU_SDL = str(Path(__file__).resolve().parents[1] / "data" / "deployment" / "gpu_deploy.yaml")
+CREATE_FEE = 600  # the minimum gas price (0.001ugpc) times create's default 600000 gas
+FEE = 200  # ... times the default 200000 gas
+DEPOSIT = 5_000_000
+TOP_UP = 1_234
+DSEQ = "4242"
+
+
+def test_a_gpu_sdl_deployment_is_created_topped_up_and_closed_with_an_exact_refund(
+    chain: Chain,
+) -> None:
+    alice = chain.addresses["alice"]
+    before = chain.balance(alice)
+    created = chain.json(
+        "tx", "deployment", "create", GPU_SDL, "--deposit", f"{DEPOSIT}ugpc", "--dseq", DSEQ,
+        "--from", "alice", "--fees", f"{CREATE_FEE}ugpc", "--yes",
+    )  # fmt: skip
+    assert created["code"] == 0, created
+    assert chain.balance(alice) == before - DEPOSIT - CREATE_FEE
+
+    found = chain.json("query", "deployment", "get", "--owner", "alice", "--dseq", DSEQ)
+    assert found["state"] == "active" and len(found["groups"]) == 1
+    unit = found["groups"][0]["spec"]["resources"][0]
+    assert unit["resource"]["gpu_units"] == 1 and unit["price"]["denom"] == "ugpc"
+    assert unit["resource"]["gpu_attributes"] == [{"key": "vendor/nvidia/model/*", "value": "true"}]
+
+    carol = chain.addresses["carol"]
+    carol_before = chain.balance(carol)
+    topped = chain.json(
+        "tx", "deployment", "deposit", f"{TOP_UP}ugpc", "--dseq", DSEQ, "--owner", alice,
+        "--from", "carol", "--fees", f"{FEE}ugpc", "--yes",
+    )  # fmt: skip
+    assert topped["code"] == 0, topped
+    assert chain.balance(carol) == carol_before - TOP_UP - FEE
+    escrow = chain.json("query", "escrow", "balance", "--owner", alice, "--dseq", DSEQ)
+    assert (escrow["balance"], escrow["deposited"]) == (str(DEPOSIT + TOP_UP),) * 2
+
+    closed = chain.json(
+        "tx", "deployment", "close", "--dseq", DSEQ, "--from", "alice", "--fees", f"{FEE}ugpc",
+        "--yes",
+    )  # fmt: skip
+    assert closed["code"] == 0, closed
+    # Alice gets back her deposit and Carol's top-up: nothing was paid to a provider.
+    assert chain.balance(alice) == before - CREATE_FEE - FEE + TOP_UP
+    escrow = chain.json("query", "escrow", "balance", "--owner", alice, "--dseq", DSEQ)
+    assert (escrow["state"], escrow["balance"]) == ("closed", "0")
+    assert escrow["refunded"] == str(DEPOSIT + TOP_UP)
+
+    listed = chain.json("query", "deployment", "list", "--owner", "alice", "--state", "closed")
+    assert DSEQ in [d["dseq"] for d in listed["deployments"]]
+
+    again = chain.run(
+        "tx", "deployment", "close", "--dseq", DSEQ, "--from", "alice", "--fees", f"{FEE}ugpc",
+        "--yes", "-o", "json",
+    )  # fmt: skip
+    assert again.returncode != 0
+    response = json.loads(again.stdout)
+    assert (response["codespace"], response["code"]) == ("deployment", 4)
+    assert "closed" in again.stderr
+
+
+def test_a_missing_sdl_file_is_named_in_one_line(chain: Chain, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.yaml"
+    done = chain.run(
+        "tx", "deployment", "create", str(missing), "--deposit", "5000000ugpc", "--from", "alice",
+        "--yes",
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert str(missing) in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_deposit_in_another_denom_is_refused_before_signing(chain: Chain) -> None:
+    done = chain.run(
+        "tx", "deployment", "deposit", "10uatom", "--dseq", "1", "--from", "alice", "--yes"
+    )
+    assert done.returncode != 0
+    assert "uatom" in done.stderr and "ugpc" in done.stderr
