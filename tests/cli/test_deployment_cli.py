@@ -88,3 +88,46 @@ def test_a_deposit_in_another_denom_is_refused_before_signing(chain: Chain) -> N
     )
     assert done.returncode != 0
     assert "uatom" in done.stderr and "ugpc" in done.stderr
+
+
+def test_update_changes_only_the_manifest_and_groups_pause_and_start(
+    chain: Chain, tmp_path: Path
+) -> None:
+    dseq = "4343"
+    created = chain.json(
+        "tx", "deployment", "create", GPU_SDL, "--deposit", f"{DEPOSIT}ugpc", "--dseq", dseq,
+        "--from", "alice", "--fees", f"{CREATE_FEE}ugpc", "--yes",
+    )  # fmt: skip
+    assert created["code"] == 0, created
+    text = Path(GPU_SDL).read_text()
+    new_image = tmp_path / "new-env.yaml"
+    new_image.write_text(text.replace('"LINK_MODEL="', '"LINK_MODEL=v2"'))
+    other_groups = tmp_path / "less-cpu.yaml"
+    other_groups.write_text(text.replace("units: 16.0", "units: 8.0"))
+    old_hash = chain.json("query", "deployment", "get", "--owner", "alice", "--dseq", dseq)[
+        "manifest_hash"
+    ]
+
+    refused = chain.run(
+        "tx", "deployment", "update", str(other_groups), "--dseq", dseq, "--from", "alice",
+        "--fees", f"{FEE}ugpc", "--yes",
+    )  # fmt: skip
+    assert refused.returncode != 0 and "groups differ" in refused.stderr
+    updated = chain.json(
+        "tx", "deployment", "update", str(new_image), "--dseq", dseq, "--from", "alice",
+        "--fees", f"{FEE}ugpc", "--yes",
+    )  # fmt: skip
+    assert updated["code"] == 0, updated
+    found = chain.json("query", "deployment", "get", "--owner", "alice", "--dseq", dseq)
+    assert found["manifest_hash"] != old_hash
+
+    for action, state in (("pause", "paused"), ("start", "open"), ("close", "closed")):
+        done = chain.json(
+            "tx", "deployment", "group", action, "--dseq", dseq, "--gseq", "1", "--from", "alice",
+            "--fees", f"{FEE}ugpc", "--yes",
+        )  # fmt: skip
+        assert done["code"] == 0, done
+        found = chain.json("query", "deployment", "get", "--owner", "alice", "--dseq", dseq)
+        assert found["groups"][0]["state"] == state
+    text_output = chain.ok("query", "deployment", "get", "--owner", "alice", "--dseq", dseq)
+    assert "group 1 akash: closed" in text_output

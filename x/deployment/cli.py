@@ -182,9 +182,21 @@ def deposit_deployment(args: argparse.Namespace) -> int:
 
 
 def update_deployment(args: argparse.Namespace) -> int:
-    """`tx deployment update SDL.yaml --dseq N`."""
+    """`tx deployment update SDL.yaml --dseq N`: only the manifest may change, so an SDL
+    whose groups differ from the deployment's is refused here, before signing."""
     key = api.sender_key(args)
-    _, manifest_hash = read_sdl(args.sdl_file)
+    groups, manifest_hash = read_sdl(args.sdl_file)
+    current = api.query(
+        args,
+        queries.DEPLOYMENT_PATH,
+        query_pb2.QueryDeploymentRequest(owner=key.address, dseq=args.dseq),
+        query_pb2.QueryDeploymentResponse(),
+    ).deployment
+    if [group.spec for group in current.groups] != groups:
+        raise api.CommandError(
+            f"{args.sdl_file}: its groups differ from deployment {args.dseq}'s; "
+            "update changes only the manifest (close and create a new deployment instead)"
+        )
     message = api.checked(
         msgs.update_msg(key.address, args.dseq, manifest_hash), msgs.validate_update
     )
