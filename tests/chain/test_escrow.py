@@ -5,7 +5,10 @@ invariants hold (conservation: deposits = balances + paid + taken + refunded).""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from chain_fixtures import ALICE, BOB, CAROL, Chain
@@ -14,8 +17,9 @@ from chain.context import Context, ExecMode, infinite_gas
 from chain.errors import AppError
 from chain.pb.gpuchain.escrow.v1 import query_pb2
 from chain.store import Overlay
+from chain.testing import TestNode
 from x.bank.module import BankModule
-from x.escrow import queries
+from x.escrow import genesis, queries
 from x.escrow.invariants import invariants
 from x.escrow.keeper import MODULE_ADDRESS, EscrowKeeper
 from x.escrow.module import EscrowModule
@@ -173,3 +177,36 @@ def test_the_balance_query_says_how_many_blocks_remain(escrow: Escrow) -> None:
     with pytest.raises(AppError) as unknown:
         route.handler(escrow.store, query_pb2.QueryBalanceRequest(owner=BOB.bech32_address, dseq=1))
     assert code_of(unknown) == ("escrow", 3)
+
+
+def test_accounts_and_payments_export_and_import_and_a_leak_is_refused(
+    escrow: Escrow, tmp_path: Path
+) -> None:
+    keeper = escrow.keeper
+    keeper.open_account(escrow.at(10), ALICE.address, DSEQ, ALICE.address, 1000)
+    keeper.open_payment(escrow.at(10), ALICE.address, DSEQ, "a", PROVIDER, 30)
+    keeper.open_payment(escrow.at(10), ALICE.address, DSEQ, "b", PROVIDER, 5)
+    keeper.close_payment(escrow.at(14), ALICE.address, DSEQ, "b")
+    exported = genesis.export_genesis(escrow.store, keeper)
+    assert [p["payment_id"] for p in exported["payments"]] == ["a", "b"]
+
+    copy = TestNode(tmp_path / "copy")
+    try:
+        store = Overlay(copy.app.store.committed())
+        ctx = Context(store, "gpuchain-test", 0, 0, ExecMode.FINALIZE, infinite_gas())
+        copy_keeper = copy.modules.get(EscrowModule).keeper
+        genesis.init_genesis(ctx, copy_keeper, exported)
+        assert genesis.export_genesis(store, copy_keeper) == exported
+        assert copy_keeper.dry_at(store, 14 + 860 // 30 + 1) == [(ALICE.address, DSEQ)]
+    finally:
+        copy.close()
+
+    leaking = copy_of(exported)
+    leaking["payments"][0]["paid"] = "1"
+    with pytest.raises(AppError, match="payments do not add up"):
+        genesis.validate_genesis(leaking)
+
+
+def copy_of(state: dict[str, Any]) -> dict[str, Any]:
+    copied: dict[str, Any] = json.loads(json.dumps(state))
+    return copied

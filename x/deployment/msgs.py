@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chain.coins import DEC_ONE, MAX_AMOUNT, Coin, parse_amount, parse_dec
+from chain.errors import INVALID_COINS
 from chain.msgs import account_address
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.gpuchain.deployment.v1 import deployment_pb2, tx_pb2
@@ -46,7 +47,7 @@ def deposit_amount(coin: coin_pb2.Coin, field: str) -> int:
         )
     amount = parse_amount(coin.amount, f"{field} amount")
     if amount <= 0:
-        raise INVALID_DEPOSIT_DENOM(f"{field} must be positive")
+        raise INVALID_COINS(f"{field} must be positive")
     return amount
 
 

@@ -54,11 +54,16 @@ def _payments(state: dict[str, Any], accounts: dict[tuple[bytes, int], Account])
         if (payment.owner, payment.dseq) not in accounts:
             raise INVALID_GENESIS(f"escrow.payments[{index}] has no account")
         payments[key] = payment
-    for account in accounts.values():
-        mine = [p for p in payments.values() if (p.owner, p.dseq) == (account.owner, account.dseq)]
-        if sum(p.paid for p in mine) != account.transferred:
+    paid: dict[tuple[bytes, int], int] = {}
+    rates: dict[tuple[bytes, int], int] = {}
+    for payment in payments.values():
+        owned = (payment.owner, payment.dseq)
+        paid[owned] = paid.get(owned, 0) + payment.paid
+        rates[owned] = rates.get(owned, 0) + (payment.rate if payment.is_open else 0)
+    for owned, account in accounts.items():
+        if paid.get(owned, 0) != account.transferred:
             raise INVALID_GENESIS(f"escrow account dseq {account.dseq}: payments do not add up")
-        if sum(p.rate for p in mine if p.is_open) != account.rate:
+        if rates.get(owned, 0) != account.rate:
             raise INVALID_GENESIS(f"escrow account dseq {account.dseq}: rate is not its payments'")
     return [payments[key] for key in sorted(payments)]
 

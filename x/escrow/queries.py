@@ -25,6 +25,7 @@ def account_proto(account: Account) -> query_pb2.Account:
         balance=str(account.balance),
         deposited=str(account.deposited),
         transferred=str(account.transferred),
+        taken=str(account.taken),
         refunded=str(account.refunded),
         rate=str(account.rate),
         settled_at=account.settled_at,
