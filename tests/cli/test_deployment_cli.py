@@ -61,6 +61,10 @@ def test_a_gpu_sdl_deployment_is_created_topped_up_and_closed_with_an_exact_refu
 
     listed = chain.json("query", "deployment", "list", "--owner", "alice", "--state", "closed")
     assert DSEQ in [d["dseq"] for d in listed["deployments"]]
+    table = chain.ok("query", "deployment", "list", "--owner", "alice", "--state", "closed")
+    assert table.startswith("OWNER") and f"{alice}  {DSEQ}" in table and "closed" in table
+    text = chain.ok("query", "escrow", "balance", "--owner", alice, "--dseq", DSEQ)
+    assert "state: closed" in text and f"refunded: {DEPOSIT + TOP_UP}" in text
 
     again = chain.run(
         "tx", "deployment", "close", "--dseq", DSEQ, "--from", "alice", "--fees", f"{FEE}ugpc",
