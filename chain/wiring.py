@@ -22,6 +22,8 @@ from x.bank.module import BankModule
 from x.distribution.keeper import DistributionKeeper
 from x.distribution.module import DistributionModule
 from x.genutil.module import GenutilModule
+from x.provider.keeper import ProviderKeeper
+from x.provider.module import ProviderModule
 from x.slashing.keeper import SlashingKeeper
 from x.slashing.module import SlashingModule
 from x.staking.keeper import StakingKeeper
@@ -66,6 +68,7 @@ def wire_modules() -> Modules:
     staking.hooks.append(distribution)
     slashing = SlashingKeeper(staking)
     staking.status_hooks.append(slashing)
+    provider = ProviderKeeper(bank, staking)
     # Hook order on every node: begin-block pays last block's rewards, then punishes
     # evidence and downtime; end-block then recomputes the validator set.
     modules = Modules(
@@ -75,6 +78,7 @@ def wire_modules() -> Modules:
             DistributionModule(distribution),
             SlashingModule(slashing),
             StakingModule(staking, bank),
+            ProviderModule(provider),
             GenutilModule(),
         ]
     )
