@@ -14,6 +14,8 @@ from chain.context import GasSchedule
 from chain.module import Module, module_accounts
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.store import CommitStore
+from x.audit.keeper import AuditKeeper
+from x.audit.module import AuditModule
 from x.auth.ante import AnteHandler
 from x.auth.keeper import AccountKeeper
 from x.auth.module import AuthModule
@@ -79,6 +81,7 @@ def wire_modules() -> Modules:
             SlashingModule(slashing),
             StakingModule(staking, bank),
             ProviderModule(provider),
+            AuditModule(AuditKeeper(provider)),
             GenutilModule(),
         ]
     )
