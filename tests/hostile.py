@@ -66,6 +66,9 @@ UNKNOWN_FIELD = b"\xa0\x06\x01"
 PLAUSIBLE_BY_NAME = (
     ("valid", "validator"),
     ("addr", "account"),
+    ("owner", "account"),
+    ("auditor", "account"),
+    ("uri", "https"),
     ("denom", "ugpc"),
     ("amount", "1"),
     ("rate", "0.1"),
@@ -143,6 +146,7 @@ def plausible_strings(key: PrivateKey) -> dict[str, str]:
         "account": key.bech32_address,
         "validator": encode_validator_address(key.address),
         "ugpc": "ugpc",
+        "https": "https://gpu.example.com",
         "1": "1",
         "0.1": "0.1",
         PUBKEY_TYPE_URL: PUBKEY_TYPE_URL,
