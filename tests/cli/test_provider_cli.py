@@ -6,13 +6,14 @@ period is over."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from conftest import REPOSITORY, Chain, wait_for_app_commit
+from typing import TYPE_CHECKING, Any
 
 from chain.keyring import Keyring
 
-DATA = REPOSITORY / "tests" / "data" / "provider"
+if TYPE_CHECKING:
+    from conftest import Chain
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "provider"
 # `openssl x509 -in gateway.pem -noout -fingerprint -sha256`
 GATEWAY_FINGERPRINT = "58B7B0172383401D8D8540EE46D7985DE636CD7AECEB501DDA722B73F26F13AA".lower()
 COLLATERAL = 2_000_000
@@ -67,7 +68,7 @@ def test_a_provider_registers_is_audited_and_leaves_with_its_collateral(
     unbonding = int(chain.json("query", "staking", "params")["unbonding_blocks"])
     assert int(release["completion_height"]) == int(deleted["height"]) + unbonding
     assert chain.balance(owner) == before - 400  # the fee; the collateral is still locked
-    wait_for_app_commit(chain.node.rpc, int(release["completion_height"]), timeout=120)
+    chain.node.wait_for_app_height(int(release["completion_height"]), timeout=120)
     assert chain.balance(owner) == before - 400 + COLLATERAL
     gone = chain.run("query", "provider", "get", owner)
     assert gone.returncode != 0 and "is not a provider" in gone.stderr
