@@ -24,8 +24,10 @@ from provider_helpers import (
 from chain.coins import Coin
 from chain.errors import AppError
 from chain.pb.gpuchain.provider.v1 import query_pb2
+from chain.rest import build_request, rest_routes
 from chain.store import KVStore
 from chain.testing import TestNode, answer_json
+from x.audit.queries import PROVIDER_ATTRIBUTES_PATH as AUDIT_PROVIDER_PATH
 from x.provider.keeper import COLLATERAL_ACCOUNT
 from x.provider.module import ProviderModule
 from x.provider.msgs import add_collateral_msg, delete_provider_msg, update_provider_msg
@@ -221,3 +223,27 @@ def test_genesis_with_a_bad_provider_is_refused(tmp_path: Path) -> None:
             node.init_chain(state)
     finally:
         node.close()
+
+
+def test_rest_paths_reach_the_typed_queries(chain: Chain) -> None:
+    assert deliver(chain, ALICE, create(ALICE)).code == 0
+    routes = {
+        route.template: route
+        for route in rest_routes(
+            found for module in chain.node.modules.in_order() for found in module.query_routes()
+        )
+    }
+    served = {template: route.route.path for template, route in routes.items()}
+    assert {
+        "/gpuchain/provider/v1/providers": PROVIDERS_PATH,
+        "/gpuchain/provider/v1/providers/{owner}": PROVIDER_PATH,
+        "/gpuchain/provider/v1/params": PARAMS_PATH,
+        "/gpuchain/audit/v1/providers/{owner}": AUDIT_PROVIDER_PATH,
+    }.items() <= served.items()
+    listing = routes["/gpuchain/provider/v1/providers"].route
+    request = build_request(
+        listing, {}, [("attribute_key", "gpu"), ("attribute_value", "h100")], None
+    )
+    reader, _, _ = chain.node.app.store.query_view()
+    answer = listing.handler(reader, request)
+    assert [found.owner for found in answer.providers] == [ALICE.bech32_address]
