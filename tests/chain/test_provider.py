@@ -247,3 +247,23 @@ def test_rest_paths_reach_the_typed_queries(chain: Chain) -> None:
     reader, _, _ = chain.node.app.store.query_view()
     answer = listing.handler(reader, request)
     assert [found.owner for found in answer.providers] == [ALICE.bech32_address]
+
+
+def test_an_owner_who_leaves_twice_gets_both_collaterals_back(chain: Chain) -> None:
+    assert deliver(chain, ALICE, create(ALICE)).code == 0
+    assert deliver(chain, ALICE, delete_provider_msg(ALICE.bech32_address)).code == 0
+    first_at = chain.node.height + UNBONDING_BLOCKS
+    assert deliver(chain, ALICE, create(ALICE, collateral=Coin("ugpc", 3_000_000))).code == 0
+    assert deliver(chain, ALICE, delete_provider_msg(ALICE.bech32_address)).code == 0
+    second_at = chain.node.height + UNBONDING_BLOCKS
+    pending = provider(chain, ALICE.bech32_address).releases
+    assert [(r.completion_height, r.amount.amount) for r in pending] == [
+        (first_at, "1000000"),
+        (second_at, "3000000"),
+    ]
+    before = chain.balance(ALICE)
+    while chain.node.height < second_at:
+        chain.node.block()
+    assert chain.balance(ALICE) == before + 4_000_000
+    with pytest.raises(AssertionError, match="provider/4"):
+        provider(chain, ALICE.bech32_address)

@@ -1,5 +1,6 @@
 """provider invariants: the collateral account holds exactly what providers locked plus
-what is queued for release; the attribute index lists exactly the providers' attributes."""
+what is queued for release; the attribute and by-owner release indexes list exactly what
+they index."""
 
 from __future__ import annotations
 
@@ -27,20 +28,29 @@ def invariants(keeper: ProviderKeeper) -> list[Invariant]:
                 )
         return None
 
-    def attribute_index(store: KVStore) -> str | None:
-        expected = {
-            keys.attribute_index_key(key, value, provider.owner)
-            for provider in keeper.providers(store)
-            for key, value in provider.attributes
+    def indexes(store: KVStore) -> str | None:
+        wanted = {
+            "attribute": {
+                keys.attribute_index_key(key, value, provider.owner)
+                for provider in keeper.providers(store)
+                for key, value in provider.attributes
+            },
+            "release": {
+                keys.owner_release_key(release.owner, release.completion_height)
+                for release in keeper.releases(store)
+            },
         }
-        indexed = {key for key, _ in iterate_prefix(store, keys.ATTRIBUTE_INDEX_PREFIX)}
-        if indexed != expected:
-            extra = sorted(indexed - expected)
-            missing = sorted(expected - indexed)
-            return f"attribute index: {len(extra)} stale, {len(missing)} missing entries"
+        prefixes = {"attribute": keys.ATTRIBUTE_INDEX_PREFIX, "release": keys.OWNER_RELEASE_PREFIX}
+        for name, expected in wanted.items():
+            indexed = {key for key, _ in iterate_prefix(store, prefixes[name])}
+            if indexed != expected:
+                return (
+                    f"{name} index: {len(indexed - expected)} stale, "
+                    f"{len(expected - indexed)} missing entries"
+                )
         return None
 
     return [
         Invariant("provider/collateral-held", collateral_held),
-        Invariant("provider/attribute-index", attribute_index),
+        Invariant("provider/indexes", indexes),
     ]

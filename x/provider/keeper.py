@@ -63,7 +63,15 @@ class ProviderKeeper:
             )
 
     def releases_of(self, store: KVStore, owner: bytes) -> list[CollateralRelease]:
-        return [release for release in self.releases(store) if release.owner == owner]
+        """owner's pending releases, in completion order, read through the by-owner index."""
+        found = []
+        for key, _ in iterate_prefix(store, keys.owner_releases_prefix(owner)):
+            height = decode_uint(key[-keys.HEIGHT_WIDTH :])
+            raw = store.get(keys.release_key(height, owner))
+            if raw is None:
+                raise INTERNAL(f"release index names {owner.hex()} at {height}, not queued")
+            found.append(CollateralRelease(owner, height, coin_from_json(json.loads(raw))))
+        return found
 
     def obligation(self, store: KVStore, owner: bytes) -> str | None:
         """The first registered reason owner may not leave yet, or None."""
@@ -99,6 +107,7 @@ class ProviderKeeper:
         if raw is not None:
             amount = Coin(amount.denom, amount.amount + coin_from_json(json.loads(raw)).amount)
         store.set(key, canonical({"denom": amount.denom, "amount": str(amount.amount)}))
+        store.set(keys.owner_release_key(release.owner, release.completion_height), b"")
 
     def create(self, ctx: Context, provider: Provider) -> None:
         """Lock provider's collateral from its owner (raises INSUFFICIENT_FUNDS) and store it."""
@@ -138,6 +147,7 @@ class ProviderKeeper:
         due = list(self.releases(ctx.store, until=ctx.height))
         for release in due:
             ctx.store.delete(keys.release_key(release.completion_height, release.owner))
+            ctx.store.delete(keys.owner_release_key(release.owner, release.completion_height))
             self._bank.send(
                 ctx, COLLATERAL_ACCOUNT.address, release.owner, Coins.of([release.amount])
             )
