@@ -1,6 +1,6 @@
 """Provider state: views first, then the writes the handlers, genesis and begin-block go
-through. Every write keeps the attribute index and the collateral module account in step
-(invariants.py checks both after every block)."""
+through. Every write keeps the attribute and release indexes and the collateral module
+account in step (invariants.py checks them after every block)."""
 
 from __future__ import annotations
 
