@@ -14,6 +14,8 @@ from chain.context import GasSchedule
 from chain.module import Module, module_accounts
 from chain.pb.cosmos.staking.v1beta1 import staking_pb2
 from chain.store import CommitStore
+from x.audit.keeper import AuditKeeper
+from x.audit.module import AuditModule
 from x.auth.ante import AnteHandler
 from x.auth.keeper import AccountKeeper
 from x.auth.module import AuthModule
@@ -26,6 +28,8 @@ from x.distribution.module import DistributionModule
 from x.escrow.keeper import EscrowKeeper
 from x.escrow.module import EscrowModule
 from x.genutil.module import GenutilModule
+from x.provider.keeper import ProviderKeeper
+from x.provider.module import ProviderModule
 from x.slashing.keeper import SlashingKeeper
 from x.slashing.module import SlashingModule
 from x.staking.keeper import StakingKeeper
@@ -72,6 +76,7 @@ def wire_modules() -> Modules:
     staking.status_hooks.append(slashing)
     escrow = EscrowKeeper(bank)
     deployment = DeploymentKeeper(escrow)
+    provider = ProviderKeeper(bank, staking)
     # Hook order on every node: begin-block pays last block's rewards, then punishes
     # evidence and downtime; end-block then recomputes the validator set.
     modules = Modules(
@@ -83,6 +88,8 @@ def wire_modules() -> Modules:
             StakingModule(staking, bank),
             EscrowModule(escrow),
             DeploymentModule(deployment),
+            ProviderModule(provider),
+            AuditModule(AuditKeeper(provider)),
             GenutilModule(),
         ]
     )

@@ -44,6 +44,9 @@ def twins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twins]:
     state = genesis_state(
         {ALICE.bech32_address: "1000000000000ugpc,500uatom", BOB.bech32_address: "1000000ugpc"}
     )
+    # A plausible amount is "1": let it register a provider, so provider and audit
+    # handlers run past their first check.
+    state["provider"]["params"]["min_provider_collateral"]["amount"] = "1"
     nodes = []
     for name in ("first", "second"):
         node = TestNode(tmp_path_factory.mktemp(name))

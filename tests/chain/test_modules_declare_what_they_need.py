@@ -28,6 +28,8 @@ def test_each_wired_module_owns_its_own_store_prefix(tmp_path: Path) -> None:
         b"\x03": "staking",
         b"\x04": "slashing",
         b"\x05": "distribution",
+        b"\x06": "provider",
+        b"\x07": "audit",
         b"\x08": "deployment",
         b"\x0a": "escrow",
     }
@@ -54,6 +56,7 @@ def test_no_declared_module_account_can_be_paid_by_transfer(chain: Chain) -> Non
         "not_bonded_tokens_pool",
         "distribution",
         "escrow",
+        "provider_collateral",
     }
     for address in sorted(declared):
         raw = chain.node.sign(ALICE, [send(ALICE, encode_address(address), "1")])

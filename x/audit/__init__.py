@@ -1,0 +1,1 @@
+"""x/audit: attributes auditors vouch for on providers."""

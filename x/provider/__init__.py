@@ -1,0 +1,1 @@
+"""x/provider: GPU providers, their gateway, attributes and collateral."""

@@ -1,0 +1,94 @@
+"""provider genesis: params, every provider and every pending collateral release, so an
+exported chain imports to exactly the same provider state. The collateral itself is in
+bank's section, as the provider_collateral module account's balance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chain.context import Context
+from chain.crypto import encode_address
+from chain.errors import AppError
+from chain.store import KVStore
+from x.provider import msgs
+from x.provider.errors import INVALID_GENESIS
+from x.provider.keeper import ProviderKeeper
+from x.provider.types import CollateralRelease, Params, Provider
+
+
+def default_genesis() -> dict[str, Any]:
+    return {"params": Params().to_json(), "providers": [], "releases": []}
+
+
+def _entries(state: dict[str, Any], name: str) -> list[Any]:
+    entries = state.get(name, [])
+    if not isinstance(entries, list):
+        raise INVALID_GENESIS(f"provider.{name} is not a list")
+    return entries
+
+
+def parse_genesis(
+    state: dict[str, Any],
+) -> tuple[Params, list[Provider], list[CollateralRelease]]:
+    """Raises INVALID_PARAMS or INVALID_GENESIS naming the first bad entry."""
+    params = Params.from_json(state.get("params", {}))
+    providers: dict[bytes, Provider] = {}
+    for index, entry in enumerate(_entries(state, "providers")):
+        where = f"provider.providers[{index}]"
+        try:
+            provider = Provider.from_json(entry)
+            msgs.validate_create(
+                msgs.create_provider_msg(
+                    encode_address(provider.owner),
+                    provider.host_uri,
+                    provider.attributes,
+                    provider.collateral,
+                    provider.email,
+                    provider.website,
+                    provider.cert_fingerprint,
+                )
+            )
+        except AppError as error:
+            raise INVALID_GENESIS(f"{where}: {error.log}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise INVALID_GENESIS(f"{where} is malformed: {error!r}"[:200]) from None
+        if provider.owner in providers:
+            raise INVALID_GENESIS(f"{where}: {entry['owner']} listed twice")
+        providers[provider.owner] = provider
+    releases: dict[tuple[int, bytes], CollateralRelease] = {}
+    for index, entry in enumerate(_entries(state, "releases")):
+        where = f"provider.releases[{index}]"
+        try:
+            release = CollateralRelease.from_json(entry)
+        except AppError as error:
+            raise INVALID_GENESIS(f"{where}: {error.log}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise INVALID_GENESIS(f"{where} is malformed: {error!r}"[:200]) from None
+        if release.completion_height <= 0 or release.amount.amount <= 0:
+            raise INVALID_GENESIS(f"{where} needs a positive completion_height and amount")
+        key = (release.completion_height, release.owner)
+        if key in releases:
+            raise INVALID_GENESIS(f"{where}: {entry['owner']} listed twice at that height")
+        releases[key] = release
+    return params, list(providers.values()), list(releases.values())
+
+
+def validate_genesis(state: dict[str, Any]) -> None:
+    parse_genesis(state)
+
+
+def init_genesis(ctx: Context, keeper: ProviderKeeper, state: dict[str, Any]) -> None:
+    params, providers, releases = parse_genesis(state)
+    keeper.set_params(ctx.store, params)
+    for provider in providers:
+        keeper.set_provider(ctx.store, provider)
+    for release in releases:
+        keeper.add_release(ctx.store, release)
+
+
+def export_genesis(store: KVStore, keeper: ProviderKeeper) -> dict[str, Any]:
+    return {
+        "params": keeper.params(store).to_json(),
+        "providers": [provider.to_json() for provider in keeper.providers(store)],
+        "releases": [release.to_json() for release in keeper.releases(store)],
+    }
