@@ -55,7 +55,11 @@ class TendermintService:
     def consensus_params(
         self, _: KVStore, __: consensus_query_pb2.QueryParamsRequest
     ) -> consensus_query_pb2.QueryParamsResponse:
-        found = self._call("consensus_params")["consensus_params"]
+        # Asked for the latest height, CometBFT may answer "could not find consensus params"
+        # while it is still storing that block's state: the params of the block before are
+        # the same (gpuchain never changes them) and always stored.
+        height = int(self._call("status")["sync_info"]["latest_block_height"])
+        found = self._call("consensus_params", height=str(max(height - 1, 1)))["consensus_params"]
         block = found.get("block") or {}
         evidence = found.get("evidence") or {}
         age_ns = int(evidence.get("max_age_duration") or 0)

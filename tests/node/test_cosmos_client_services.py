@@ -217,7 +217,10 @@ def test_consensus_params_are_cometbfts(node: LocalNode) -> None:
     """cosmpy caps its gas estimate at block.max_gas, read from cosmos.consensus.v1."""
     with grpc.insecure_channel(f"127.0.0.1:{node.grpc_port}") as channel:
         answer = consensus_grpc.QueryStub(channel).Params(consensus_query.QueryParamsRequest())
-    comet = node.rpc.call("consensus_params")["consensus_params"]
+    # A height whose state CometBFT has surely stored: the latest one may still be saving.
+    node.wait_for_height(2)
+    comet = node.rpc.call("consensus_params", height=str(node.last_height() - 1))
+    comet = comet["consensus_params"]
 
     assert answer.params.block.max_gas == int(comet["block"]["max_gas"])
     assert answer.params.block.max_bytes == int(comet["block"]["max_bytes"]) > 0
