@@ -3,15 +3,18 @@ SDK checks them (64-byte r‖s over sha256, low-S only), beside ed25519 accounts
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import coincurve
 import pytest
 from chain_fixtures import ALICE, send
 
 from chain.crypto import PrivateKey, secp256k1_address
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2
 from chain.testing import TestNode, genesis_state
+from chain.tx import sign_bytes
 from x.bank.module import BankModule
 
 # secp256k1's group order: s and n - s both satisfy the ECDSA equation, so a signer's
@@ -87,6 +90,14 @@ def test_a_signature_by_another_key_or_over_other_bytes_is_refused(node: TestNod
     assert node.check(with_signature(raw, forged)).code == 4
     assert node.check(with_signature(raw, bytes(64))).code == 4
     assert node.check(with_signature(raw, forged[:63])).code == 4
+    # A recoverable signature (r‖s‖v, as Ethereum wallets make) is not Cosmos's 64 bytes.
+    recoverable = coincurve.PrivateKey(DANA.seed).sign_recoverable(
+        sign_bytes(
+            envelope.body_bytes, envelope.auth_info_bytes, node.chain_id, node.account(DANA)[0]
+        ),
+        lambda message: hashlib.sha256(message).digest(),
+    )
+    assert node.check(with_signature(raw, recoverable)).code == 4
     assert balance(node, DANA) == 1_000_000
 
 
