@@ -64,6 +64,7 @@ from chain.tx import MAX_GAS_LIMIT, SIMULATE_PATH, build_unsigned, sign_tx
 
 DEFAULT_GAS = 200_000
 GAS_AUTO = "auto"
+MAX_UINT64 = 2**64 - 1
 DEFAULT_GAS_ADJUSTMENT = 13 * DEC_ONE // 10  # 1.3, as Cosmos CLIs
 BROADCAST_MODES = ("sync", "commit")
 INCLUSION_TIMEOUT_SECONDS = 30.0
@@ -180,25 +181,26 @@ def add_build_flags(parser: argparse.ArgumentParser, default_gas: int = DEFAULT_
     _add_broadcast_mode_flag(parser)
 
 
-def _non_negative(text: str) -> int:
+def _non_negative(text: str, maximum: int = MAX_UINT64) -> int:
+    """An integer flag that fits the wire field it fills (uint64 unless said otherwise)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _non_negative(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be positive")
+    if value > maximum:
+        raise argparse.ArgumentTypeError(f"{value} is above the largest allowed, {maximum}")
     return value
 
 
 def _gas(text: str) -> int | str:
-    return GAS_AUTO if text == GAS_AUTO else _positive(text)
+    if text == GAS_AUTO:
+        return GAS_AUTO
+    value = _non_negative(text, MAX_GAS_LIMIT)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be positive, or auto")
+    return value
 
 
 def _adjustment(text: str) -> int:

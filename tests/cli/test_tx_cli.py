@@ -401,3 +401,20 @@ def test_gas_auto_and_a_bad_adjustment_are_refused_by_name(chain: Chain, strange
     low = chain.run("tx", "bank", "send", "alice", stranger, "1ugpc", "--gas-adjustment", "0.5")
     assert low.returncode != 0
     assert "0.5 is below 1" in low.stderr
+
+
+def test_numbers_past_their_wire_fields_are_refused_in_one_line(
+    chain: Chain, stranger: str
+) -> None:
+    for flag, value in (
+        ("--gas", "99999999999999999999"),
+        ("--sequence", "18446744073709551616"),
+        ("--account-number", "18446744073709551616"),
+        ("--timeout-height", "99999999999999999999999"),
+    ):
+        done = chain.run(
+            "tx", "bank", "send", "alice", stranger, "1ugpc", flag, value, "--generate-only"
+        )
+        assert done.returncode == 2, (flag, done.stderr)
+        assert f"argument {flag}: {value} is above the largest allowed" in done.stderr
+        assert "Traceback" not in done.stderr
