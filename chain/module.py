@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -200,12 +201,30 @@ class Handles:
     handler: Callable[[Context, Any, Any], Message]
 
 
+class QueryFunctions(Protocol):
+    """A module's queries.py: its query routes over its keeper."""
+
+    def query_routes(self, keeper: Any) -> list[QueryRoute]: ...
+
+
+class InvariantFunctions(Protocol):
+    """A module's invariants.py, when its checks need only its own keeper."""
+
+    def invariants(self, keeper: Any) -> list[Invariant]: ...
+
+
 class KeeperModule(Module, Generic[KeeperT]):
     """A module built around one keeper: genesis goes through its genesis.py (`genesis`),
-    messages through its `handles` table, so a module file only names its parts."""
+    messages through its `handles` table, queries through its queries.py (`queries`),
+    invariants through its invariants.py (`checks`) and commands through its cli.py (`cli`,
+    a dotted name imported only when the command line asks, so a node's start-up does not
+    load argparse code), so a module file only names its parts."""
 
     genesis: GenesisFunctions
     handles: tuple[Handles, ...] = ()
+    queries: QueryFunctions | None = None
+    checks: InvariantFunctions | None = None
+    cli: str = ""
 
     def __init__(self, keeper: KeeperT) -> None:
         self.keeper = keeper
@@ -233,6 +252,16 @@ class KeeperModule(Module, Generic[KeeperT]):
 
     def export_genesis(self, store: KVStore) -> JsonDict:
         return self.genesis.export_genesis(store, self.keeper)
+
+    def query_routes(self) -> list[QueryRoute]:
+        return self.queries.query_routes(self.keeper) if self.queries is not None else []
+
+    def invariants(self) -> list[Invariant]:
+        return self.checks.invariants(self.keeper) if self.checks is not None else []
+
+    def commands(self) -> ModuleCommands | None:
+        commands: ModuleCommands | None = importlib.import_module(self.cli) if self.cli else None
+        return commands
 
 
 def _call_with_keeper(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain.module import Handles, Invariant, KeeperModule, ModuleCommands, QueryRoute
+from chain.module import Handles, KeeperModule
 from chain.pb.gpuchain.audit.v1 import tx_pb2
 from x.audit import genesis as audit_genesis
 from x.audit import handlers, invariants, keys, msgs, queries
@@ -13,6 +13,9 @@ class AuditModule(KeeperModule[AuditKeeper]):
     name = "audit"
     genesis = audit_genesis
     store_prefix = keys.MODULE_PREFIX
+    queries = queries
+    checks = invariants
+    cli = "x.audit.cli"
     handles = (
         Handles(
             tx_pb2.MsgSignProviderAttributes,
@@ -27,14 +30,3 @@ class AuditModule(KeeperModule[AuditKeeper]):
             handlers.handle_delete,
         ),
     )
-
-    def query_routes(self) -> list[QueryRoute]:
-        return queries.query_routes(self.keeper)
-
-    def invariants(self) -> list[Invariant]:
-        return invariants.invariants(self.keeper)
-
-    def commands(self) -> ModuleCommands:
-        from x.audit import cli
-
-        return cli

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain.module import KeeperModule, ModuleCommands, QueryRoute
+from chain.module import KeeperModule
 from x.auth import genesis as auth_genesis
 from x.auth import keys, queries
 from x.auth.keeper import AccountKeeper
@@ -12,11 +12,5 @@ class AuthModule(KeeperModule[AccountKeeper]):
     name = "auth"
     genesis = auth_genesis
     store_prefix = keys.MODULE_PREFIX
-
-    def query_routes(self) -> list[QueryRoute]:
-        return queries.query_routes(self.keeper)
-
-    def commands(self) -> ModuleCommands:
-        from x.auth import cli
-
-        return cli
+    queries = queries
+    cli = "x.auth.cli"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain.module import Handles, Invariant, KeeperModule, ModuleAccount, ModuleCommands, QueryRoute
+from chain.module import Handles, KeeperModule, ModuleAccount
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2
 from x.bank import genesis as bank_genesis
 from x.bank import handlers, invariants, keys, msgs, queries
@@ -14,6 +14,9 @@ class BankModule(KeeperModule[BankKeeper]):
     name = "bank"
     genesis = bank_genesis
     store_prefix = keys.MODULE_PREFIX
+    queries = queries
+    checks = invariants
+    cli = "x.bank.cli"
     module_accounts = (ModuleAccount(FEE_COLLECTOR),)
     handles = (
         Handles(tx_pb2.MsgSend, msgs.validate_send, msgs.send_signer, handlers.handle_send),
@@ -24,14 +27,3 @@ class BankModule(KeeperModule[BankKeeper]):
             handlers.handle_multi_send,
         ),
     )
-
-    def query_routes(self) -> list[QueryRoute]:
-        return queries.query_routes(self.keeper)
-
-    def invariants(self) -> list[Invariant]:
-        return invariants.invariants(self.keeper)
-
-    def commands(self) -> ModuleCommands:
-        from x.bank import cli
-
-        return cli

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain.module import Handles, Invariant, KeeperModule, ModuleCommands, QueryRoute
+from chain.module import Handles, KeeperModule
 from chain.pb.gpuchain.deployment.v1 import tx_pb2
 from x.deployment import genesis as deployment_genesis
 from x.deployment import handlers, invariants, keys, msgs, queries
@@ -13,6 +13,9 @@ class DeploymentModule(KeeperModule[DeploymentKeeper]):
     name = "deployment"
     genesis = deployment_genesis
     store_prefix = keys.MODULE_PREFIX
+    queries = queries
+    checks = invariants
+    cli = "x.deployment.cli"
     handles = (
         Handles(
             tx_pb2.MsgCreateDeployment,
@@ -54,14 +57,3 @@ class DeploymentModule(KeeperModule[DeploymentKeeper]):
             handlers.handle_start_group,
         ),
     )
-
-    def query_routes(self) -> list[QueryRoute]:
-        return queries.query_routes(self.keeper)
-
-    def invariants(self) -> list[Invariant]:
-        return invariants.invariants(self.keeper)
-
-    def commands(self) -> ModuleCommands:
-        from x.deployment import cli
-
-        return cli

@@ -9,8 +9,6 @@ from chain.module import (
     Invariant,
     KeeperModule,
     ModuleAccount,
-    ModuleCommands,
-    QueryRoute,
 )
 from chain.pb.cosmos.distribution.v1beta1 import tx_pb2
 from x.distribution import genesis as distribution_genesis
@@ -23,6 +21,8 @@ class DistributionModule(KeeperModule[DistributionKeeper]):
     name = "distribution"
     genesis = distribution_genesis
     store_prefix = keys.MODULE_PREFIX
+    queries = queries
+    cli = "x.distribution.cli"
     module_accounts = (ModuleAccount(DISTRIBUTION_NAME, frozenset({MINTER})),)
     handles = (
         Handles(
@@ -39,16 +39,8 @@ class DistributionModule(KeeperModule[DistributionKeeper]):
         ),
     )
 
-    def query_routes(self) -> list[QueryRoute]:
-        return queries.query_routes(self.keeper)
-
     def begin_block(self, ctx: Context) -> None:
         self.keeper.allocate(ctx)
 
     def invariants(self) -> list[Invariant]:
         return invariants.invariants(self.keeper, self.keeper.bank, self.keeper.staking)
-
-    def commands(self) -> ModuleCommands:
-        from x.distribution import cli
-
-        return cli

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chain.context import Context
-from chain.module import Handles, Invariant, KeeperModule, ModuleCommands, QueryRoute
+from chain.module import Handles, KeeperModule
 from chain.pb.gpuchain.provider.v1 import tx_pb2
 from x.provider import abci, handlers, invariants, keys, msgs, queries
 from x.provider import genesis as provider_genesis
@@ -14,6 +14,9 @@ class ProviderModule(KeeperModule[ProviderKeeper]):
     name = "provider"
     genesis = provider_genesis
     store_prefix = keys.MODULE_PREFIX
+    queries = queries
+    checks = invariants
+    cli = "x.provider.cli"
     module_accounts = (COLLATERAL_ACCOUNT,)
     handles = (
         Handles(
@@ -42,16 +45,5 @@ class ProviderModule(KeeperModule[ProviderKeeper]):
         ),
     )
 
-    def query_routes(self) -> list[QueryRoute]:
-        return queries.query_routes(self.keeper)
-
     def begin_block(self, ctx: Context) -> None:
         abci.begin_block(ctx, self.keeper)
-
-    def invariants(self) -> list[Invariant]:
-        return invariants.invariants(self.keeper)
-
-    def commands(self) -> ModuleCommands:
-        from x.provider import cli
-
-        return cli

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chain.context import Context
-from chain.module import Handles, Invariant, KeeperModule, ModuleCommands, QueryRoute
+from chain.module import Handles, KeeperModule
 from chain.pb.cosmos.slashing.v1beta1 import tx_pb2
 from x.slashing import abci, handlers, invariants, keys, msgs, queries
 from x.slashing import genesis as slashing_genesis
@@ -14,20 +14,12 @@ class SlashingModule(KeeperModule[SlashingKeeper]):
     name = "slashing"
     genesis = slashing_genesis
     store_prefix = keys.MODULE_PREFIX
+    queries = queries
+    checks = invariants
+    cli = "x.slashing.cli"
     handles = (
         Handles(tx_pb2.MsgUnjail, msgs.validate_unjail, msgs.unjail_signer, handlers.handle_unjail),
     )
 
-    def query_routes(self) -> list[QueryRoute]:
-        return queries.query_routes(self.keeper)
-
     def begin_block(self, ctx: Context) -> None:
         abci.begin_block(ctx, self.keeper)
-
-    def invariants(self) -> list[Invariant]:
-        return invariants.invariants(self.keeper)
-
-    def commands(self) -> ModuleCommands:
-        from x.slashing import cli
-
-        return cli

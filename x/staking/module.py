@@ -11,8 +11,6 @@ from chain.module import (
     JsonDict,
     KeeperModule,
     ModuleAccount,
-    ModuleCommands,
-    QueryRoute,
     ValidatorUpdate,
 )
 from chain.pb.cosmos.staking.v1beta1 import tx_pb2
@@ -28,6 +26,8 @@ class StakingModule(KeeperModule[StakingKeeper]):
     name = "staking"
     genesis = staking_genesis
     store_prefix = keys.MODULE_PREFIX
+    queries = queries
+    cli = "x.staking.cli"
     module_accounts = (
         ModuleAccount(BONDED_POOL_NAME, frozenset({BURNER, STAKING})),
         ModuleAccount(NOT_BONDED_POOL_NAME, frozenset({BURNER, STAKING})),
@@ -72,9 +72,6 @@ class StakingModule(KeeperModule[StakingKeeper]):
     def validate_evidence_age(self, state: JsonDict, evidence: EvidenceParams) -> None:
         staking_genesis.validate_evidence_age(state, evidence)
 
-    def query_routes(self) -> list[QueryRoute]:
-        return queries.query_routes(self.keeper)
-
     def end_block(self, ctx: Context) -> list[ValidatorUpdate]:
         """Cosmos's order: the new set first, then whatever matures at this height."""
         updates = self.keeper.apply_validator_set(ctx)
@@ -92,8 +89,3 @@ class StakingModule(KeeperModule[StakingKeeper]):
 
     def invariants(self) -> list[Invariant]:
         return invariants.invariants(self.keeper, self.bank)
-
-    def commands(self) -> ModuleCommands:
-        from x.staking import cli
-
-        return cli
