@@ -147,11 +147,22 @@ def add_key(args: argparse.Namespace) -> int:
     keyring = open_keyring(args)
     mnemonic = ""
     try:
-        if args.algo == SECP256K1:
-            mnemonic = _read_mnemonic() if args.recover else Mnemonic("english").generate(256)
-            private_key: PrivateKey | None = _key_from_mnemonic(mnemonic)
-        else:
-            private_key = parse_hex_seed(_read_seed()) if args.recover else None
+        private_key: PrivateKey | None = None
+        if args.algo == SECP256K1 and args.recover:
+            mnemonic = _read_secret(
+                "Enter your bip39 mnemonic: ",
+                "no mnemonic on stdin: --recover reads the BIP-39 words from stdin",
+            )
+        elif args.algo == SECP256K1:
+            mnemonic = Mnemonic("english").generate(256)
+        elif args.recover:
+            seed = _read_secret(
+                "Enter the key's seed (64 hex characters): ",
+                "no seed on stdin: --recover reads 64 hex characters from stdin",
+            )
+            private_key = parse_hex_seed(seed)
+        if mnemonic:
+            private_key = _key_from_mnemonic(mnemonic)
         info = keyring.add(args.name, private_key)
     except KeyringError as error:
         raise CommandError(str(error)) from None
@@ -183,15 +194,6 @@ def _key_from_mnemonic(mnemonic: str) -> PrivateKey:
         return PrivateKey.from_mnemonic(mnemonic)
     except ValueError as error:
         raise KeyringError(str(error)) from None
-
-
-def _read_mnemonic() -> str:
-    if sys.stdin.isatty():
-        return getpass.getpass("Enter your bip39 mnemonic: ")
-    line = sys.stdin.readline()
-    if not line.strip():
-        raise KeyringError("no mnemonic on stdin: --recover reads the BIP-39 words from stdin")
-    return line
 
 
 def list_keys(args: argparse.Namespace) -> int:
@@ -281,10 +283,11 @@ def import_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_seed() -> str:
+def _read_secret(prompt: str, missing: str) -> str:
+    """A secret for --recover: asked without echo on a terminal, else one line of stdin."""
     if sys.stdin.isatty():
-        return getpass.getpass("Enter the key's seed (64 hex characters): ")
+        return getpass.getpass(prompt)
     line = sys.stdin.readline()
     if not line.strip():
-        raise KeyringError("no seed on stdin: --recover reads 64 hex characters from stdin")
+        raise KeyringError(missing)
     return line
