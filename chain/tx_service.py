@@ -110,7 +110,7 @@ class TxService:
             if "not found" in str(error):
                 raise KEY_NOT_FOUND(f"tx {request.hash.upper()} not found") from None
             raise INVALID_REQUEST(str(error)) from None
-        response = self._tx_response(found)
+        response = self._tx_response(found, self._block_time(int(found["height"])))
         return service_pb2.GetTxResponse(tx=_decoded(found["tx"]), tx_response=response)
 
     def get_txs_event(
@@ -133,9 +133,11 @@ class TxService:
         )
         results = found.get("txs") or []
         total = int(found.get("total_count") or 0)
+        # A page's txs share few blocks: each block's time is read once.
+        times = {height: self._block_time(height) for height in {int(i["height"]) for i in results}}
         return service_pb2.GetTxsEventResponse(
             txs=[_decoded(item["tx"]) for item in results],
-            tx_responses=[self._tx_response(item) for item in results],
+            tx_responses=[self._tx_response(item, times[int(item["height"])]) for item in results],
             pagination=pagination_pb2.PageResponse(total=total),
             total=total,
         )
@@ -143,12 +145,15 @@ class TxService:
     def _call(self, method: str, **params: Any) -> dict[str, Any]:
         return call_node(self._rpc, method, **params)
 
-    def _tx_response(self, found: dict[str, Any]) -> cosmos_abci_pb2.TxResponse:
+    def _block_time(self, height: int) -> str:
+        """The RFC 3339 time in the header of the block at height (a TxResponse's timestamp)."""
+        return str(self._call("header", height=str(height))["header"]["time"])
+
+    @staticmethod
+    def _tx_response(found: dict[str, Any], block_time: str) -> cosmos_abci_pb2.TxResponse:
         result = found["tx_result"]
-        height = int(found["height"])
-        header = self._call("header", height=str(height))["header"]
         return cosmos_abci_pb2.TxResponse(
-            height=height,
+            height=int(found["height"]),
             txhash=str(found["hash"]).upper(),
             codespace=str(result.get("codespace") or ""),
             code=int(result.get("code") or 0),
@@ -158,7 +163,7 @@ class TxService:
             gas_wanted=int(result.get("gas_wanted") or 0),
             gas_used=int(result.get("gas_used") or 0),
             tx=any_pb2.Any(type_url=TX_TYPE_URL, value=base64.b64decode(found["tx"])),
-            timestamp=str(header["time"]),
+            timestamp=block_time,
             events=[_event(event) for event in result.get("events") or []],
         )
 
