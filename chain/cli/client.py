@@ -107,9 +107,21 @@ def abci_query(rpc: CometRpc, path: str, request: Message, response: MessageT) -
 
 def add_commission_flags(parser: argparse.ArgumentParser) -> None:
     """A new validator's commission: rate, max rate and max daily change (Cosmos's defaults)."""
-    parser.add_argument("--commission-rate", default="0.10", metavar="RATE")
-    parser.add_argument("--commission-max-rate", default="0.20", metavar="RATE")
-    parser.add_argument("--commission-max-change-rate", default="0.01", metavar="RATE")
+    parser.add_argument(
+        "--commission-rate", default="0.10", metavar="RATE", help="commission (default 0.10)"
+    )
+    parser.add_argument(
+        "--commission-max-rate",
+        default="0.20",
+        metavar="RATE",
+        help="the highest commission ever allowed (default 0.20)",
+    )
+    parser.add_argument(
+        "--commission-max-change-rate",
+        default="0.01",
+        metavar="RATE",
+        help="the most the commission may change in a day (default 0.01)",
+    )
 
 
 def add_page_flags(parser: argparse.ArgumentParser, items: str) -> None:

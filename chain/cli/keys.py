@@ -60,7 +60,7 @@ def register(
         "read the BIP-39 mnemonic from stdin (an ed25519 key: its seed as 64 hex characters) "
         "instead of generating one.",
     )
-    add.add_argument("name", metavar="NAME")
+    add.add_argument("name", metavar="NAME", help="a name for the new key")
     add.add_argument(
         "--recover",
         action="store_true",
@@ -78,12 +78,12 @@ def register(
     list_parser.set_defaults(func=list_keys)
 
     show = keys_commands.add_parser("show", parents=[common], help="show a key by name or address")
-    show.add_argument("name", metavar="NAME")
+    show.add_argument("name", metavar="NAME", help="key name or gpu1… address")
     show.add_argument("-a", "--address", action="store_true", help="print only the address")
     show.set_defaults(func=show_key)
 
     delete = keys_commands.add_parser("delete", parents=[common], help="delete a key")
-    delete.add_argument("name", metavar="NAME")
+    delete.add_argument("name", metavar="NAME", help="key name")
     delete.add_argument("-y", "--yes", action="store_true", help="skip the confirmation")
     delete.set_defaults(func=delete_key)
 
@@ -95,7 +95,7 @@ def register(
         f"read from {EXPORT_PASSPHRASE_ENV} or asked on the terminal; it must differ from "
         "the keyring passphrase.",
     )
-    export.add_argument("name", metavar="NAME")
+    export.add_argument("name", metavar="NAME", help="key name")
     export.set_defaults(func=export_key)
 
     import_parser = keys_commands.add_parser(
@@ -105,7 +105,7 @@ def register(
         description="Store the armored key in FILE ('-' for stdin) as NAME; its export "
         f"passphrase is read from {EXPORT_PASSPHRASE_ENV} or asked on the terminal.",
     )
-    import_parser.add_argument("name", metavar="NAME")
+    import_parser.add_argument("name", metavar="NAME", help="a name for the imported key")
     import_parser.add_argument("file", metavar="FILE", help="armored key file, or - for stdin")
     import_parser.set_defaults(func=import_key)
 

@@ -26,7 +26,8 @@ from chain.client_config import (
 )
 from chain.config import ConfigError
 
-# Each top-level command, the module that registers it and its one-line help. Only the
+# Each top-level command, the module that registers it (`module:function` when the
+# function is not `register`) and its one-line help. Only the
 # module of the command being run is imported, so `gpuchain status` does not pay for
 # every module's CLI (bench/cli_startup.py measures it).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -38,7 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "testnet": ("chain.cli.testnet", "make N validator homes"),
     "tx": ("chain.cli.tx", "sign and broadcast transactions"),
     "query": ("chain.cli.query", "query chain state"),
-    "sdl": ("sdl.cli", "validate and hash SDL files"),
+    "sdl": ("chain.cli.main:register_sdl", "validate and hash SDL files"),
     "config": ("chain.cli.config_commands", "read and write HOME/config/client.toml"),
     "completion": ("chain.cli.completion", "print a shell completion script (bash or zsh)"),
 }
@@ -128,12 +129,13 @@ def build_parser(
     parser = Parser(prog="gpuchain", parents=[common], description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     registered: set[str] = set()
-    for name, (module_name, _) in COMMANDS.items():
+    for name, (spec, _) in COMMANDS.items():
         if command not in ("*", name) or name in registered:
             continue
-        module = importlib.import_module(module_name)
+        module_name, _, function = spec.partition(":")
+        register = getattr(importlib.import_module(module_name), function or "register")
         before = set(commands.choices)
-        group = module.register(commands, common)
+        group = register(commands, common)
         registered |= set(commands.choices) - before
         if name in ("tx", "query"):
             _register_modules(name, group, common, modules)
@@ -143,6 +145,14 @@ def build_parser(
                 name, aliases=[a for a, n in ALIASES.items() if n == name], help=help_text
             )
     return parser
+
+
+def register_sdl(commands: Any, common: argparse.ArgumentParser) -> None:
+    """`gpuchain sdl …`, whose subcommands sdl/cli.py adds."""
+    from sdl import cli
+
+    parser = commands.add_parser("sdl", parents=[common], help=COMMANDS["sdl"][1])
+    cli.register(parser)
 
 
 def _register_modules(
@@ -184,6 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         complete(build_parser(command=chosen_command(os.environ.get("COMP_LINE", "").split()[1:])))
     parser = build_parser(command=chosen_command(arguments))
+    if any("\x00" in argument for argument in arguments):
+        # No shell can pass one; a caller of main() could, and paths cannot hold one.
+        parser.error("an argument holds a NUL byte")
     args = parser.parse_args(arguments)
     try:
         apply_client_config(args)

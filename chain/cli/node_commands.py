@@ -22,7 +22,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         "key, so the home is a working one-validator chain; the consensus key itself "
         "holds no funds.",
     )
-    init.add_argument("moniker")
+    init.add_argument("moniker", help="a name for this node")
     init.add_argument("--overwrite", action="store_true", help="replace an existing genesis")
     init.add_argument(
         "--from",

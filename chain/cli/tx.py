@@ -15,8 +15,8 @@ Broadcast modes: `sync` returns the CheckTx result; `commit` (the default) also 
 until the tx is in a block and reports its result. The exit code is non-zero whenever
 CheckTx or the block rejected the tx.
 
-Each module adds its own `tx <module> …` commands (x/<module>/cli.py, built on
-chain/cli/api.py) and they go through the same `deliver`.
+Each module adds its own `tx <module> …` commands, and they all build, simulate, sign
+and broadcast the same way.
 """
 
 from __future__ import annotations
@@ -103,8 +103,10 @@ def register(
         "print the signed tx. The account number and sequence come from the node unless "
         "--offline gives them (with --chain-id).",
     )
-    sign.add_argument("file", metavar="FILE")
-    sign.add_argument("--from", dest="from_key", required=True, metavar="KEY")
+    sign.add_argument("file", metavar="FILE", help="the JSON tx, or - for stdin")
+    sign.add_argument(
+        "--from", dest="from_key", required=True, metavar="KEY", help="keyring key that signs"
+    )
     _add_account_flags(sign)
     sign.set_defaults(func=sign_file)
 
@@ -114,7 +116,7 @@ def register(
         help="broadcast a signed JSON transaction",
         description="Broadcast the signed JSON tx in FILE ('-' for stdin).",
     )
-    broadcast.add_argument("file", metavar="FILE")
+    broadcast.add_argument("file", metavar="FILE", help="the signed JSON tx, or - for stdin")
     _add_broadcast_mode_flag(broadcast)
     broadcast.set_defaults(func=broadcast_file)
 
@@ -126,7 +128,7 @@ def register(
         "the node's latest state and print the gas it used and its events. A tx that would "
         "fail prints the node's reason and exits 1.",
     )
-    simulate_parser.add_argument("file", metavar="FILE")
+    simulate_parser.add_argument("file", metavar="FILE", help="the JSON tx, or - for stdin")
     simulate_parser.set_defaults(func=simulate_file)
 
     encode = tx_commands.add_parser(
@@ -134,13 +136,13 @@ def register(
         parents=[common],
         help="print the base64 wire bytes of a JSON transaction",
     )
-    encode.add_argument("file", metavar="FILE")
+    encode.add_argument("file", metavar="FILE", help="the JSON tx, or - for stdin")
     encode.set_defaults(func=encode_file)
 
     decode = tx_commands.add_parser(
         "decode", parents=[common], help="print a base64 transaction as JSON"
     )
-    decode.add_argument("encoded", metavar="BASE64")
+    decode.add_argument("encoded", metavar="BASE64", help="the base64 of a tx's wire bytes")
     decode.set_defaults(func=decode_base64)
 
     return tx_commands
