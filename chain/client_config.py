@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chain.config import ConfigError
+
+class ClientConfigError(Exception):
+    """client.toml cannot be read, or a key or value is not one it takes."""
+
 
 HOME_ENV = "GPUCHAIN_HOME"
 CLIENT_CONFIG = "client.toml"
@@ -138,9 +141,9 @@ SETTING_BY_KEY = {setting.key: setting for setting in SETTINGS}
 
 
 def setting(key: str) -> ClientSetting:
-    """The setting named key; ConfigError naming the valid keys for any other."""
+    """The setting named key; ClientConfigError naming the valid keys for any other."""
     if key not in SETTING_BY_KEY:
-        raise ConfigError(
+        raise ClientConfigError(
             f"unknown client.toml key {key!r}: valid keys are {', '.join(SETTING_BY_KEY)}"
         )
     return SETTING_BY_KEY[key]
@@ -154,16 +157,16 @@ def load_client_config(home: Path) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path} cannot be read: {error}") from None
+        raise ClientConfigError(f"{path} cannot be read: {error}") from None
     values = {}
     for key, value in data.items():
         try:
             setting(key).parse(str(value))
             values[key] = str(value)
-        except ConfigError as error:
-            raise ConfigError(f"{path}: {error}") from None
+        except ClientConfigError as error:
+            raise ClientConfigError(f"{path}: {error}") from None
         except ValueError as error:
-            raise ConfigError(f"{path}: {key}: {error}") from None
+            raise ClientConfigError(f"{path}: {key}: {error}") from None
     return values
 
 
@@ -187,9 +190,9 @@ def write_client_config(home: Path, values: dict[str, str]) -> Path:
 
 
 def set_client_value(home: Path, key: str, value: str) -> Path:
-    """Check value for key and store it; ConfigError saying what is wrong."""
+    """Check value for key and store it; ClientConfigError saying what is wrong."""
     try:
         setting(key).parse(value)
     except ValueError as error:
-        raise ConfigError(f"client.toml {key}: {error}") from None
+        raise ClientConfigError(f"client.toml {key}: {error}") from None
     return write_client_config(home, {key: value})

@@ -7,11 +7,11 @@ import argparse
 from chain.cli.output import CommandError, emit
 from chain.client_config import (
     SETTINGS,
+    ClientConfigError,
     load_client_config,
     set_client_value,
     setting,
 )
-from chain.config import ConfigError
 
 CONFIG_FILES = ("client",)
 
@@ -47,7 +47,7 @@ def get_value(args: argparse.Namespace) -> int:
     try:
         stored = load_client_config(args.home)
         chosen = [setting(args.key)] if args.key else list(SETTINGS)
-    except ConfigError as error:
+    except ClientConfigError as error:
         raise CommandError(str(error)) from None
     values = {item.key: stored.get(item.key, item.default) for item in chosen}
     if args.key:
@@ -61,7 +61,7 @@ def set_value(args: argparse.Namespace) -> int:
     """`config set client KEY VALUE`."""
     try:
         path = set_client_value(args.home, args.key, args.value)
-    except ConfigError as error:
+    except ClientConfigError as error:
         raise CommandError(str(error)) from None
     emit(args, {args.key: args.value, "file": str(path)}, f"{args.key} = {args.value!r} in {path}")
     return 0

@@ -21,10 +21,10 @@ from chain.client_config import (
     KEYRING_BACKENDS,
     OUTPUTS,
     SETTINGS,
+    ClientConfigError,
     default_home,
     load_client_config,
 )
-from chain.config import ConfigError
 
 # Each top-level command, the module that registers it (`module:function` when the
 # function is not `register`) and its one-line help. Only the
@@ -201,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         apply_client_config(args)
         code: int = args.func(args)
-    except (output.CommandError, ConfigError, OSError) as error:
+    except (output.CommandError, ClientConfigError, OSError) as error:
         output.fail(args, str(error))
         return 1
     except KeyboardInterrupt:
@@ -215,11 +215,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _is_reported(error: Exception) -> bool:
-    """An RPC or genesis failure: the user's to fix, printed as one line (imported lazily)."""
+    """A config, RPC or genesis failure: the user's to fix, printed as one line (their
+    modules are imported only now: most commands never load them)."""
+    from chain.config import ConfigError
     from chain.genesis import GenesisError
     from chain.rpc import RpcError
 
-    return isinstance(error, (RpcError, GenesisError))
+    return isinstance(error, (ConfigError, RpcError, GenesisError))
 
 
 if __name__ == "__main__":
