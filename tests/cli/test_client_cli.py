@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 from conftest import ENVIRONMENT, FEE, REPOSITORY, Chain
 
+from chain.crypto import decode_address, encode_validator_address
+
 FEE_AMOUNT = int(FEE.removesuffix("ugpc"))
 
 
@@ -226,3 +228,22 @@ def test_keys_hints_name_the_backend_path_and_flags(chain: Chain, tmp_path: Path
     assert "--keyring-backend test" in listed.stdout
     assert missing.returncode == 1
     assert f"the test keyring at {home}/keyring-test has that key" in missing.stderr
+
+
+def test_a_delegation_to_no_validator_fails_on_the_client_and_costs_nothing(
+    chain: Chain, stranger: str
+) -> None:
+    nobody = encode_validator_address(decode_address(stranger))
+    alice = chain.addresses["alice"]
+    before, sequence = chain.balance(alice), chain.account("alice").sequence
+
+    done = chain.run(
+        "tx", "staking", "delegate", nobody, "1000ugpc", "--from", "alice", "--fees", "400ugpc",
+        "--yes",
+    )  # fmt: skip
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: simulation failed, nothing was sent")
+    assert "(staking/" in done.stderr and len(done.stderr.splitlines()) == 1
+    assert chain.balance(alice) == before
+    assert chain.account("alice").sequence == sequence
