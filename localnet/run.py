@@ -40,8 +40,9 @@ BLOCK_TIME = "1s"
 TEST_KEYS = ("alice", "bob")
 START_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 30.0
-# A node whose height does not move for this long (five block times) is stalled.
-STALL_SECONDS = 5.0
+# A node whose height does not move for this long is stalled: fifteen block times, more
+# than a round whose proposer is down takes (CometBFT's 3 s propose timeout, then votes).
+STALL_SECONDS = 15.0
 HOME_FILES = (
     "config/genesis.json",
     "config/config.toml",

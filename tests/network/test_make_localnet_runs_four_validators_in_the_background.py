@@ -167,7 +167,10 @@ def test_a_killed_validator_is_reported_stopped_and_start_brings_only_it_back(
     half_dead = localnet.run("--status")
     restarted = localnet.run()
     after = json.loads((localnet.data / "localnet.pids").read_text())
+    deadline = time.monotonic() + 30
     healthy = localnet.run("--status")
+    while healthy.returncode != 0 and time.monotonic() < deadline:
+        healthy = localnet.run("--status")  # the restarted node may still be catching up
 
     assert half_dead.returncode == 1
     lines = half_dead.stdout.splitlines()
