@@ -120,21 +120,41 @@ class ClientSetting:
 
 
 SETTINGS = (
-    ClientSetting("chain-id", "--chain-id", "", _text, "the chain to sign for"),
+    ClientSetting("chain-id", "--chain-id", "", _text, "the chain to sign for (empty: the node's)"),
     ClientSetting(
-        "keyring-backend", "--keyring-backend", "file", _choice(KEYRING_BACKENDS), "file or test"
+        "keyring-backend",
+        "--keyring-backend",
+        "file",
+        _choice(KEYRING_BACKENDS),
+        "where keys are kept: file (encrypted) or test",
     ),
     ClientSetting("node", "--node", "tcp://127.0.0.1:26657", _text, "CometBFT RPC address"),
-    ClientSetting("output", "--output", "text", _choice(OUTPUTS), "text, json or yaml"),
     ClientSetting(
-        "broadcast-mode", "--broadcast-mode", "block", _choice(BROADCAST_MODES), "sync|async|block"
-    ),
-    ClientSetting("gas", "--gas", GAS_AUTO, parse_gas, "gas limit, or auto to simulate first"),
-    ClientSetting(
-        "gas-adjustment", "--gas-adjustment", "1.3", parse_gas_adjustment, "auto's factor"
+        "output", "--output", "text", _choice(OUTPUTS), "how results print: text, json or yaml"
     ),
     ClientSetting(
-        "gas-prices", "--gas-prices", "", parse_gas_prices, "fee per gas, e.g. 0.001ugpc"
+        "broadcast-mode",
+        "--broadcast-mode",
+        "block",
+        _choice(BROADCAST_MODES),
+        "sync, async, or block (wait for the block)",
+    ),
+    ClientSetting(
+        "gas", "--gas", GAS_AUTO, parse_gas, "gas limit, or auto: simulate each tx first"
+    ),
+    ClientSetting(
+        "gas-adjustment",
+        "--gas-adjustment",
+        "1.3",
+        parse_gas_adjustment,
+        "with gas auto, the simulated gas times this",
+    ),
+    ClientSetting(
+        "gas-prices",
+        "--gas-prices",
+        "",
+        parse_gas_prices,
+        "fee per unit of gas, e.g. 0.001ugpc (--fees wins)",
     ),
 )
 SETTING_BY_KEY = {setting.key: setting for setting in SETTINGS}
