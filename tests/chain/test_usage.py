@@ -42,8 +42,10 @@ from usage_helpers import (
 )
 
 from chain.pb.gpuchain.market.v1 import market_pb2, usage_pb2
+from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
 from chain.rest import build_request, rest_routes
-from chain.testing import TestNode
+from chain.testing import TestNode, genesis_state
+from x.market import queries as market_queries
 from x.market.msgs import close_lease_msg, withdraw_lease_msg
 from x.market.usage_queries import USAGE_PATH
 from x.provider.keeper import COLLATERAL_ACCOUNT
@@ -391,3 +393,19 @@ def test_usage_state_survives_export_and_import(chain: Chain, tmp_path: Path) ->
         assert copy.app.export_genesis()["provider"] == exported["provider"]
     finally:
         copy.close()
+
+
+def test_a_fresh_genesis_wants_a_report_at_least_every_20_blocks(tmp_path: Path) -> None:
+    node = TestNode(tmp_path / "fresh")
+    try:
+        node.init_chain(genesis_state({TENANT.bech32_address: "1000ugpc"}))
+        node.block()
+        params = node.query(
+            market_queries.PARAMS_PATH,
+            market_query_pb2.QueryParamsRequest(),
+            market_query_pb2.QueryParamsResponse(),
+        ).params
+    finally:
+        node.close()
+    assert 1 <= params.report_interval_blocks <= 20
+    assert (params.slash_fraction_lease_fault_bps, params.fault_tenant_share_bps) == (100, 5000)

@@ -21,6 +21,7 @@ from x.market import usage_keys as keys
 from x.market.keeper import MarketKeeper
 from x.market.types import (
     BPS_ONE,
+    DENOM,
     REASON_PROVIDER,
     REASON_PROVIDER_FAULT,
     BidRef,
@@ -204,7 +205,10 @@ class UsageKeeper:
         shares: list[int] = []
 
         def pay_out(ctx: Context, source: bytes, coin: Coin) -> None:
-            to_tenant = coin.amount * params.fault_tenant_share_bps // BPS_ONE
+            # The community pool takes only the chain's denom; collateral in another
+            # (a provider params choice) goes to the tenant whole.
+            share = params.fault_tenant_share_bps if coin.denom == DENOM else BPS_ONE
+            to_tenant = coin.amount * share // BPS_ONE
             if to_tenant:
                 self._bank.send(ctx, source, owner, Coins.of([Coin(coin.denom, to_tenant)]))
             if coin.amount - to_tenant:
