@@ -5,6 +5,7 @@ these to its `lease` tx group and its query group."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from chain.cli import api
@@ -13,19 +14,16 @@ from x.market.usage_msgs import report_usage_msg, validate_report
 from x.market.usage_queries import USAGE_PATH
 
 REPORT_GAS = 300_000
+# Adds the market's --owner, --dseq, --gseq and --oseq flags to a command.
+OrderFlags = Callable[[argparse.ArgumentParser], None]
 GPU_FIELDS = "UUID,MODEL,UTIL_BPS,PEAK_MEMORY_BYTES,ENERGY_MJ"
 
 
-def _lease_flags(parser: argparse.ArgumentParser, with_provider: bool) -> None:
-    parser.add_argument("--owner", required=True, metavar="ADDR", help="the tenant")
-    for name in ("dseq", "gseq", "oseq"):
-        parser.add_argument(f"--{name}", required=True, type=int, metavar="N")
-    if with_provider:
-        parser.add_argument("--provider", required=True, metavar="ADDR", help="the provider")
-
-
-def register_report(lease: api.Group, common: argparse.ArgumentParser) -> None:
-    """`tx market lease report` in the market's lease tx group."""
+def register_report(
+    lease: api.Group, common: argparse.ArgumentParser, order_flags: OrderFlags
+) -> None:
+    """`tx market lease report` in the market's lease tx group (order_flags: the market's
+    --owner, --dseq, --gseq, --oseq)."""
     report = api.tx_command(
         lease,
         common,
@@ -36,7 +34,7 @@ def register_report(lease: api.Group, common: argparse.ArgumentParser) -> None:
         f"for the first), --end at most the current height. Each --gpu is {GPU_FIELDS}.",
         default_gas=REPORT_GAS,
     )
-    _lease_flags(report, with_provider=False)
+    order_flags(report)
     report.add_argument("--start", required=True, type=int, metavar="HEIGHT")
     report.add_argument("--end", required=True, type=int, metavar="HEIGHT")
     report.add_argument(
@@ -45,10 +43,13 @@ def register_report(lease: api.Group, common: argparse.ArgumentParser) -> None:
     report.set_defaults(func=report_usage)
 
 
-def register_usage_query(market: api.Group, common: argparse.ArgumentParser) -> None:
+def register_usage_query(
+    market: api.Group, common: argparse.ArgumentParser, order_flags: OrderFlags
+) -> None:
     """`query market usage` in the market's query group."""
     usage = api.query_command(market, common, "usage", "a lease's usage reports")
-    _lease_flags(usage, with_provider=True)
+    order_flags(usage)
+    usage.add_argument("--provider", required=True, help="the lease's provider (address or key)")
     api.add_page_flags(usage, "reports")
     usage.set_defaults(func=lease_usage)
 
