@@ -1,6 +1,7 @@
 """Stateful property test of the marketplace: any sequence of deployments, deposits, bids,
-manual picks, withdrawals, closes, usage reports (good and bad) and block advances, with
-escrow running dry and leases faulting for missed reports along the way, keeps every
+manual picks, withdrawals, lease, bid, group and deployment closes, group pauses and
+restarts, usage reports (good and bad) and block advances, with escrow running dry and
+leases faulting for missed reports along the way, keeps every
 token accounted for, never leaves a negative amount, never leaves a lease without its
 active bid and order or two active leases on one order, and empties the escrow of every
 closed deployment."""
@@ -185,6 +186,18 @@ class MarketMachine(RuleBasedStateMachine):
             owner, dseq = deployments[pick % len(deployments)]
             self._submit(owner, deployment_msgs.close_msg(owner.bech32_address, dseq))
 
+    @rule(
+        pick=st.integers(0, 5),
+        gseq=st.integers(1, 2),
+        action=st.sampled_from(["pause", "start", "close"]),
+    )
+    def group(self, pick: int, gseq: int, action: str) -> None:
+        deployments = self._deployments()
+        if deployments:
+            owner, dseq = deployments[pick % len(deployments)]
+            message = deployment_msgs.group_msg(action, owner.bech32_address, dseq, gseq)
+            self._submit(owner, message)
+
     @rule(pick=st.integers(0, 5), shift=st.sampled_from((0, 0, 0, -1, 1)), lag=st.integers(0, 2))
     def report(self, pick: int, shift: int, lag: int) -> None:
         """A report of the next period up to (lag blocks before) the block it goes in;
@@ -290,5 +303,5 @@ def _provider(ref: BidRef) -> PrivateKey:
     return _signer(ref.provider)
 
 
-MarketMachine.TestCase.settings = settings(max_examples=examples(30), stateful_step_count=30)
+MarketMachine.TestCase.settings = settings(max_examples=examples(30), stateful_step_count=40)
 TestMarketAccounting = MarketMachine.TestCase
