@@ -94,8 +94,18 @@ def test_a_report_is_stored_and_moves_the_due_height(chain: Chain) -> None:
     )
     assert list(stored.gpus) == [H100]
     counters = reputation(chain, PROVIDER)
-    assert (counters.reputation.leases_won, counters.reputation.reports_on_time) == (1, 1)
-    assert counters.score == 1
+    # One block of a 5-block interval: no whole interval reported on time yet.
+    assert (counters.reputation.leases_won, counters.reputation.reports_on_time) == (1, 0)
+    assert counters.score == 0
+
+
+def test_reputation_counts_intervals_reported_on_time_not_reports(chain: Chain) -> None:
+    leased = lease_at_window_end(chain)
+    for block in range(1, 2 * INTERVAL + 1):  # a report every block, for two intervals
+        ok(chain, PROVIDER, report(PROVIDER, leased + block, leased + block))
+        on_time = reputation(chain, PROVIDER).reputation.reports_on_time
+        assert on_time == block // INTERVAL
+    assert reputation(chain, PROVIDER).score == 2
 
 
 def test_reports_page_oldest_first(chain: Chain) -> None:
@@ -312,8 +322,8 @@ def test_missed_reports_close_the_lease_as_a_fault_refund_the_tenant_and_slash_t
         counters.reputation.leases_failed,
         counters.reputation.reports_on_time,
         counters.reputation.slashes,
-    ) == (1, 0, 1, 1, 1)
-    assert counters.score == 1 - 1000 - 1000
+    ) == (1, 0, 1, 0, 1)
+    assert counters.score == -1000 - 1000
     # The group looks for a new provider; the schedule is gone with the lease.
     assert order(chain, oseq=2).state == market_pb2.ORDER_STATE_OPEN
     assert (usage(chain).reported_until, usage(chain).next_report_due) == (0, 0)

@@ -165,8 +165,8 @@ class UsageKeeper:
     def record_report(
         self, ctx: Context, tracker: Tracker, msg: usage_pb2.MsgReportUsage
     ) -> Tracker:
-        """Store an accepted report, move the lease's due height past it and count a report
-        on time (a checked report; the handler checked it)."""
+        """Store an accepted report (the handler checked it), move the lease's due height
+        past it, and count a report on time for each whole interval it completes."""
         interval = self.params(ctx.store).report_interval_blocks
         moved = tracker.reported(msg.end_height, interval)
         self.set_report(
@@ -180,7 +180,11 @@ class UsageKeeper:
             ),
         )
         self.set_tracker(ctx.store, moved, tracker)
-        self._providers.record_report_on_time(ctx.store, tracker.lease.provider)
+        # Reputation counts whole intervals reported on time, not reports: a provider
+        # reporting every block earns no more than one reporting every interval (a report
+        # covers at most one interval, so this is 0 or 1).
+        if moved.reported_blocks // interval > tracker.reported_blocks // interval:
+            self._providers.record_report_on_time(ctx.store, tracker.lease.provider)
         events.emit_usage_reported(
             ctx, tracker.lease, msg.start_height, msg.end_height, len(msg.gpus), moved.due
         )
