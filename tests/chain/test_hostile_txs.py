@@ -75,17 +75,10 @@ def _results(response: abci.ResponseFinalizeBlock) -> list[bytes]:
     return [result.SerializeToString() for result in response.tx_results]
 
 
-@settings(
-    max_examples=250,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(data=st.data())
-def test_hostile_txs_pass_every_abci_method_without_an_exception(
-    twins: Twins, data: st.DataObject
-) -> None:
-    registry = twins.first.app.registry
-    raw = twins.sign(data.draw(envelopes(registry, PLAUSIBLE)))
+def _execute_alike(twins: Twins, raw: bytes) -> abci.ExecTxResult:
+    """raw through CheckTx, PrepareProposal, ProcessProposal and a block on both twins: no
+    method raises, every refusal is a registered code, both nodes agree, and a tx CheckTx
+    refused changes nothing. The block's result for raw."""
     before = twins.first.app.store.last.app_hash
 
     checked = twins.first.check(raw)
@@ -113,6 +106,20 @@ def test_hostile_txs_pass_every_abci_method_without_an_exception(
     if checked.code:
         assert result.code, "CheckTx refused a tx that FinalizeBlock executed"
         assert first.app_hash == before, "a refused tx changed state"
+    return result
+
+
+@settings(
+    max_examples=250,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_hostile_txs_pass_every_abci_method_without_an_exception(
+    twins: Twins, data: st.DataObject
+) -> None:
+    registry = twins.first.app.registry
+    _execute_alike(twins, twins.sign(data.draw(envelopes(registry, PLAUSIBLE))))
 
 
 def test_every_field_at_every_edge_is_refused_or_executed_alike_by_two_nodes(twins: Twins) -> None:
@@ -247,18 +254,6 @@ def test_hostile_usage_reports_on_a_live_lease_never_raise_and_change_nothing_wh
             fee=(("ugpc", "10000"),),
         )
     )
-    before = twins.first.app.store.last.app_hash
-    checked = twins.first.check(raw)
-    _assert_registered(checked.code, checked.codespace, checked.log)
-    first = twins.first.block([raw])
-    second = twins.second.block([raw])
-    assert first.app_hash == second.app_hash
-    assert _results(first) == _results(second)
-    result = first.tx_results[0]
-    event(f"report {result.codespace}/{result.code}")
-    _assert_registered(result.code, result.codespace, result.log)
-    if checked.code:
-        assert result.code, "CheckTx refused a report that FinalizeBlock executed"
-        assert first.app_hash == before, "a refused report changed state"
+    result = _execute_alike(twins, raw)
     if result.code == 0:
         assert leased_twins.reported_until() == message.end_height
