@@ -51,6 +51,7 @@ from x.deployment import msgs as deployment_msgs
 from x.market import msgs
 from x.market.module import MarketModule
 from x.market.types import BidRef
+from x.market.usage_msgs import report_usage_msg
 from x.provider.msgs import delete_provider_msg
 
 P1, P2, P3 = PROVIDERS
@@ -306,7 +307,9 @@ def test_a_lease_accrues_and_the_provider_withdraws_less_the_take_rate(chain: Ch
     start = win(chain, P1, price=7001)
     pool_before = chain.balance(DISTRIBUTION)
     provider_before = chain.balance(P1)
-    result = ok(chain, P1, msgs.withdraw_lease_msg(lease_id(P1)))
+    # Withdraw pays only reported blocks (x/market/USAGE.md): report them in the same tx.
+    reported = report_usage_msg(lease_id(P1), start + 1, chain.node.height + 1)
+    result = ok(chain, P1, reported, msgs.withdraw_lease_msg(lease_id(P1)))
     blocks = chain.node.height - start
     accrued = 7001 * blocks
     taken = accrued * 200 // 10_000

@@ -66,6 +66,26 @@ def test_a_provider_bids_wins_withdraws_and_the_tenant_closes(chain: Chain, tmp_
     table = chain.ok("query", "market", "lease", "list", "--provider", provider)
     assert table.startswith("LEASE") and f"/{DSEQ}/1/" in table and "active" in table
 
+    # A withdraw pays only reported blocks: the provider reports them first.
+    reported_until = chain.node.last_height()
+    tx(chain, "market", "lease", "report", "--owner", "alice", "--dseq", DSEQ,
+       "--start", str(int(lease["created_at"]) + 1), "--end", str(reported_until),
+       "--gpu", "GPU-8a1f,NVIDIA H100 80GB HBM3,8750,64424509440,123456",
+       "--from", "market-provider")  # fmt: skip
+    usage = chain.json("query", "market", "usage", "--owner", "alice", "--dseq", DSEQ,
+                       "--provider", provider)  # fmt: skip
+    [report] = usage["reports"]
+    assert (report["end_height"], usage["reported_until"]) == (str(reported_until),) * 2
+    assert report["gpus"][0]["avg_utilization_bps"] == 8750
+    assert int(usage["next_report_due"]) == reported_until + 100_000
+    shown = chain.ok("query", "market", "usage", "--owner", "alice", "--dseq", DSEQ,
+                     "--provider", provider)  # fmt: skip
+    assert "GPU-8a1f:87.50%" in shown and "next report due by height" in shown
+    bad = chain.run("tx", "market", "lease", "report", "--owner", "alice", "--dseq", DSEQ,
+                    "--start", "5", "--end", "4", "--from", "market-provider", "--fees", FEES,
+                    "--yes")  # fmt: skip
+    assert bad.returncode != 0 and "end_height 4 is before start_height 5" in bad.stderr
+
     before = chain.balance(provider)
     tx(chain, "market", "lease", "withdraw", "--owner", "alice", "--dseq", DSEQ,
        "--from", "market-provider")  # fmt: skip

@@ -12,7 +12,7 @@ from typing import Any
 
 from chain.cli import api
 from chain.pb.gpuchain.market.v1 import market_pb2, query_pb2
-from x.market import msgs, queries
+from x.market import msgs, queries, usage_cli
 from x.market.types import BID_STATES, LEASE_STATES, ORDER_STATES
 
 MARKET_GAS = 400_000
@@ -93,6 +93,8 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
         help="default: owner, or provider when --from is the provider",
     )
     end.set_defaults(func=close_lease)
+    # usage (x/market/usage_cli.py)
+    usage_cli.register_report(lease, common, _order_flags)
 
 
 def register_query(commands: api.Group, common: argparse.ArgumentParser) -> None:
@@ -122,6 +124,8 @@ def register_query(commands: api.Group, common: argparse.ArgumentParser) -> None
     api.query_command(market, common, "params", "market parameters").set_defaults(
         func=api.params_command(queries.PARAMS_PATH, query_pb2, "market")
     )
+    # usage (x/market/usage_cli.py)
+    usage_cli.register_usage_query(market, common, _order_flags)
 
 
 # --- tx ---------------------------------------------------------------------------------
