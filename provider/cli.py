@@ -1,0 +1,151 @@
+"""`gpuchain-provider`: set up, run and inspect a provider daemon.
+
+    gpuchain-provider init --home PDIR --from KEY [--node URL]... [--chain-id ID]
+    gpuchain-provider start --home PDIR
+    gpuchain-provider status --home PDIR
+    gpuchain-provider explain DSEQ --home PDIR
+
+Every failure prints one line naming what is wrong and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from chain.cli.main import DEFAULT_HOME, DEFAULT_NODE
+from chain.keyring import BACKENDS, Keyring, KeyringError
+from chain.rpc import CometRpc, RpcError
+from provider import config as provider_config
+from provider.config import CONFIG_FILE, ConfigError
+
+DEFAULT_PROVIDER_HOME = Path.home() / ".gpuchain-provider"
+RECORD_FILE = "provider-record.yaml"
+
+
+class CommandError(Exception):
+    """A command cannot go on; its message is the one line printed."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--home",
+        type=Path,
+        default=DEFAULT_PROVIDER_HOME,
+        help=f"provider directory: {CONFIG_FILE}, certificate, data "
+        f"(default {DEFAULT_PROVIDER_HOME})",
+    )
+    parser = argparse.ArgumentParser(
+        prog="gpuchain-provider",
+        parents=[common],
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser(
+        "init",
+        parents=[common],
+        help="write provider.yaml and the gateway certificate",
+        description="Write a commented PDIR/provider.yaml, PDIR/provider-record.yaml (host and "
+        "attributes for the on-chain record) and the gateway's self-signed certificate, then "
+        "print the `gpuchain tx provider create` command that registers them.",
+    )
+    init.add_argument("--from", dest="from_key", required=True, metavar="KEY")
+    init.add_argument(
+        "--node",
+        dest="nodes",
+        action="append",
+        metavar="URL",
+        help=f"CometBFT RPC address; repeat for failover (default {DEFAULT_NODE})",
+    )
+    init.add_argument("--chain-id", default="", help="default: asked from the first node")
+    init.add_argument("--keyring-backend", choices=BACKENDS, default="file")
+    init.add_argument(
+        "--keyring-home", type=Path, default=DEFAULT_HOME, help="the gpuchain home of the key"
+    )
+    init.add_argument(
+        "--host-uri",
+        default="",
+        help="https URL tenants reach the gateway at (default https://<this host>:8443)",
+    )
+    init.set_defaults(func=init_command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except (CommandError, ConfigError, OSError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def init_command(args: argparse.Namespace) -> int:
+    """`init`: write provider.yaml (checked by loading it back), the record and the cert."""
+    home: Path = args.home
+    target = home / CONFIG_FILE
+    if target.exists():
+        raise CommandError(f"{target} already exists; edit it, or remove it to start over")
+    try:
+        key = Keyring(args.keyring_home, args.keyring_backend).show(args.from_key)
+    except KeyringError as error:
+        raise CommandError(
+            f"{error} (keyring {args.keyring_backend} in {args.keyring_home}: "
+            "create the key with `gpuchain keys add`)"
+        ) from None
+    nodes = args.nodes or [DEFAULT_NODE]
+    chain_id = args.chain_id or _node_chain_id(nodes)
+    text = provider_config.render(
+        args.from_key, nodes, chain_id, args.keyring_backend, args.keyring_home
+    )
+    home.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    configuration = provider_config.load(home)
+    host_uri = args.host_uri or f"https://{_host_name()}:8443"
+    record = home / RECORD_FILE
+    record.write_text(
+        "# Akash's provider file, for `gpuchain tx provider create|update`.\n"
+        f'host: {host_uri}\nattributes: []\ninfo:\n  email: ""\n  website: ""\n',
+        encoding="utf-8",
+    )
+    from provider.gateway import make_self_signed_cert
+
+    make_self_signed_cert(configuration.cert_path, configuration.key_path)
+    print(f"wrote {target}, {record}, {configuration.cert_path} and {configuration.key_path}")
+    print("register the provider (its gateway certificate's fingerprint goes on chain) with:")
+    print(
+        f"  gpuchain tx provider create {record} --collateral 1000000ugpc "
+        f"--cert {configuration.cert_path} --from {args.from_key} --node {nodes[0]} "
+        f"--chain-id {chain_id} --keyring-backend {args.keyring_backend} "
+        f"--home {args.keyring_home}"
+    )
+    print(f"provider account: {key.address}")
+    return 0
+
+
+def _node_chain_id(nodes: list[str]) -> str:
+    for node in nodes:
+        try:
+            network: str = CometRpc(node, timeout=5).status()["node_info"]["network"]
+        except RpcError:
+            continue
+        return network
+    raise CommandError(f"no node answers ({', '.join(nodes)}): give the chain id with --chain-id")
+
+
+def _host_name() -> str:
+    import socket
+
+    return socket.getfqdn()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
