@@ -21,12 +21,16 @@ pytestmark = pytest.mark.timeout(180)
 
 
 def transfer(chain: Chain, recipient: str, amount: int) -> None:
-    """A bank send from the bystander that must land in a block."""
+    transfer_from(chain, "bystander", recipient, amount)
+
+
+def transfer_from(chain: Chain, key: str, recipient: str, amount: int) -> None:
+    """A bank send from key, signed here (not by the code under test), that must land."""
     rpc = chain.node.rpc
-    sender = chain.addresses["bystander"]
+    sender = chain.addresses[key]
     number, sequence = chain.node.account(sender)
     raw = build_and_sign(
-        chain.key("bystander"),
+        chain.key(key),
         [send_msg(sender, recipient, Coins((Coin("ugpc", amount),)))],
         chain_id=chain.node.chain_id,
         account_number=number,
