@@ -7,11 +7,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from daemon_helpers import Chain, wait_until
+from daemon_helpers import Chain, deliver, wait_until
 
 from chain.coins import Coin, Coins
 from chain.testing import free_port
-from chain.tx import build_and_sign
 from provider.follower import Block, Follower
 from provider.nodes import NodePool
 from provider.state import State
@@ -26,21 +25,8 @@ def transfer(chain: Chain, recipient: str, amount: int) -> None:
 
 def transfer_from(chain: Chain, key: str, recipient: str, amount: int) -> None:
     """A bank send from key, signed here (not by the code under test), that must land."""
-    rpc = chain.node.rpc
-    sender = chain.addresses[key]
-    number, sequence = chain.node.account(sender)
-    raw = build_and_sign(
-        chain.key(key),
-        [send_msg(sender, recipient, Coins((Coin("ugpc", amount),)))],
-        chain_id=chain.node.chain_id,
-        account_number=number,
-        sequence=sequence,
-        fee=Coins((Coin("ugpc", 200),)),
-        gas_limit=200_000,
-    )
-    answer = rpc.broadcast_tx_sync(raw)
-    assert int(answer.get("code") or 0) == 0, answer
-    rpc.wait_for_tx(answer["hash"])
+    coins = Coins((Coin("ugpc", amount),))
+    deliver(chain, key, [send_msg(chain.addresses[key], recipient, coins)], gas=200_000)
 
 
 class Recorder:
