@@ -11,15 +11,26 @@ Every failure prints one line naming what is wrong and exits 1.
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from prometheus_client import start_http_server
 
 from chain.cli.main import DEFAULT_HOME, DEFAULT_NODE
+from chain.cli.output import CommandError as ChainCommandError
 from chain.keyring import BACKENDS, Keyring, KeyringError
 from chain.rpc import CometRpc, RpcError
 from provider import config as provider_config
-from provider.config import CONFIG_FILE, ConfigError
+from provider import metrics
+from provider.bidengine import explain
+from provider.config import CONFIG_FILE, ConfigError, ProviderConfig
+from provider.inventory import detect_gpus, host_inventory
+from provider.state import State
+from x.provider.cli import cert_fingerprint
 
 DEFAULT_PROVIDER_HOME = Path.home() / ".gpuchain-provider"
 RECORD_FILE = "provider-record.yaml"
@@ -73,6 +84,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="https URL tenants reach the gateway at (default https://<this host>:8443)",
     )
     init.set_defaults(func=init_command)
+
+    start = commands.add_parser(
+        "start",
+        parents=[common],
+        help="run the daemon in the foreground (SIGTERM stops it cleanly)",
+        description="Follow the chain, bid on the orders this host can serve, run won leases "
+        "on Docker and withdraw their payments. Logs one line per decision and per tx. The "
+        "key's passphrase (file keyring) comes from GPUCHAIN_KEYRING_PASSPHRASE or a prompt.",
+    )
+    start.set_defaults(func=start_command)
+
+    status = commands.add_parser(
+        "status",
+        parents=[common],
+        help="inventory, open bids, leases and the last processed height",
+    )
+    status.set_defaults(func=status_command)
+
+    explain = commands.add_parser(
+        "explain",
+        parents=[common],
+        help="per group of a deployment: whether the provider bid, and why not",
+    )
+    explain.add_argument("dseq", type=int, metavar="DSEQ")
+    explain.set_defaults(func=explain_command)
     return parser
 
 
@@ -129,6 +165,90 @@ def init_command(args: argparse.Namespace) -> int:
     )
     print(f"provider account: {key.address}")
     return 0
+
+
+def start_command(args: argparse.Namespace) -> int:
+    """`start`: check the chain and the certificate, then run until SIGTERM or Ctrl-C."""
+    from provider.daemon import StartError, open_daemon
+
+    configuration = provider_config.load(args.home)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
+    try:
+        fingerprint = cert_fingerprint(str(configuration.cert_path))
+    except ChainCommandError as error:
+        raise CommandError(f"{error} (made by `gpuchain-provider init`)") from None
+    try:
+        daemon = open_daemon(configuration, runtime=open_runtime(configuration))
+        daemon.check_chain(fingerprint)
+    except (StartError, RpcError) as error:
+        raise CommandError(str(error)) from None
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: daemon.stop.set())
+    if configuration.metrics_listen:
+        host, _, port = configuration.metrics_listen.rpartition(":")
+        start_http_server(int(port), addr=host, registry=metrics.REGISTRY)
+    try:
+        daemon.run()
+    finally:
+        daemon.state.close()
+    return 0
+
+
+def status_command(args: argparse.Namespace) -> int:
+    """`status`: what the daemon's state says, read while it runs or not."""
+    configuration = provider_config.load(args.home)
+    state = State(configuration.data_dir)
+    gpus, note = detect_gpus()
+    inventory = host_inventory(configuration.data_dir, gpus, note)
+    reservations = state.reservations()
+    print(f"last processed height: {state.processed_height()}")
+    print(f"inventory: {inventory.summary()}")
+    print(f"free: {inventory.free(reservations).summary()}")
+    bids = [r for r in reservations if r.state == "bid"]
+    print(f"open bids: {len(bids)}")
+    for reservation in bids:
+        decision = state.decision(reservation.order_key)
+        price = decision.price if decision else "?"
+        print(f"  {reservation.order_key} at {price} per block")
+    leases = state.leases("active")
+    print(f"active leases: {len(leases)}")
+    for lease in leases:
+        manifest = "running" if lease.manifest else "waiting for its manifest"
+        print(f"  {lease.lease_key} since height {lease.won_height}, {manifest}")
+    return 0
+
+
+def explain_command(args: argparse.Namespace) -> int:
+    """`explain DSEQ`: the stored decision for each group of that deployment."""
+    configuration = provider_config.load(args.home)
+    decisions = State(configuration.data_dir).decisions_for_deployment(args.dseq)
+    if not decisions:
+        print(f"no order of deployment {args.dseq} seen by this provider (yet)")
+        return 1
+    print("\n".join(explain(decisions)))
+    return 0
+
+
+def open_runtime(configuration: ProviderConfig) -> Any:
+    """The Docker runtime at docker_host; CommandError naming the field when unreachable."""
+    try:
+        import docker
+
+        from provider.runtime import Runtime
+    except ImportError as error:
+        raise CommandError(
+            f"the Docker runtime is not installed ({error}): pip install -e '.[provider]'"
+        ) from None
+    try:
+        client = docker.DockerClient(base_url=configuration.docker_host)
+        client.ping()
+    except docker.errors.DockerException as error:
+        raise CommandError(
+            f"docker_host: cannot reach the Docker engine at {configuration.docker_host}: {error}"
+        ) from None
+    return Runtime(client)
 
 
 def _node_chain_id(nodes: list[str]) -> str:

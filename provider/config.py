@@ -42,6 +42,7 @@ _FIELDS = (
     "withdraw_interval_blocks",
     "data_dir",
     "manifest_timeout_seconds",
+    "metrics_listen",
 )
 _PRICING_FIELDS = ("denom", "cpu_milli", "memory_gib", "storage_gib", "gpu")
 
@@ -81,6 +82,7 @@ class ProviderConfig:
     withdraw_interval_blocks: int
     data_dir: Path
     manifest_timeout_seconds: int
+    metrics_listen: str  # "" when off
 
     @property
     def cert_path(self) -> Path:
@@ -136,6 +138,7 @@ def parse(data: Any, home: Path) -> ProviderConfig:
         withdraw_interval_blocks=_positive(data, "withdraw_interval_blocks", 600),
         data_dir=_path(home, _string(data, "data_dir", "data")),
         manifest_timeout_seconds=_positive(data, "manifest_timeout_seconds", 300),
+        metrics_listen=_metrics_listen(data.get("metrics_listen", "")),
     )
 
 
@@ -262,11 +265,19 @@ def _docker_host(value: str) -> str:
     return value
 
 
-def _listen(value: str) -> str:
+def _listen(value: str, field: str = "gateway_listen") -> str:
     match = _LISTEN_PATTERN.match(value)
     if not match or not 0 < int(match.group("port")) < 65536:
-        raise ConfigError(f"gateway_listen: {value!r} is not HOST:PORT, e.g. 0.0.0.0:8443")
+        raise ConfigError(f"{field}: {value!r} is not HOST:PORT, e.g. 0.0.0.0:8443")
     return value
+
+
+def _metrics_listen(value: Any) -> str:
+    if value in ("", None):
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError(f'metrics_listen: expected HOST:PORT or "", got {value!r}')
+    return _listen(value, "metrics_listen")
 
 
 def render(
@@ -327,4 +338,7 @@ data_dir: data
 
 # A won lease whose manifest has not arrived after this many seconds is closed.
 manifest_timeout_seconds: 300
+
+# Prometheus metrics (bids, wins, losses, skips by reason) on HOST:PORT; "" for none.
+metrics_listen: 127.0.0.1:9465
 """

@@ -74,7 +74,8 @@ def _events(raw: list[dict[str, object]] | None) -> list[Event]:
 
 
 class Follower:
-    """Calls handle(block) once for every block after the processed height, in order."""
+    """Calls handle(block) once for every block after the processed height, in order,
+    inside the block's State transaction, then after() once it has committed."""
 
     def __init__(
         self,
@@ -84,6 +85,7 @@ class Follower:
         stop: threading.Event,
         poll_seconds: float = 5.0,
         retry_seconds: float = 1.0,
+        after: Callable[[], None] = lambda: None,
     ) -> None:
         self.nodes = nodes
         self.state = state
@@ -91,6 +93,7 @@ class Follower:
         self.stop = stop
         self.poll_seconds = poll_seconds
         self.retry_seconds = retry_seconds
+        self.after = after
 
     def start_height(self, height: int) -> None:
         """Begin after height when nothing was processed yet (a new provider need not
@@ -122,6 +125,7 @@ class Follower:
             with self.state.transaction():
                 self.handle(block)
                 self.state.set_processed_height(height)
+            self.after()
         return height
 
     def _listen(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +64,8 @@ CREATE TABLE IF NOT EXISTS leases (
     won_height INTEGER NOT NULL,
     manifest INTEGER NOT NULL,    -- 1 once the manifest was deployed
     last_report_height INTEGER NOT NULL,
-    last_withdraw_height INTEGER NOT NULL
+    last_withdraw_height INTEGER NOT NULL,
+    won_at REAL NOT NULL          -- when it was won (wall clock); 0: no manifest is awaited
 );
 """
 
@@ -112,6 +114,7 @@ class Lease:
     manifest: bool
     last_report_height: int
     last_withdraw_height: int
+    won_at: float
 
 
 class State:
@@ -127,6 +130,7 @@ class State:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         self._depth = 0
+        self._lock = threading.RLock()  # the gateway's thread writes too (manifests)
 
     def close(self) -> None:
         self._db.close()
@@ -134,6 +138,10 @@ class State:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside commit together or not at all; nesting joins the outer one."""
+        with self._lock:
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[None]:
         if self._depth:
             self._depth += 1
             try:
@@ -206,6 +214,10 @@ class State:
                 decision.price,
             ),
         )
+
+    def forget_decision(self, order_key: str) -> None:
+        """Drop a skip so the order is decided afresh (it re-opened without bids)."""
+        self._write("DELETE FROM decisions WHERE order_key=?", (order_key,))
 
     # --- reservations -------------------------------------------------------------------
 
@@ -301,7 +313,7 @@ class State:
     def leases(self, state: str | None = None) -> list[Lease]:
         query = (
             "SELECT lease_key, state, won_height, manifest, last_report_height, "
-            "last_withdraw_height FROM leases"
+            "last_withdraw_height, won_at FROM leases"
         )
         if state is None:
             rows = self._db.execute(query + " ORDER BY lease_key").fetchall()
@@ -309,19 +321,19 @@ class State:
             rows = self._db.execute(
                 query + " WHERE state=? ORDER BY lease_key", (state,)
             ).fetchall()
-        return [Lease(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in rows]
+        return [Lease(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6]) for r in rows]
 
     def lease(self, lease_key: str) -> Lease | None:
         row = self._db.execute(
             "SELECT lease_key, state, won_height, manifest, last_report_height, "
-            "last_withdraw_height FROM leases WHERE lease_key=?",
+            "last_withdraw_height, won_at FROM leases WHERE lease_key=?",
             (lease_key,),
         ).fetchone()
-        return Lease(row[0], row[1], row[2], bool(row[3]), row[4], row[5]) if row else None
+        return Lease(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6]) if row else None
 
     def put_lease(self, lease: Lease) -> None:
         self._write(
-            "INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 lease.lease_key,
                 lease.state,
@@ -329,6 +341,7 @@ class State:
                 int(lease.manifest),
                 lease.last_report_height,
                 lease.last_withdraw_height,
+                lease.won_at,
             ),
         )
 

@@ -1,0 +1,211 @@
+"""The daemon on a real node: it bids only where it should, `explain` gives the exact reason
+for every group it skipped, and a restarted daemon makes no second bid but misses no order."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+from daemon_helpers import Chain, deliver, wait_until
+
+from chain.coins import Coin
+from chain.pb.gpuchain.deployment.v1 import deployment_pb2 as dp
+from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
+from provider import config as provider_config
+from provider.daemon import Daemon, StartError, open_daemon
+from x.audit.msgs import sign_attributes_msg
+from x.deployment.msgs import create_msg
+from x.provider.cli import cert_fingerprint
+from x.provider.msgs import create_provider_msg
+
+pytestmark = pytest.mark.timeout(240)
+REPOSITORY = Path(__file__).resolve().parents[2]
+MIB = 2**20
+
+
+def group(
+    name: str,
+    max_price: str,
+    attributes: dict[str, str] | None = None,
+    signed_by: dp.SignedBy | None = None,
+    gpus: int = 0,
+) -> dp.GroupSpec:
+    resources = dp.Resources(
+        id=1,
+        cpu_millis=100,
+        memory=128 * MIB,
+        storage=[dp.Storage(name="default", size=128 * MIB)],
+        gpu_units=gpus,
+        gpu_attributes=[dp.Attribute(key="vendor/nvidia/model/a100", value="true")] if gpus else [],
+    )
+    return dp.GroupSpec(
+        name=name,
+        requirements=dp.PlacementRequirements(
+            signed_by=signed_by or dp.SignedBy(),
+            attributes=[dp.Attribute(key=k, value=v) for k, v in (attributes or {}).items()],
+        ),
+        resources=[
+            dp.ResourceUnit(
+                resource=resources, count=1, price=dp.DecCoin(denom="ugpc", amount=max_price)
+            )
+        ],
+    )
+
+
+def deploy(chain: Chain, dseq: int, groups: list[dp.GroupSpec]) -> None:
+    owner = chain.addresses["tenant"]
+    deliver(chain, "tenant", [create_msg(owner, dseq, groups, b"\1" * 32, Coin("ugpc", 5_000_000))])
+
+
+def provider_home(chain: Chain, base: Path) -> Path:
+    """A provider directory: provider.yaml for this node, a certificate registered on chain
+    with region=west, signed by the auditor."""
+    home = base / "provider"
+    home.mkdir()
+    text = provider_config.render(
+        "provider", [chain.node.rpc_address], chain.node.chain_id, "test", chain.node.home
+    )
+    data = yaml.safe_load(text)
+    data["attributes"] = {"region": "west"}
+    data["pricing"] = {
+        "cpu_milli": "0.01",  # 100m: 1ugpc
+        "memory_gib": "8",  # 128MiB: 1ugpc
+        "storage_gib": "8",  # 128MiB: 1ugpc
+        "gpu": {"default": "100"},
+    }
+    data["metrics_listen"] = ""
+    (home / provider_config.CONFIG_FILE).write_text(yaml.safe_dump(data))
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-subj", "/CN=provider", "-days", "1",
+         "-keyout", str(home / "gateway.key"), "-out", str(home / "gateway.crt")],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    provider = chain.addresses["provider"]
+    fingerprint = cert_fingerprint(str(home / "gateway.crt"))
+    deliver(
+        chain,
+        "provider",
+        [
+            create_provider_msg(
+                provider,
+                "https://provider.example:8443",
+                [("region", "west")],
+                Coin("ugpc", 1_000_000),
+                cert_fingerprint=fingerprint,
+            )
+        ],
+    )
+    deliver(
+        chain,
+        "auditor",
+        [sign_attributes_msg(provider, chain.addresses["auditor"], [("region", "west")])],
+    )
+    return home
+
+
+class Running:
+    """A daemon in a thread of this process (no Docker runtime: bidding needs none)."""
+
+    def __init__(self, home: Path) -> None:
+        configuration = provider_config.load(home)
+        self.daemon: Daemon = open_daemon(configuration, runtime=None, poll_seconds=0.5)
+        self.daemon.check_chain(cert_fingerprint(str(configuration.cert_path)))
+        self.thread = threading.Thread(target=self.daemon.run, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.daemon.stop.set()
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive()
+        self.daemon.state.close()
+
+
+def explain(home: Path, dseq: int) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "provider.cli", "explain", str(dseq), "--home", str(home)],
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def bids_of(chain: Chain) -> list[tuple[int, int, str]]:
+    answer = chain.node.rpc.query_message(
+        "/gpuchain.market.v1.Query/Bids",
+        market_query_pb2.QueryBidsRequest(provider=chain.addresses["provider"]),
+        market_query_pb2.QueryBidsResponse(),
+    )
+    return [(bid.bid_id.dseq, bid.bid_id.gseq, bid.price.amount) for bid in answer.bids]
+
+
+def test_the_daemon_bids_where_it_can_explains_every_skip_and_never_bids_twice(
+    chain: Chain, tmp_path: Path
+) -> None:
+    home = provider_home(chain, tmp_path)
+    auditor, stranger = chain.addresses["auditor"], chain.addresses["bystander"]
+    running = Running(home)
+    deploy(
+        chain,
+        100,
+        [
+            group("fits", "10", {"region": "west"}, dp.SignedBy(any_of=[auditor])),
+            group("cheap", "2"),
+            group("gold", "10", {"tier": "gold"}),
+            group("audited", "10", signed_by=dp.SignedBy(all_of=[stranger])),
+            group("gpu", "1000", gpus=1),
+        ],
+    )
+    state = running.daemon.state
+    wait_until(lambda: len(state.decisions_for_deployment(100)) == 5, "five decisions")
+    wait_until(lambda: (100, 1, "3") in bids_of(chain), "the bid on group 1 on chain")
+
+    lines = explain(home, 100).splitlines()
+    assert lines[0].startswith("group 1 (order 1") and ": bid 3ugpc per block" in lines[0]
+    assert "no bid: price_too_low: max price 2ugpc per block is below the provider's price " \
+        "3ugpc per block" in lines[1]  # fmt: skip
+    assert "no bid: missing_attribute: the order requires attribute tier=gold; the provider " \
+        "declares no tier" in lines[2]  # fmt: skip
+    assert f"no bid: wrong_auditor: signed_by.all_of: auditor {stranger} has not signed the " \
+        "provider" in lines[3]  # fmt: skip
+    assert "no bid: not_enough_gpus: needs 1 GPU(s) matching vendor/nvidia/model/a100; 0 free" \
+        in lines[4]  # fmt: skip
+
+    # Restart: the stored decisions and the sent bid stand; an order made while the
+    # daemon was down is found at start.
+    bid = state.decisions_for_deployment(100)[0]
+    running.stop()
+    deploy(chain, 101, [group("later", "10")])
+    running = Running(home)
+    wait_until(lambda: (101, 1, "3") in bids_of(chain), "the bid on the order made while down")
+    height = chain.node.last_height()
+    wait_until(lambda: running.daemon.state.processed_height() > height + 2, "a few more blocks")
+    assert running.daemon.state.decisions_for_deployment(100)[0] == bid  # not decided anew
+    running.stop()
+    assert sorted(bids_of(chain)) == [(100, 1, "3"), (101, 1, "3")]
+    _, sequence = chain.node.account(chain.addresses["provider"])
+    assert sequence == 3  # registration and two bids: nothing was signed twice
+
+
+def test_the_daemon_refuses_to_start_with_another_certificate(chain: Chain, tmp_path: Path) -> None:
+    home = provider_home(chain, tmp_path)
+    (home / "gateway.crt").rename(home / "old.crt")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-subj", "/CN=other", "-days", "1",
+         "-keyout", str(home / "gateway.key"), "-out", str(home / "gateway.crt")],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    daemon = open_daemon(provider_config.load(home), runtime=None)
+    with pytest.raises(StartError, match=r"gpuchain tx provider update .* --cert "):
+        daemon.check_chain(cert_fingerprint(str(home / "gateway.crt")))
