@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (CommandError, ConfigError, OSError) as error:
+    except (CommandError, ConfigError, RpcError, OSError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -180,10 +180,11 @@ def start_command(args: argparse.Namespace) -> int:
     except ChainCommandError as error:
         raise CommandError(f"{error} (made by `gpuchain-provider init`)") from None
     try:
-        daemon = open_daemon(configuration, runtime=open_runtime(configuration))
+        daemon = open_daemon(configuration, runtime=None)
         daemon.check_chain(fingerprint)
     except (StartError, RpcError) as error:
         raise CommandError(str(error)) from None
+    daemon.runtime = open_runtime(configuration)
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: daemon.stop.set())
     if configuration.metrics_listen:

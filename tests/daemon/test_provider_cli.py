@@ -1,0 +1,90 @@
+"""`gpuchain-provider` refuses a bad config or an unreachable node in one line naming it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from chain.keyring import Keyring
+from chain.testing import free_port
+from provider import config as provider_config
+
+pytestmark = pytest.mark.timeout(60)
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def provider_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "provider.cli", *argv],
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        timeout=30,
+        check=False,
+    )
+
+
+def write_config(home: Path, **changes: object) -> None:
+    text = provider_config.render(
+        "provider", [f"tcp://127.0.0.1:{free_port()}"], "gpuchain-test", "test", home / "keys"
+    )
+    data = yaml.safe_load(text)
+    data.update(changes)
+    home.mkdir(exist_ok=True)
+    (home / provider_config.CONFIG_FILE).write_text(yaml.safe_dump(data))
+
+
+def test_start_names_the_bad_field_of_the_config(tmp_path: Path) -> None:
+    write_config(tmp_path, report_interval_blocks=-5)
+    done = provider_cli("start", "--home", str(tmp_path))
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: report_interval_blocks: expected a positive whole")
+    assert "Traceback" not in done.stderr
+
+
+def make_certificate(home: Path) -> None:
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-subj", "/CN=provider", "-days", "1",
+         "-keyout", str(home / "gateway.key"), "-out", str(home / "gateway.crt")],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
+def test_start_says_when_no_configured_node_answers(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    Keyring(tmp_path / "keys", "test").add("provider")
+    make_certificate(tmp_path)
+    done = provider_cli("start", "--home", str(tmp_path))
+    assert done.returncode == 1
+    assert "Error: no configured node answers: cannot reach node at" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_start_says_when_the_certificate_is_not_one(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    (tmp_path / "gateway.crt").write_text("not a certificate")
+    done = provider_cli("start", "--home", str(tmp_path))
+    assert done.returncode == 1
+    assert "gateway.crt is not a PEM certificate" in done.stderr
+
+
+def test_start_says_when_the_key_is_not_in_the_keyring(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    make_certificate(tmp_path)
+    done = provider_cli("start", "--home", str(tmp_path))
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: key: ")
+    assert "provider" in done.stderr
+
+
+def test_explain_without_a_decision_says_so(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    done = provider_cli("explain", "42", "--home", str(tmp_path))
+    assert done.returncode == 1
+    assert "no order of deployment 42 seen by this provider" in done.stdout
