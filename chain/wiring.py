@@ -30,6 +30,8 @@ from x.escrow.module import EscrowModule
 from x.genutil.module import GenutilModule
 from x.market.keeper import MarketKeeper
 from x.market.module import MarketModule
+from x.market.usage_keeper import UsageKeeper
+from x.market.usage_module import UsageModule
 from x.provider.keeper import ProviderKeeper
 from x.provider.module import ProviderModule
 from x.slashing.keeper import SlashingKeeper
@@ -83,6 +85,9 @@ def wire_modules() -> Modules:
     market = MarketKeeper(bank, escrow, deployment, provider, audit)
     deployment.hooks.append(market)
     provider.obligations.append(market)
+    usage = UsageKeeper(market, escrow, provider, distribution, bank)
+    market.lease_hooks.append(usage)
+    escrow.payout_limits.append(usage)
     # Hook order on every node: begin-block pays last block's rewards, then punishes
     # evidence and downtime; end-block then recomputes the validator set.
     modules = Modules(
@@ -97,6 +102,7 @@ def wire_modules() -> Modules:
             ProviderModule(provider),
             AuditModule(audit),
             MarketModule(market),
+            UsageModule(usage),
             GenutilModule(),
         ]
     )

@@ -55,3 +55,15 @@ def emit_paid_out(
         ("paid", str(paid)),
         ("taken", str(taken)),
     )
+
+
+def emit_accrued_returned(
+    ctx: Context, owner: bytes, dseq: int, payment_id: str, amount: int
+) -> None:
+    """amount: accrued for blocks the provider is not paid for, back in the balance."""
+    ctx.emit(
+        "escrow_accrued_returned",
+        *_account(owner, dseq),
+        ("payment_id", payment_id),
+        ("amount", str(amount)),
+    )

@@ -28,7 +28,7 @@ from x.escrow.errors import (
     PAYMENT_EXISTS,
     PAYMENT_NOT_FOUND,
 )
-from x.escrow.expected import BankKeeper, CommunityPool
+from x.escrow.expected import BankKeeper, CommunityPool, PayoutLimit
 from x.escrow.types import CLOSED, DENOM, NEVER, Account, Params, Payment
 
 MODULE_ACCOUNT_NAME = "escrow"
@@ -40,6 +40,8 @@ class EscrowKeeper:
     def __init__(self, bank: BankKeeper, community_pool: CommunityPool) -> None:
         self._bank = bank
         self._community_pool = community_pool
+        # Registered by the market's usage part: a withdraw pays out only what they allow.
+        self.payout_limits: list[PayoutLimit] = []
 
     # --- views ---------------------------------------------------------------------
 
@@ -189,13 +191,13 @@ class EscrowKeeper:
         )
 
     def _pay_out(
-        self, ctx: Context, account: Account, payment: Payment, state: str
+        self, ctx: Context, account: Account, payment: Payment, state: str, amount: int
     ) -> tuple[Account, int, int]:
-        """Send what payment accrued to its provider, the take rate's part to the community
-        pool, and store the payment in state; returns (account, paid, taken), the account
-        not stored."""
-        taken = self.params(ctx.store).take(payment.accrued)
-        paid = payment.accrued - taken
+        """Send amount (at most what payment accrued) to its provider, the take rate's part
+        to the community pool, and store the payment in state; returns (account, paid,
+        taken), the account not stored."""
+        taken = self.params(ctx.store).take(amount)
+        paid = amount - taken
         if paid:
             self._bank.send(ctx, MODULE_ADDRESS, payment.provider, Coins.single(DENOM, paid))
         if taken:
@@ -203,14 +205,17 @@ class EscrowKeeper:
         self.set_payment(
             ctx.store,
             payment.with_(
-                accrued=0, paid=payment.paid + paid, taken=payment.taken + taken, state=state
+                accrued=payment.accrued - amount,
+                paid=payment.paid + paid,
+                taken=payment.taken + taken,
+                state=state,
             ),
         )
         if paid or taken:
             events.emit_paid_out(ctx, account.owner, account.dseq, payment.payment_id, paid, taken)
         return (
             account.with_(
-                accrued=account.accrued - payment.accrued,
+                accrued=account.accrued - amount,
                 transferred=account.transferred + paid,
                 taken=account.taken + taken,
             ),
@@ -245,16 +250,40 @@ class EscrowKeeper:
     def withdraw_payment(
         self, ctx: Context, owner: bytes, dseq: int, payment_id: str
     ) -> tuple[int, int]:
-        """Settle, then pay out what the payment accrued (a provider's withdraw); returns
-        (paid to the provider, taken). Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED,
-        PAYMENT_NOT_FOUND, PAYMENT_CLOSED."""
+        """Settle, then pay out what the payment accrued, as far as every payout limit
+        allows (a provider's withdraw: only reported blocks); returns (paid to the
+        provider, taken). Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED, PAYMENT_NOT_FOUND,
+        PAYMENT_CLOSED."""
         before = self.require_open(ctx.store, owner, dseq)
         self._require_open_payment(ctx.store, owner, dseq, payment_id)
         settled = self._settle(ctx, before)
         payment = self._require_open_payment(ctx.store, owner, dseq, payment_id)
-        account, paid, taken = self._pay_out(ctx, settled, payment, payment.state)
+        amount = payment.accrued
+        for limit in self.payout_limits:
+            allowed = limit.payable(ctx.store, payment)
+            if allowed is not None:
+                amount = min(amount, allowed)
+        account, paid, taken = self._pay_out(ctx, settled, payment, payment.state, amount)
         self.set_account(ctx.store, account, before)
         return paid, taken
+
+    def return_accrued(
+        self, ctx: Context, owner: bytes, dseq: int, payment_id: str, amount: int
+    ) -> None:
+        """Move amount of what an open payment accrued back to its account's balance, for
+        blocks its provider will not be paid (a provider fault: nobody reported them).
+        Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED, PAYMENT_NOT_FOUND, PAYMENT_CLOSED and
+        INVALID_AMOUNT (not 1 up to what it accrued)."""
+        before = self.require_open(ctx.store, owner, dseq)
+        payment = self._require_open_payment(ctx.store, owner, dseq, payment_id)
+        if not 0 < amount <= payment.accrued:
+            raise INVALID_AMOUNT(
+                f"cannot return {amount} of the {payment.accrued} payment {payment_id!r} accrued"
+            )
+        self.set_payment(ctx.store, payment.with_(accrued=payment.accrued - amount))
+        returned = before.with_(balance=before.balance + amount, accrued=before.accrued - amount)
+        self.set_account(ctx.store, returned, before)
+        events.emit_accrued_returned(ctx, owner, dseq, payment_id, amount)
 
     def close_payment(
         self, ctx: Context, owner: bytes, dseq: int, payment_id: str
@@ -265,7 +294,7 @@ class EscrowKeeper:
         self._require_open_payment(ctx.store, owner, dseq, payment_id)
         settled = self._settle(ctx, before)
         payment = self._require_open_payment(ctx.store, owner, dseq, payment_id)
-        account, paid, taken = self._pay_out(ctx, settled, payment, CLOSED)
+        account, paid, taken = self._pay_out(ctx, settled, payment, CLOSED, payment.accrued)
         self.set_account(ctx.store, account.with_(rate=account.rate - payment.rate), before)
         events.emit_payment(ctx, "closed", owner, dseq, payment_id, payment.rate)
         return paid, taken
@@ -277,7 +306,7 @@ class EscrowKeeper:
         account = self._settle(ctx, before)
         for payment in self.payments(ctx.store, owner, dseq):
             if payment.is_open:
-                account, _, _ = self._pay_out(ctx, account, payment, CLOSED)
+                account, _, _ = self._pay_out(ctx, account, payment, CLOSED, payment.accrued)
                 events.emit_payment(ctx, "closed", owner, dseq, payment.payment_id, payment.rate)
         refund = account.balance
         if refund:

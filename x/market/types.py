@@ -159,17 +159,26 @@ def _uint(data: dict[str, Any], name: str, default: int, low: int, high: int) ->
 @dataclass(frozen=True)
 class Params:
     """bid_window_blocks: how long an order takes bids before matching; min_bid_deposit:
-    the least a bid locks, in ugpc; order_max_bids: the most bids one order takes."""
+    the least a bid locks, in ugpc; order_max_bids: the most bids one order takes.
+    Usage (x/market/USAGE.md): report_interval_blocks, the most blocks a lease may go
+    unreported; slash_fraction_lease_fault_bps, the share of collateral a fault slashes;
+    fault_tenant_share_bps, the tenant's share of that slash."""
 
     bid_window_blocks: int = 5
     min_bid_deposit: int = 500_000
     order_max_bids: int = 20
+    report_interval_blocks: int = 20
+    slash_fraction_lease_fault_bps: int = 100
+    fault_tenant_share_bps: int = 5_000
 
     def to_json(self) -> dict[str, Any]:
         return {
             "bid_window_blocks": self.bid_window_blocks,
             "min_bid_deposit": str(self.min_bid_deposit),
             "order_max_bids": self.order_max_bids,
+            "report_interval_blocks": self.report_interval_blocks,
+            "slash_fraction_lease_fault_bps": self.slash_fraction_lease_fault_bps,
+            "fault_tenant_share_bps": self.fault_tenant_share_bps,
         }
 
     @classmethod
@@ -187,4 +196,17 @@ class Params:
             ),
             min_bid_deposit=_uint(data, "min_bid_deposit", defaults.min_bid_deposit, 0, 2**64 - 1),
             order_max_bids=_uint(data, "order_max_bids", defaults.order_max_bids, 1, 1_000),
+            report_interval_blocks=_uint(
+                data, "report_interval_blocks", defaults.report_interval_blocks, 1, 1_000_000
+            ),
+            slash_fraction_lease_fault_bps=_uint(
+                data,
+                "slash_fraction_lease_fault_bps",
+                defaults.slash_fraction_lease_fault_bps,
+                0,
+                BPS_ONE,
+            ),
+            fault_tenant_share_bps=_uint(
+                data, "fault_tenant_share_bps", defaults.fault_tenant_share_bps, 0, BPS_ONE
+            ),
         )
