@@ -28,7 +28,7 @@ from chain.keyring import Keyring, KeyringError
 from chain.pb.cosmos.base.query.v1beta1 import pagination_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.gpuchain.audit.v1 import query_pb2 as audit_query_pb2
-from chain.pb.gpuchain.market.v1 import market_pb2
+from chain.pb.gpuchain.market.v1 import market_pb2, usage_pb2
 from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
 from chain.pb.gpuchain.market.v1 import tx_pb2 as market_tx_pb2
 from chain.pb.gpuchain.provider.v1 import query_pb2 as provider_query_pb2
@@ -64,6 +64,10 @@ class Runtime(Protocol):
     def remove(self, lease_name: str) -> int: ...
 
 
+# The GPU usage of a lease over blocks start..end, for its report (runtime's Meter).
+UsageSource = Callable[[str, int, int], list[usage_pb2.GpuUsage]]
+
+
 def query_path(service: Any, method: str) -> str:
     return f"/{service.DESCRIPTOR.services_by_name['Query'].full_name}/{method}"
 
@@ -73,6 +77,7 @@ MARKET_ORDER = query_path(market_query_pb2, "Order")
 MARKET_LEASES = query_path(market_query_pb2, "Leases")
 MARKET_LEASE = query_path(market_query_pb2, "Lease")
 MARKET_PARAMS = query_path(market_query_pb2, "Params")
+MARKET_USAGE = query_path(market_query_pb2, "Usage")
 PROVIDER_RECORD = query_path(provider_query_pb2, "Provider")
 AUDIT_ATTRIBUTES = query_path(audit_query_pb2, "ProviderAttributes")
 
@@ -121,6 +126,8 @@ class Daemon:
             nodes, state, self.handle_block, self.stop, poll_seconds, after=self.after_block
         )
         self._teardowns: list[str] = []
+        self.report_every = config.report_interval_blocks  # until prepare() asks the chain
+        self.usage: UsageSource = lambda lease, start, end: []
         self._manifest_lock = threading.Lock()
 
     # --- start ----------------------------------------------------------------------------
@@ -159,6 +166,7 @@ class Daemon:
 
     def prepare(self) -> None:
         """Settle earlier pending txs, re-scan open orders and active leases, send the queue."""
+        self.report_every = self._report_every()
         for outcome in self.sender.resolve_pending():
             self._settled(outcome)
         latest = self._query_node(lambda rpc: rpc.latest_height())
@@ -249,6 +257,7 @@ class Daemon:
         elif event.type == "lease_created":
             metrics.WINS.inc()
             self.state.set_reservation_state(key, "leased")
+            # Until the first report, the chain counts from the lease's creation height.
             self.state.put_lease(Lease(name, ACTIVE, height, False, height, height, time.time()))
             log.info("lease %s won at height %d; waiting for its manifest", name, height)
         elif event.type == "lease_closed":
@@ -278,9 +287,27 @@ class Daemon:
         )
 
     def _periodic(self, height: int) -> None:
-        """Withdraw every withdraw_interval_blocks; close leases whose manifest is late."""
+        """Report usage before the chain's deadline, withdraw every withdraw_interval_blocks,
+        close leases whose manifest is late."""
         for lease in self.state.leases(ACTIVE):
             lease_id = lease_id_of(lease.lease_key)
+            if height - lease.last_report_height >= self.report_every:
+                start = lease.last_report_height + 1
+                self.state.queue(
+                    f"report:{lease.lease_key}@{start}",
+                    [
+                        usage_pb2.MsgReportUsage(
+                            lease_id=lease_id,
+                            provider=self.address,
+                            start_height=start,
+                            end_height=height,
+                            gpus=self.usage(lease.lease_key, start, height),
+                        )
+                    ],
+                    height,
+                )
+                lease = _with(lease, last_report_height=height)
+                self.state.put_lease(lease)
             if height - lease.last_withdraw_height >= self.config.withdraw_interval_blocks:
                 self.state.queue(
                     f"withdraw:{lease.lease_key}@{height}",
@@ -317,6 +344,13 @@ class Daemon:
                     metrics.BIDS.inc()
                 else:
                     self.engine.refused(subject, outcome.log)
+            elif kind == "report" and not outcome.ok:
+                # Out of step with the chain's schedule: take its word for where we are.
+                name = subject.split("@")[0]
+                lease = self.state.lease(name)
+                if lease is not None and lease.state == ACTIVE:
+                    until = self._reported_until(name)
+                    self.state.put_lease(_with(lease, last_report_height=until))
 
     # --- manifests (called by the gateway, from its own thread) ------------------------
 
@@ -384,8 +418,9 @@ class Daemon:
                 name = lease_key(lease.lease_id)
                 active.add(name)
                 if self.state.lease(name) is None:
+                    until = self._reported_until(name)
                     self.state.put_lease(
-                        Lease(name, ACTIVE, lease.created_at, False, height, height, time.time())
+                        Lease(name, ACTIVE, lease.created_at, False, until, height, time.time())
                     )
             key = page.pagination.next_key
             if not key:
@@ -393,6 +428,32 @@ class Daemon:
         for booked in self.state.leases(ACTIVE):
             if booked.lease_key not in active:
                 self._confirm_closed(booked.lease_key, height)
+
+    def _reported_until(self, name: str) -> int:
+        """The last block of the lease the chain has a usage report for (its creation
+        height before the first)."""
+        answer = self._query(
+            MARKET_USAGE,
+            usage_pb2.QueryUsageRequest(
+                **_fields(lease_id_of(name)), pagination=pagination_pb2.PageRequest(limit=1)
+            ),
+            usage_pb2.QueryUsageResponse(),
+        )
+        return answer.reported_until
+
+    def _report_every(self) -> int:
+        """Blocks between usage reports: the config's interval, at most the chain's, less a
+        quarter so the report lands before the chain's deadline."""
+        chain = self._market_params().report_interval_blocks or self.config.report_interval_blocks
+        interval = min(self.config.report_interval_blocks, chain)
+        return max(1, interval - interval // 4)
+
+    def _market_params(self) -> market_pb2.Params:
+        return self._query(
+            MARKET_PARAMS,
+            market_query_pb2.QueryParamsRequest(),
+            market_query_pb2.QueryParamsResponse(),
+        ).params
 
     def _audits(self) -> dict[str, dict[str, str]]:
         answer = self._query(
@@ -406,12 +467,8 @@ class Daemon:
         }
 
     def _deposit(self) -> coin_pb2.Coin:
-        params = self._query(
-            MARKET_PARAMS,
-            market_query_pb2.QueryParamsRequest(),
-            market_query_pb2.QueryParamsResponse(),
-        ).params
-        return coin_pb2.Coin(denom="ugpc", amount=params.min_bid_deposit or "0")
+        amount = self._market_params().min_bid_deposit or "0"
+        return coin_pb2.Coin(denom="ugpc", amount=amount)
 
 
 def open_daemon(

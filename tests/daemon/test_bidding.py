@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,11 @@ from daemon_helpers import Chain, deliver, wait_until
 from chain.coins import Coin
 from chain.pb.gpuchain.deployment.v1 import deployment_pb2 as dp
 from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
+from chain.pb.gpuchain.market.v1 import usage_pb2
 from provider import config as provider_config
 from provider.daemon import Daemon, StartError, open_daemon
 from x.audit.msgs import sign_attributes_msg
-from x.deployment.msgs import create_msg
+from x.deployment.msgs import close_msg, create_msg
 from x.provider.cli import cert_fingerprint
 from x.provider.msgs import create_provider_msg
 
@@ -209,3 +211,60 @@ def test_the_daemon_refuses_to_start_with_another_certificate(chain: Chain, tmp_
     daemon = open_daemon(provider_config.load(home), runtime=None)
     with pytest.raises(StartError, match=r"gpuchain tx provider update .* --cert "):
         daemon.check_chain(cert_fingerprint(str(home / "gateway.crt")))
+
+
+def usage_of(chain: Chain, dseq: int) -> tuple[list[tuple[int, int]], int]:
+    """The usage reports of the provider's lease on (tenant, dseq, 1, 1): periods, and the
+    last block they cover."""
+    answer = chain.node.rpc.query_message(
+        "/gpuchain.market.v1.Query/Usage",
+        usage_pb2.QueryUsageRequest(
+            owner=chain.addresses["tenant"],
+            dseq=dseq,
+            gseq=1,
+            oseq=1,
+            provider=chain.addresses["provider"],
+        ),
+        usage_pb2.QueryUsageResponse(),
+    )
+    periods = [(report.start_height, report.end_height) for report in answer.reports]
+    return periods, answer.reported_until
+
+
+def paid_out(chain: Chain, dseq: int) -> int:
+    """What the provider's withdrawals of the deployment's lease paid it, from tx events."""
+    found = chain.node.rpc.tx_search(f"lease_withdrawn.dseq='{dseq}'", per_page=100)
+    return sum(
+        int(attribute["value"])
+        for tx in found["txs"]
+        for event in tx["tx_result"]["events"]
+        if event["type"] == "lease_withdrawn"
+        for attribute in event["attributes"]
+        if attribute["key"] == "paid"
+    )
+
+
+def test_a_won_lease_is_reported_withdrawn_and_let_go_when_the_tenant_closes(
+    chain: Chain, tmp_path: Path
+) -> None:
+    home = provider_home(chain, tmp_path)
+    configuration = home / provider_config.CONFIG_FILE
+    data = yaml.safe_load(configuration.read_text())
+    data.update(report_interval_blocks=4, withdraw_interval_blocks=3)
+    configuration.write_text(yaml.safe_dump(data))
+    provider = chain.addresses["provider"]
+    running = Running(home)
+    deploy(chain, 300, [group("web", "10")])
+    state = running.daemon.state
+    name = f"{chain.addresses['tenant']}/300/1/1/{provider}"
+    wait_until(lambda: state.lease(name) is not None, "the lease won", timeout=60)
+
+    wait_until(lambda: len(usage_of(chain, 300)[0]) >= 3, "three usage reports", timeout=60)
+    periods, _ = usage_of(chain, 300)
+    assert all(later[0] == earlier[1] + 1 for earlier, later in pairwise(periods))
+    wait_until(lambda: paid_out(chain, 300) > 0, "a withdrawal paying the provider")
+
+    deliver(chain, "tenant", [close_msg(chain.addresses["tenant"], 300)])
+    wait_until(lambda: state.lease(name).state == "closed", "the lease closed in the daemon")
+    assert all(r.order_key != name.rsplit("/", 1)[0] for r in state.reservations())
+    running.stop()
