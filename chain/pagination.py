@@ -88,12 +88,17 @@ class Page(Generic[T]):
 
 
 def paginate(
-    store: KVStore, prefix: bytes, request: PageRequest, decode: Callable[[bytes, bytes], T]
+    store: KVStore,
+    prefix: bytes,
+    request: PageRequest,
+    decode: Callable[[bytes, bytes], T],
+    keep: Callable[[bytes], bool] | None = None,
 ) -> Page[T]:
-    """One page of the entries under prefix, each as decode(key after prefix, value).
+    """One page of the entries under prefix, each as decode(key after prefix, value); with
+    keep, only the entries whose key after prefix it keeps (offset and total count those).
 
-    Reads at most offset + limit + 1 entries, or every entry under prefix when the request
-    counts them; next_key is the key after prefix of the first entry not returned.
+    Reads at most offset + limit + 1 kept entries, or every entry under prefix when the
+    request counts them; next_key is the key after prefix of the first entry not returned.
     """
     end = prefix_end(prefix)
     if request.reverse:
@@ -101,7 +106,10 @@ def paginate(
         entries = store.iterate(prefix, upper, reverse=True)
     else:
         entries = store.iterate(prefix + request.key, end)
-    return _page(((key[len(prefix) :], value) for key, value in entries), request, decode)
+    rests = ((key[len(prefix) :], value) for key, value in entries)
+    if keep is not None:
+        rests = (entry for entry in rests if keep(entry[0]))
+    return _page(rests, request, decode)
 
 
 def paginate_items(items: Sequence[tuple[bytes, T]], request: PageRequest) -> Page[T]:

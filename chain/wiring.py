@@ -28,6 +28,8 @@ from x.distribution.module import DistributionModule
 from x.escrow.keeper import EscrowKeeper
 from x.escrow.module import EscrowModule
 from x.genutil.module import GenutilModule
+from x.market.keeper import MarketKeeper
+from x.market.module import MarketModule
 from x.provider.keeper import ProviderKeeper
 from x.provider.module import ProviderModule
 from x.slashing.keeper import SlashingKeeper
@@ -74,9 +76,13 @@ def wire_modules() -> Modules:
     staking.hooks.append(distribution)
     slashing = SlashingKeeper(staking)
     staking.status_hooks.append(slashing)
-    escrow = EscrowKeeper(bank)
+    escrow = EscrowKeeper(bank, distribution)
     deployment = DeploymentKeeper(escrow)
     provider = ProviderKeeper(bank, staking)
+    audit = AuditKeeper(provider)
+    market = MarketKeeper(bank, escrow, deployment, provider, audit)
+    deployment.hooks.append(market)
+    provider.obligations.append(market)
     # Hook order on every node: begin-block pays last block's rewards, then punishes
     # evidence and downtime; end-block then recomputes the validator set.
     modules = Modules(
@@ -89,7 +95,8 @@ def wire_modules() -> Modules:
             EscrowModule(escrow),
             DeploymentModule(deployment),
             ProviderModule(provider),
-            AuditModule(AuditKeeper(provider)),
+            AuditModule(audit),
+            MarketModule(market),
             GenutilModule(),
         ]
     )

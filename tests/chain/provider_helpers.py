@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,9 @@ from chain_fixtures import ALICE, BOB, CAROL, Chain
 from google.protobuf.message import Message
 
 from chain.coins import Coin
+from chain.context import Context
 from chain.crypto import PrivateKey
+from chain.module import Module
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.testing import TestNode, genesis_state
 from x.provider.msgs import create_provider_msg
@@ -31,8 +34,23 @@ def provider_genesis() -> dict[str, Any]:
     return state
 
 
-def provider_chain(home: Path) -> Chain:
-    node = TestNode(home)
+class InBlock(Module):
+    """Runs queued keeper calls at the start of the next block, as another module's block
+    hook would, so their writes are committed with that block."""
+
+    name = "in_block"
+
+    def __init__(self) -> None:
+        self.queued: list[Callable[[Context], None]] = []
+
+    def begin_block(self, ctx: Context) -> None:
+        for action in self.queued:
+            action(ctx)
+        self.queued.clear()
+
+
+def provider_chain(home: Path, extra_modules: Sequence[Module] = ()) -> Chain:
+    node = TestNode(home, extra_modules=extra_modules)
     node.init_chain(provider_genesis())
     node.block()
     return Chain(node)

@@ -14,6 +14,7 @@ import pytest
 from chain_fixtures import ALICE, BOB, CAROL, Chain
 
 from chain.context import Context, ExecMode, infinite_gas
+from chain.crypto import module_address
 from chain.errors import AppError
 from chain.pb.gpuchain.escrow.v1 import query_pb2
 from chain.store import Overlay
@@ -23,8 +24,10 @@ from x.escrow import genesis, queries
 from x.escrow.invariants import invariants
 from x.escrow.keeper import MODULE_ADDRESS, EscrowKeeper
 from x.escrow.module import EscrowModule
+from x.escrow.types import Params
 
 PROVIDER = CAROL.address
+DISTRIBUTION = module_address("distribution")
 DSEQ = 5
 
 
@@ -102,8 +105,10 @@ def test_payments_settle_lazily_and_the_index_names_the_dry_height(escrow: Escro
     # 1000 covers 33 blocks at 30: heights 11..43; at 44 it no longer covers one.
     assert keeper.dry_at(escrow.store, 44) == [(ALICE.address, DSEQ)]
     settled = keeper.settle(escrow.at(20), ALICE.address, DSEQ)
-    assert (settled.balance, settled.transferred, settled.settled_at) == (700, 300, 20)
-    assert escrow.balance(PROVIDER) == 300
+    # Settlement accrues: the provider is owed 300, which stays in escrow until a payout.
+    assert (settled.balance, settled.accrued, settled.transferred) == (700, 300, 0)
+    assert settled.settled_at == 20 and escrow.balance(PROVIDER) == 0
+    assert escrow.balance(MODULE_ADDRESS) == 1000
     assert settled.blocks_remaining() == 23 and settled.dry_height() == 44
     assert keeper.dry_at(escrow.store, 44) == [(ALICE.address, DSEQ)]
     # A top-up moves the dry height; the old index entry goes.
@@ -113,14 +118,36 @@ def test_payments_settle_lazily_and_the_index_names_the_dry_height(escrow: Escro
     assert escrow.broken() == []
 
 
+def test_a_withdraw_pays_the_accrued_amount_less_the_take_rate_rounded_down(
+    escrow: Escrow,
+) -> None:
+    keeper = escrow.keeper
+    pool = escrow.balance(DISTRIBUTION)
+    keeper.open_account(escrow.at(10), ALICE.address, DSEQ, ALICE.address, 10_000)
+    keeper.open_payment(escrow.at(10), ALICE.address, DSEQ, "a", PROVIDER, 333)
+    paid, taken = keeper.withdraw_payment(escrow.at(13), ALICE.address, DSEQ, "a")
+    # 3 blocks x 333 = 999 accrued; 2% of it is 19.98, rounded down to 19.
+    assert (paid, taken) == (980, 19)
+    assert escrow.balance(PROVIDER) == 980 and escrow.balance(DISTRIBUTION) == pool + 19
+    account = keeper.account(escrow.store, ALICE.address, DSEQ)
+    assert account is not None
+    assert (account.accrued, account.transferred, account.taken) == (0, 980, 19)
+    assert escrow.balance(MODULE_ADDRESS) == 10_000 - 999
+    assert escrow.broken() == []
+
+
 def test_a_late_settlement_pays_only_the_blocks_the_balance_covers(escrow: Escrow) -> None:
     keeper = escrow.keeper
+    keeper.set_params(escrow.store, Params(take_rate_bps=0))
     keeper.open_account(escrow.at(10), ALICE.address, DSEQ, ALICE.address, 100)
     keeper.open_payment(escrow.at(10), ALICE.address, DSEQ, "a", PROVIDER, 7)
     keeper.open_payment(escrow.at(10), ALICE.address, DSEQ, "b", BOB.address, 3)
     bob = escrow.balance(BOB.address)
     settled = keeper.settle(escrow.at(1000), ALICE.address, DSEQ)
-    assert (settled.balance, settled.transferred, settled.settled_at) == (0, 100, 20)
+    assert (settled.balance, settled.accrued, settled.settled_at) == (0, 100, 20)
+    # The account is dry, and still settles and pays out what it covered.
+    assert keeper.withdraw_payment(escrow.at(1001), ALICE.address, DSEQ, "a") == (70, 0)
+    assert keeper.withdraw_payment(escrow.at(1002), ALICE.address, DSEQ, "b") == (30, 0)
     assert escrow.balance(PROVIDER) == 70 and escrow.balance(BOB.address) == bob + 30
     assert escrow.broken() == []
 
@@ -129,20 +156,22 @@ def test_closing_a_payment_stops_it_and_closing_the_account_refunds_exactly(
     escrow: Escrow,
 ) -> None:
     keeper = escrow.keeper
+    keeper.set_params(escrow.store, Params(take_rate_bps=0))
     alice = escrow.balance(ALICE.address)
     keeper.open_account(escrow.at(10), ALICE.address, DSEQ, ALICE.address, 1000)
     keeper.deposit(escrow.at(10), ALICE.address, DSEQ, BOB.address, 501)
     keeper.open_payment(escrow.at(10), ALICE.address, DSEQ, "a", PROVIDER, 11)
     keeper.open_payment(escrow.at(12), ALICE.address, DSEQ, "b", PROVIDER, 5)
-    keeper.close_payment(escrow.at(15), ALICE.address, DSEQ, "a")  # paid 5 x 11 + 3 x 5
+    # Closing a pays out everything it accrued: 5 x 11.
+    assert keeper.close_payment(escrow.at(15), ALICE.address, DSEQ, "a") == (55, 0)
     with pytest.raises(AppError) as again:
         keeper.close_payment(escrow.at(16), ALICE.address, DSEQ, "a")
     assert code_of(again) == ("escrow", 8)
     with pytest.raises(AppError) as twice:
         keeper.open_payment(escrow.at(16), ALICE.address, DSEQ, "b", PROVIDER, 5)
     assert code_of(twice) == ("escrow", 6)
-    refund = keeper.close_account(escrow.at(20), ALICE.address, DSEQ)  # b paid 5 x 5 more
-    paid = 5 * 11 + 3 * 5 + 5 * 5
+    refund = keeper.close_account(escrow.at(20), ALICE.address, DSEQ)  # b: 8 x 5 paid out
+    paid = 5 * 11 + 8 * 5
     assert escrow.balance(PROVIDER) == paid
     assert refund == 1501 - paid
     assert escrow.balance(ALICE.address) == alice - 1000 + refund

@@ -31,6 +31,7 @@ def test_each_wired_module_owns_its_own_store_prefix(tmp_path: Path) -> None:
         b"\x06": "provider",
         b"\x07": "audit",
         b"\x08": "deployment",
+        b"\x09": "market",
         b"\x0a": "escrow",
     }
     app.store.close()
@@ -57,6 +58,7 @@ def test_no_declared_module_account_can_be_paid_by_transfer(chain: Chain) -> Non
         "distribution",
         "escrow",
         "provider_collateral",
+        "market",
     }
     for address in sorted(declared):
         raw = chain.node.sign(ALICE, [send(ALICE, encode_address(address), "1")])

@@ -31,7 +31,7 @@ from x.audit.queries import PROVIDER_ATTRIBUTES_PATH as AUDIT_PROVIDER_PATH
 from x.provider.keeper import COLLATERAL_ACCOUNT
 from x.provider.module import ProviderModule
 from x.provider.msgs import add_collateral_msg, delete_provider_msg, update_provider_msg
-from x.provider.queries import PARAMS_PATH, PROVIDER_PATH, PROVIDERS_PATH
+from x.provider.queries import PARAMS_PATH, PROVIDER_PATH, PROVIDERS_PATH, REPUTATION_PATH
 
 
 @pytest.fixture
@@ -238,6 +238,7 @@ def test_rest_paths_reach_the_typed_queries(chain: Chain) -> None:
         "/gpuchain/provider/v1/providers": PROVIDERS_PATH,
         "/gpuchain/provider/v1/providers/{owner}": PROVIDER_PATH,
         "/gpuchain/provider/v1/params": PARAMS_PATH,
+        "/gpuchain/provider/v1/providers/{provider}/reputation": REPUTATION_PATH,
         "/gpuchain/audit/v1/providers/{owner}": AUDIT_PROVIDER_PATH,
     }.items() <= served.items()
     listing = routes["/gpuchain/provider/v1/providers"].route

@@ -51,6 +51,9 @@ def test_a_provider_registers_is_audited_and_leaves_with_its_collateral(
         "cert_fingerprint": GATEWAY_FINGERPRINT,
         "collateral": {"denom": "ugpc", "amount": str(COLLATERAL)},
     }
+    reputation = chain.json("query", "provider", "reputation", "gpu-provider")
+    assert reputation["reputation"]["provider"] == owner
+    assert (reputation["reputation"]["leases_won"], reputation["score"]) == ("0", "0")
     listed = chain.json("query", "provider", "list", "--attribute", "gpu=h100")["providers"]
     assert [found["owner"] for found in listed] == [owner]
 

@@ -192,16 +192,18 @@ class DeploymentKeeper:
             TRANSITION_HOOKS[transition](hooks)(ctx, changed)
 
     def close(self, ctx: Context, deployment: deployment_pb2.Deployment) -> int:
-        """Close every group still open or paused, then the deployment; refund the escrow's
-        unspent balance to the owner (returned)."""
+        """Close the deployment, then every group still open or paused (so the hooks see a
+        closed deployment: the market closes leases as DEPLOYMENT_CLOSED); refund the
+        escrow's unspent balance to the owner (returned)."""
         owner = self.owner_bytes(deployment)
+        closed = deployment_pb2.Deployment()
+        closed.CopyFrom(deployment)
+        del closed.groups[:]
+        closed.state = CLOSED
+        self.set_deployment(ctx.store, closed)
         for group in self.groups(ctx.store, owner, deployment.dseq):
             if group.state != GROUP_CLOSED_STATE:
                 self.set_group_state(ctx, group, GROUP_CLOSED_STATE, "closed")
-        closed = deployment_pb2.Deployment()
-        closed.CopyFrom(deployment)
-        closed.state = CLOSED
-        self.set_deployment(ctx.store, closed)
         refund = self._escrow.close_account(ctx, owner, deployment.dseq)
         events.emit_deployment_closed(ctx, owner, deployment.dseq)
         return refund

@@ -133,6 +133,13 @@ class DistributionKeeper:
     ) -> None:
         store.set(keys.delegation_start_key(delegator, operator), encode_uint(reward_per_share))
 
+    def fund_community_pool(self, ctx: Context, sender: bytes, amount: int) -> None:
+        """Move amount of the bond denom from sender into the community pool (escrow's take
+        rate); raises INSUFFICIENT_FUNDS."""
+        if amount:
+            self.bank.send(ctx, sender, DISTRIBUTION, self._coins(ctx.store, amount))
+            self.set_community_pool(ctx.store, self.community_pool(ctx.store) + amount)
+
     def _coins(self, store: KVStore, amount: int) -> Coins:
         return Coins.single(self.denom(store), amount)
 

@@ -1,5 +1,5 @@
 """escrow events: an account opened, topped up, settled, closed with its refund; a payment
-opened and closed."""
+opened, paid out and closed."""
 
 from __future__ import annotations
 
@@ -42,3 +42,16 @@ def emit_payment(
 
 def emit_account_closed(ctx: Context, owner: bytes, dseq: int, refunded: int) -> None:
     ctx.emit("escrow_account_closed", *_account(owner, dseq), ("refunded", str(refunded)))
+
+
+def emit_paid_out(
+    ctx: Context, owner: bytes, dseq: int, payment_id: str, paid: int, taken: int
+) -> None:
+    """paid: to the provider; taken: the take rate's part, to the community pool."""
+    ctx.emit(
+        "escrow_paid_out",
+        *_account(owner, dseq),
+        ("payment_id", payment_id),
+        ("paid", str(paid)),
+        ("taken", str(taken)),
+    )

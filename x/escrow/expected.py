@@ -1,4 +1,5 @@
-"""What escrow needs from bank: move tokens between accounts and its module account."""
+"""What escrow needs from bank (move tokens between accounts and its module account) and
+from distribution (the take rate funds the community pool)."""
 
 from __future__ import annotations
 
@@ -13,3 +14,9 @@ class BankKeeper(Protocol):
     def send(self, ctx: Context, sender: bytes, recipient: bytes, amount: Coins) -> None: ...
 
     def balance(self, store: KVStore, address: bytes, denom: str) -> int: ...
+
+
+class CommunityPool(Protocol):
+    def fund_community_pool(self, ctx: Context, sender: bytes, amount: int) -> None:
+        """Move amount (bond denom) from sender into the community pool."""
+        ...

@@ -10,15 +10,17 @@ from chain.errors import AppError
 from chain.store import KVStore
 from x.escrow.errors import INVALID_GENESIS
 from x.escrow.keeper import EscrowKeeper
-from x.escrow.types import Account, Payment
+from x.escrow.types import Account, Params, Payment
 
 
 def default_genesis() -> dict[str, Any]:
-    return {"accounts": [], "payments": []}
+    return {"params": Params().to_json(), "accounts": [], "payments": []}
 
 
-def parse_genesis(state: dict[str, Any]) -> tuple[list[Account], list[Payment]]:
-    """Accounts and payments; raises INVALID_GENESIS naming the first bad entry."""
+def parse_genesis(state: dict[str, Any]) -> tuple[Params, list[Account], list[Payment]]:
+    """Params, accounts and payments; raises INVALID_PARAMS or INVALID_GENESIS naming the
+    first bad entry."""
+    params = Params.from_json(state.get("params", {}))
     entries = state.get("accounts", [])
     if not isinstance(entries, list):
         raise INVALID_GENESIS("escrow.accounts must be a list")
@@ -31,11 +33,10 @@ def parse_genesis(state: dict[str, Any]) -> tuple[list[Account], list[Payment]]:
         key = (account.owner, account.dseq)
         if key in accounts:
             raise INVALID_GENESIS(f"escrow.accounts[{index}]: dseq {account.dseq} listed twice")
-        spent = account.balance + account.transferred + account.taken + account.refunded
-        if account.deposited != spent:
+        if account.deposited != account.spent():
             raise INVALID_GENESIS(f"escrow.accounts[{index}]: deposited does not add up")
         accounts[key] = account
-    return [accounts[key] for key in sorted(accounts)], _payments(state, accounts)
+    return params, [accounts[key] for key in sorted(accounts)], _payments(state, accounts)
 
 
 def _payments(state: dict[str, Any], accounts: dict[tuple[bytes, int], Account]) -> list[Payment]:
@@ -54,14 +55,15 @@ def _payments(state: dict[str, Any], accounts: dict[tuple[bytes, int], Account])
         if (payment.owner, payment.dseq) not in accounts:
             raise INVALID_GENESIS(f"escrow.payments[{index}] has no account")
         payments[key] = payment
-    paid: dict[tuple[bytes, int], int] = {}
+    sums: dict[tuple[bytes, int], tuple[int, int, int]] = {}
     rates: dict[tuple[bytes, int], int] = {}
     for payment in payments.values():
         owned = (payment.owner, payment.dseq)
-        paid[owned] = paid.get(owned, 0) + payment.paid
+        paid, taken, accrued = sums.get(owned, (0, 0, 0))
+        sums[owned] = (paid + payment.paid, taken + payment.taken, accrued + payment.accrued)
         rates[owned] = rates.get(owned, 0) + (payment.rate if payment.is_open else 0)
     for owned, account in accounts.items():
-        if paid.get(owned, 0) != account.transferred:
+        if sums.get(owned, (0, 0, 0)) != (account.transferred, account.taken, account.accrued):
             raise INVALID_GENESIS(f"escrow account dseq {account.dseq}: payments do not add up")
         if rates.get(owned, 0) != account.rate:
             raise INVALID_GENESIS(f"escrow account dseq {account.dseq}: rate is not its payments'")
@@ -73,7 +75,8 @@ def validate_genesis(state: dict[str, Any]) -> None:
 
 
 def init_genesis(ctx: Context, keeper: EscrowKeeper, state: dict[str, Any]) -> None:
-    accounts, payments = parse_genesis(state)
+    params, accounts, payments = parse_genesis(state)
+    keeper.set_params(ctx.store, params)
     for account in accounts:
         keeper.set_account(ctx.store, account)
     for payment in payments:
@@ -82,6 +85,7 @@ def init_genesis(ctx: Context, keeper: EscrowKeeper, state: dict[str, Any]) -> N
 
 def export_genesis(store: KVStore, keeper: EscrowKeeper) -> dict[str, Any]:
     return {
+        "params": keeper.params(store).to_json(),
         "accounts": [account.to_json() for account in keeper.accounts(store)],
         "payments": [payment.to_json() for payment in keeper.all_payments(store)],
     }

@@ -1,5 +1,6 @@
 """escrow invariants: no token leaks in or out of an account, the module account holds
-exactly the open balances, an account's rate and transfers are its payments', and the
+exactly the open balances and unpaid accruals, an account's rate, accruals, transfers and
+take are its payments', and the
 dry-height index names each paying account once, at its dry height."""
 
 from __future__ import annotations
@@ -17,30 +18,39 @@ def _name(account: Account) -> str:
 
 def invariants(keeper: EscrowKeeper) -> list[Invariant]:
     def conservation(store: KVStore) -> str | None:
-        """deposits = escrow balances + paid to providers + taken + refunded."""
+        """deposits = escrow balances + accrued unpaid + paid to providers + taken + refunded."""
         balances = 0
         for account in keeper.accounts(store):
-            spent = account.balance + account.transferred + account.taken + account.refunded
+            spent = account.spent()
             if account.deposited != spent:
                 return (
                     f"{_name(account)}: deposited {account.deposited}, "
-                    f"balance+transferred+taken+refunded {spent}"
+                    f"balance+accrued+transferred+taken+refunded {spent}"
                 )
-            if not account.is_open and account.balance:
+            if not account.is_open and (account.balance or account.accrued):
                 return f"closed {_name(account)} holds tokens"
-            balances += account.balance
+            balances += account.balance + account.accrued
         held = keeper.held(store)
         if held != balances:
-            return f"escrow module account holds {held}, accounts' balances sum to {balances}"
+            return (
+                f"escrow module account holds {held}, accounts' balances and accrued "
+                f"payments sum to {balances}"
+            )
         return None
 
     def payments(store: KVStore) -> str | None:
         for account in keeper.accounts(store):
             listed = keeper.payments(store, account.owner, account.dseq)
             paid = sum(payment.paid for payment in listed)
+            taken = sum(payment.taken for payment in listed)
+            accrued = sum(payment.accrued for payment in listed)
             rate = sum(payment.rate for payment in listed if payment.is_open)
             if paid != account.transferred:
                 return f"{_name(account)}: transferred {account.transferred}, payments paid {paid}"
+            if taken != account.taken:
+                return f"{_name(account)}: taken {account.taken}, payments' taken {taken}"
+            if accrued != account.accrued:
+                return f"{_name(account)}: accrued {account.accrued}, payments' {accrued}"
             if rate != account.rate:
                 return f"{_name(account)}: rate {account.rate}, open payments' rates sum to {rate}"
         return None

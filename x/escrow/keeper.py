@@ -1,12 +1,14 @@
 """Escrow state: accounts keyed by (owner, dseq), their tokens held by the `escrow` module
-account, and the payments (one per lease) each pays per block. Other modules (deployment
-now, market later) call this keeper; escrow has no messages of its own.
+account, and the payments (one per lease) each pays per block. Other modules (deployment,
+market) call this keeper; escrow has no messages of its own.
 
 Settlement is lazy: nothing happens per block. Deposit, withdraw, a payment's open or
-close, and the account's close first settle the account, paying each open payment its rate
-for every whole block since `settled_at` the balance covers. The dry-height index names
-the height at which each account stops covering a block, so the market closes exactly
-those accounts' leases in that block, whatever the number of leases elsewhere.
+close, and the account's close first settle the account, accruing to each open payment
+its rate for every whole block since `settled_at` the balance covers; the tokens stay in
+the module account until a payout (withdraw, close) sends them to the provider, less the
+take rate for the community pool. The dry-height index names the height at which each
+account stops covering a block, so the market closes exactly those accounts' leases in
+that block, whatever the number of leases elsewhere.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from chain.coins import Coins
 from chain.context import Context
 from chain.crypto import module_address
+from chain.params import get_params, set_params
 from chain.store import KVStore, decode_uint, iterate_prefix
 from x.escrow import events, keys
 from x.escrow.errors import (
@@ -25,8 +28,8 @@ from x.escrow.errors import (
     PAYMENT_EXISTS,
     PAYMENT_NOT_FOUND,
 )
-from x.escrow.expected import BankKeeper
-from x.escrow.types import CLOSED, DENOM, NEVER, Account, Payment
+from x.escrow.expected import BankKeeper, CommunityPool
+from x.escrow.types import CLOSED, DENOM, NEVER, Account, Params, Payment
 
 MODULE_ACCOUNT_NAME = "escrow"
 MODULE_ADDRESS = module_address(MODULE_ACCOUNT_NAME)
@@ -34,10 +37,14 @@ OWNER_BYTES = 20
 
 
 class EscrowKeeper:
-    def __init__(self, bank: BankKeeper) -> None:
+    def __init__(self, bank: BankKeeper, community_pool: CommunityPool) -> None:
         self._bank = bank
+        self._community_pool = community_pool
 
     # --- views ---------------------------------------------------------------------
+
+    def params(self, store: KVStore) -> Params:
+        return get_params(store, keys.PARAMS_KEY, Params)
 
     def account(self, store: KVStore, owner: bytes, dseq: int) -> Account | None:
         raw = store.get(keys.account_key(owner, dseq))
@@ -105,6 +112,9 @@ class EscrowKeeper:
 
     # --- writes --------------------------------------------------------------------
 
+    def set_params(self, store: KVStore, params: Params) -> None:
+        set_params(store, keys.PARAMS_KEY, params)
+
     def set_account(self, store: KVStore, account: Account, before: Account | None = None) -> None:
         """Store account and move its dry-height index entry if that height changed."""
         old = before.dry_height() if before is not None else NEVER
@@ -154,9 +164,9 @@ class EscrowKeeper:
         return updated
 
     def _settle(self, ctx: Context, account: Account) -> Account:
-        """Pay each open payment its rate for every whole block since settled_at that the
-        balance covers; returns the account (not stored). A balance that covers fewer blocks
-        than have passed pays those and stays settled only up to them."""
+        """Accrue to each open payment its rate for every whole block since settled_at that
+        the balance covers; returns the account (not stored). A balance that covers fewer
+        blocks than have passed accrues those and stays settled only up to them."""
         blocks = ctx.height - account.settled_at
         if blocks <= 0:
             return account
@@ -169,19 +179,47 @@ class EscrowKeeper:
                 if not payment.is_open:
                     continue
                 amount = payment.rate * covered
-                self._bank.send(ctx, MODULE_ADDRESS, payment.provider, Coins.single(DENOM, amount))
-                self.set_payment(ctx.store, payment.with_(paid=payment.paid + amount))
+                self.set_payment(ctx.store, payment.with_(accrued=payment.accrued + amount))
                 total += amount
             events.emit_settled(ctx, account.owner, account.dseq, covered, total)
         return account.with_(
             balance=account.balance - total,
-            transferred=account.transferred + total,
+            accrued=account.accrued + total,
             settled_at=account.settled_at + covered if covered < blocks else ctx.height,
         )
 
+    def _pay_out(
+        self, ctx: Context, account: Account, payment: Payment, state: str
+    ) -> tuple[Account, int, int]:
+        """Send what payment accrued to its provider, the take rate's part to the community
+        pool, and store the payment in state; returns (account, paid, taken), the account
+        not stored."""
+        taken = self.params(ctx.store).take(payment.accrued)
+        paid = payment.accrued - taken
+        if paid:
+            self._bank.send(ctx, MODULE_ADDRESS, payment.provider, Coins.single(DENOM, paid))
+        if taken:
+            self._community_pool.fund_community_pool(ctx, MODULE_ADDRESS, taken)
+        self.set_payment(
+            ctx.store,
+            payment.with_(
+                accrued=0, paid=payment.paid + paid, taken=payment.taken + taken, state=state
+            ),
+        )
+        if paid or taken:
+            events.emit_paid_out(ctx, account.owner, account.dseq, payment.payment_id, paid, taken)
+        return (
+            account.with_(
+                accrued=account.accrued - payment.accrued,
+                transferred=account.transferred + paid,
+                taken=account.taken + taken,
+            ),
+            paid,
+            taken,
+        )
+
     def settle(self, ctx: Context, owner: bytes, dseq: int) -> Account:
-        """Settle an open account now (a provider's withdraw). Raises ACCOUNT_NOT_FOUND,
-        ACCOUNT_CLOSED."""
+        """Settle an open account now. Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED."""
         before = self.require_open(ctx.store, owner, dseq)
         settled = self._settle(ctx, before)
         self.set_account(ctx.store, settled, before)
@@ -204,27 +242,42 @@ class EscrowKeeper:
         events.emit_payment(ctx, "opened", owner, dseq, payment_id, rate)
         return payment
 
-    def close_payment(self, ctx: Context, owner: bytes, dseq: int, payment_id: str) -> Payment:
-        """Settle, then stop the payment. Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED,
+    def withdraw_payment(
+        self, ctx: Context, owner: bytes, dseq: int, payment_id: str
+    ) -> tuple[int, int]:
+        """Settle, then pay out what the payment accrued (a provider's withdraw); returns
+        (paid to the provider, taken). Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED,
         PAYMENT_NOT_FOUND, PAYMENT_CLOSED."""
         before = self.require_open(ctx.store, owner, dseq)
         self._require_open_payment(ctx.store, owner, dseq, payment_id)
         settled = self._settle(ctx, before)
         payment = self._require_open_payment(ctx.store, owner, dseq, payment_id)
-        closed = payment.with_(state=CLOSED)
-        self.set_payment(ctx.store, closed)
-        self.set_account(ctx.store, settled.with_(rate=settled.rate - payment.rate), before)
+        account, paid, taken = self._pay_out(ctx, settled, payment, payment.state)
+        self.set_account(ctx.store, account, before)
+        return paid, taken
+
+    def close_payment(
+        self, ctx: Context, owner: bytes, dseq: int, payment_id: str
+    ) -> tuple[int, int]:
+        """Settle, pay out what the payment accrued, then stop it; returns (paid, taken).
+        Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED, PAYMENT_NOT_FOUND, PAYMENT_CLOSED."""
+        before = self.require_open(ctx.store, owner, dseq)
+        self._require_open_payment(ctx.store, owner, dseq, payment_id)
+        settled = self._settle(ctx, before)
+        payment = self._require_open_payment(ctx.store, owner, dseq, payment_id)
+        account, paid, taken = self._pay_out(ctx, settled, payment, CLOSED)
+        self.set_account(ctx.store, account.with_(rate=account.rate - payment.rate), before)
         events.emit_payment(ctx, "closed", owner, dseq, payment_id, payment.rate)
-        return closed
+        return paid, taken
 
     def close_account(self, ctx: Context, owner: bytes, dseq: int) -> int:
-        """Settle, close every payment and the account, and refund the unspent balance to the
-        owner; returns the refund. Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED."""
+        """Settle, pay out and close every payment, close the account, and refund the unspent
+        balance to the owner; returns the refund. Raises ACCOUNT_NOT_FOUND, ACCOUNT_CLOSED."""
         before = self.require_open(ctx.store, owner, dseq)
         account = self._settle(ctx, before)
         for payment in self.payments(ctx.store, owner, dseq):
             if payment.is_open:
-                self.set_payment(ctx.store, payment.with_(state=CLOSED))
+                account, _, _ = self._pay_out(ctx, account, payment, CLOSED)
                 events.emit_payment(ctx, "closed", owner, dseq, payment.payment_id, payment.rate)
         refund = account.balance
         if refund:

@@ -2,6 +2,7 @@
 
 | key | value |
 |---|---|
+| `0x0a 0x00` | params (canonical JSON) |
 | `0x0a 0x01 ‖ owner(20) ‖ dseq(8)` | escrow account (canonical JSON) |
 | `0x0a 0x02 ‖ owner(20) ‖ dseq(8) ‖ payment id (utf-8)` | one payment per lease (canonical JSON) |
 | `0x0a 0x03 ‖ dry height(8) ‖ owner(20) ‖ dseq(8)` | `0x01`: that account runs dry at that height |
@@ -15,6 +16,7 @@ from __future__ import annotations
 from chain.store import encode_uint
 
 MODULE_PREFIX = b"\x0a"
+PARAMS_KEY = MODULE_PREFIX + b"\x00"
 ACCOUNT_PREFIX = MODULE_PREFIX + b"\x01"
 PAYMENT_PREFIX = MODULE_PREFIX + b"\x02"
 DRY_HEIGHT_PREFIX = MODULE_PREFIX + b"\x03"

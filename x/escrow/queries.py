@@ -6,6 +6,7 @@ from chain.crypto import encode_address
 from chain.errors import INVALID_REQUEST
 from chain.module import QueryRoute, query_path, service_routes
 from chain.msgs import account_address
+from chain.params import params_response
 from chain.pb.gpuchain.escrow.v1 import query_pb2
 from chain.store import KVStore
 from x.escrow.errors import ACCOUNT_NOT_FOUND
@@ -14,6 +15,7 @@ from x.escrow.types import DENOM, Account
 
 SERVICE = query_pb2.DESCRIPTOR.services_by_name["Query"]
 BALANCE_PATH = query_path(SERVICE, "Balance")
+PARAMS_PATH = query_path(SERVICE, "Params")
 
 
 def account_proto(account: Account) -> query_pb2.Account:
@@ -26,6 +28,7 @@ def account_proto(account: Account) -> query_pb2.Account:
         deposited=str(account.deposited),
         transferred=str(account.transferred),
         taken=str(account.taken),
+        accrued=str(account.accrued),
         refunded=str(account.refunded),
         rate=str(account.rate),
         settled_at=account.settled_at,
@@ -49,4 +52,7 @@ def query_routes(keeper: EscrowKeeper) -> list[QueryRoute]:
             )
         return query_pb2.QueryBalanceResponse(account=account_proto(account))
 
-    return service_routes(SERVICE, {"Balance": balance})
+    def params(store: KVStore, _: query_pb2.QueryParamsRequest) -> query_pb2.QueryParamsResponse:
+        return params_response(keeper.params(store), query_pb2.QueryParamsResponse)
+
+    return service_routes(SERVICE, {"Params": params, "Balance": balance})

@@ -1,11 +1,12 @@
 """The escrow account: one per deployment, integer amounts of one denom (ugpc).
 
 Every token that ever entered an account is in exactly one place: still in `balance`,
-`transferred` to providers, `taken` by the take rate, or `refunded` to the owner, so
-`deposited == balance + transferred + taken + refunded` always (the module's invariant).
+`accrued` by its payments but not paid out yet, `transferred` to providers, `taken` by the
+take rate, or `refunded` to the owner, so
+`deposited == balance + accrued + transferred + taken + refunded` always (the invariant).
 
 `rate` is what the account pays per block in total (the sum of its payments' rates, which
-the market adds per lease) and `settled_at` the height up to which that was paid out;
+the market adds per lease) and `settled_at` the height up to which that was accrued;
 settlement is lazy, on deposit, withdraw and close.
 """
 
@@ -15,9 +16,10 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from x.escrow.errors import INVALID_GENESIS
+from x.escrow.errors import INVALID_GENESIS, INVALID_PARAMS
 
 DENOM = "ugpc"
+BPS_ONE = 10_000
 OPEN = "open"
 CLOSED = "closed"
 STATES = (OPEN, CLOSED)
@@ -36,6 +38,7 @@ class Account:
     refunded: int = 0
     rate: int = 0
     settled_at: int = 0
+    accrued: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -70,6 +73,7 @@ class Account:
             "refunded": str(self.refunded),
             "rate": str(self.rate),
             "settled_at": str(self.settled_at),
+            "accrued": str(self.accrued),
         }
 
     @classmethod
@@ -80,7 +84,7 @@ class Account:
         try:
             owner = bytes.fromhex(str(data["owner"]))
             amounts = {
-                name: int(str(data[name]))
+                name: int(str(data.get(name, 0) if name == "accrued" else data[name]))
                 for name in (
                     "dseq",
                     "balance",
@@ -90,6 +94,7 @@ class Account:
                     "refunded",
                     "rate",
                     "settled_at",
+                    "accrued",
                 )
             }
             state = str(data["state"])
@@ -109,11 +114,16 @@ class Account:
     def with_(self, **changes: Any) -> Account:
         return replace(self, **changes)
 
+    def spent(self) -> int:
+        """Where the deposits went; equals `deposited` when nothing leaked."""
+        return self.balance + self.accrued + self.transferred + self.taken + self.refunded
+
 
 @dataclass(frozen=True)
 class Payment:
-    """One lease's claim on an account: `rate` ugpc per block to `provider`; `paid` is what
-    settlements have sent it so far. payment_id is the market's name for the lease."""
+    """One lease's claim on an account: `rate` ugpc per block to `provider`; `accrued` is
+    what settlements owe it and payouts have not paid yet, `paid` what payouts sent it and
+    `taken` what they took for the community pool. payment_id is the market's lease name."""
 
     owner: bytes
     dseq: int
@@ -122,6 +132,8 @@ class Payment:
     rate: int
     state: str = OPEN
     paid: int = 0
+    accrued: int = 0
+    taken: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -143,6 +155,8 @@ class Payment:
             "rate": str(self.rate),
             "state": self.state,
             "paid": str(self.paid),
+            "accrued": str(self.accrued),
+            "taken": str(self.taken),
         }
 
     @classmethod
@@ -154,6 +168,7 @@ class Payment:
             owner = bytes.fromhex(str(data["owner"]))
             provider = bytes.fromhex(str(data["provider"]))
             dseq, rate, paid = (int(str(data[name])) for name in ("dseq", "rate", "paid"))
+            accrued, taken = (int(str(data.get(name, 0))) for name in ("accrued", "taken"))
             payment_id, state = str(data["payment_id"]), str(data["state"])
         except KeyError as missing:
             raise INVALID_GENESIS(f"escrow payment lacks {missing}") from None
@@ -161,9 +176,40 @@ class Payment:
             raise INVALID_GENESIS(f"escrow payment: {error}") from None
         if len(owner) != 20 or len(provider) != 20:
             raise INVALID_GENESIS("escrow payment owner and provider must be 20 bytes")
-        if min(dseq, rate, paid) < 0 or not payment_id or state not in STATES:
+        if min(dseq, rate, paid, accrued, taken) < 0 or not payment_id or state not in STATES:
             raise INVALID_GENESIS(f"escrow payment {payment_id!r} is malformed")
-        return cls(owner, dseq, payment_id, provider, rate, state, paid)
+        return cls(owner, dseq, payment_id, provider, rate, state, paid, accrued, taken)
 
     def with_(self, **changes: Any) -> Payment:
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Params:
+    """take_rate_bps: the share of every payout to a provider that goes to the community
+    pool, in basis points (rounded down)."""
+
+    take_rate_bps: int = 200
+
+    def to_json(self) -> dict[str, Any]:
+        return {"take_rate_bps": self.take_rate_bps}
+
+    def take(self, amount: int) -> int:
+        return amount * self.take_rate_bps // BPS_ONE
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Params:
+        """Missing fields take their defaults; raises INVALID_PARAMS naming a bad field."""
+        if not isinstance(data, dict):
+            raise INVALID_PARAMS("params must be a JSON object")
+        unknown = sorted(set(data) - {"take_rate_bps"})
+        if unknown:
+            raise INVALID_PARAMS(f"unknown field {unknown[0]!r}")
+        raw = data.get("take_rate_bps", cls().take_rate_bps)
+        try:
+            rate = int(str(raw))
+        except ValueError:
+            raise INVALID_PARAMS(f"take_rate_bps {str(raw)[:40]!r} is not an integer") from None
+        if not 0 <= rate <= BPS_ONE:
+            raise INVALID_PARAMS(f"take_rate_bps must be 0..{BPS_ONE}, got {rate}")
+        return cls(take_rate_bps=rate)

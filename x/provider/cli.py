@@ -84,6 +84,13 @@ def register_query(commands: api.Group, common: argparse.ArgumentParser) -> None
     api.query_command(
         provider, common, "get", "one provider", ("ADDRESS", "gpu1… address or key name")
     ).set_defaults(func=get_provider)
+    api.query_command(
+        provider,
+        common,
+        "reputation",
+        "a provider's service record and score",
+        ("ADDRESS", "gpu1… address or key name"),
+    ).set_defaults(func=get_reputation)
     api.query_command(provider, common, "params", "provider parameters").set_defaults(
         func=api.params_command(queries.PARAMS_PATH, query_pb2, "provider")
     )
@@ -249,4 +256,19 @@ def get_provider(args: argparse.Namespace) -> int:
             f"{release['completion_height']}"
         )
     api.emit(args, answer, "\n".join(lines))
+    return 0
+
+
+def get_reputation(args: argparse.Namespace) -> int:
+    """`query provider reputation ADDRESS`."""
+    response = api.query(
+        args,
+        queries.REPUTATION_PATH,
+        query_pb2.QueryReputationRequest(
+            provider=api.resolve_address(args, args.address, "provider")
+        ),
+        query_pb2.QueryReputationResponse(),
+    )
+    answer = api.message_json(response)
+    api.emit(args, answer, api.fields_text({**answer["reputation"], "score": answer["score"]}))
     return 0

@@ -49,3 +49,15 @@ def emit_collateral_released(ctx: Context, owner: bytes, amount: Coin) -> None:
         ("owner", encode_address(owner)),
         ("amount", str(amount)),
     )
+
+
+def emit_provider_slashed(
+    ctx: Context, owner: bytes, amount: Coin, collateral: Coin, fraction_bps: int
+) -> None:
+    ctx.emit(
+        "provider_slashed",
+        ("owner", encode_address(owner)),
+        ("amount", str(amount)),
+        ("collateral", str(collateral)),
+        ("fraction_bps", str(fraction_bps)),
+    )

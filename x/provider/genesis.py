@@ -1,6 +1,7 @@
-"""provider genesis: params, every provider and every pending collateral release, so an
-exported chain imports to exactly the same provider state. The collateral itself is in
-bank's section, as the provider_collateral module account's balance."""
+"""provider genesis: params, every provider, every pending collateral release and every
+reputation record, so an exported chain imports to exactly the same provider state. The
+collateral itself is in bank's section, as the provider_collateral module account's
+balance."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from chain.store import KVStore
 from x.provider import msgs
 from x.provider.errors import INVALID_GENESIS
 from x.provider.keeper import ProviderKeeper
-from x.provider.types import CollateralRelease, Params, Provider
+from x.provider.types import CollateralRelease, Params, Provider, Reputation
+
+Parsed = tuple[Params, list[Provider], list[CollateralRelease], list[Reputation]]
 
 
 def default_genesis() -> dict[str, Any]:
-    return {"params": Params().to_json(), "providers": [], "releases": []}
+    return {"params": Params().to_json(), "providers": [], "releases": [], "reputations": []}
 
 
 def _entries(state: dict[str, Any], name: str) -> list[Any]:
@@ -27,22 +30,21 @@ def _entries(state: dict[str, Any], name: str) -> list[Any]:
     return entries
 
 
-def parse_genesis(
-    state: dict[str, Any],
-) -> tuple[Params, list[Provider], list[CollateralRelease]]:
-    """Raises INVALID_PARAMS or INVALID_GENESIS naming the first bad entry."""
+def parse_genesis(state: dict[str, Any]) -> Parsed:
+    """Raises INVALID_PARAMS or INVALID_GENESIS naming the first bad entry. A provider is
+    checked as MsgUpdateProvider would be, its collateral only as a coin: a slash may have
+    taken all of it."""
     params = Params.from_json(state.get("params", {}))
     providers: dict[bytes, Provider] = {}
     for index, entry in enumerate(_entries(state, "providers")):
         where = f"provider.providers[{index}]"
         try:
             provider = Provider.from_json(entry)
-            msgs.validate_create(
-                msgs.create_provider_msg(
+            msgs.validate_update(
+                msgs.update_provider_msg(
                     encode_address(provider.owner),
                     provider.host_uri,
                     provider.attributes,
-                    provider.collateral,
                     provider.email,
                     provider.website,
                     provider.cert_fingerprint,
@@ -70,7 +72,19 @@ def parse_genesis(
         if key in releases:
             raise INVALID_GENESIS(f"{where}: {entry['owner']} listed twice at that height")
         releases[key] = release
-    return params, list(providers.values()), list(releases.values())
+    reputations: dict[bytes, Reputation] = {}
+    for index, entry in enumerate(_entries(state, "reputations")):
+        where = f"provider.reputations[{index}]"
+        try:
+            reputation = Reputation.from_json(entry)
+        except AppError as error:
+            raise INVALID_GENESIS(f"{where}: {error.log}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise INVALID_GENESIS(f"{where} is malformed: {error!r}"[:200]) from None
+        if reputation.provider in reputations:
+            raise INVALID_GENESIS(f"{where}: {entry['provider']} listed twice")
+        reputations[reputation.provider] = reputation
+    return params, list(providers.values()), list(releases.values()), list(reputations.values())
 
 
 def validate_genesis(state: dict[str, Any]) -> None:
@@ -78,12 +92,14 @@ def validate_genesis(state: dict[str, Any]) -> None:
 
 
 def init_genesis(ctx: Context, keeper: ProviderKeeper, state: dict[str, Any]) -> None:
-    params, providers, releases = parse_genesis(state)
+    params, providers, releases, reputations = parse_genesis(state)
     keeper.set_params(ctx.store, params)
     for provider in providers:
         keeper.set_provider(ctx.store, provider)
     for release in releases:
         keeper.add_release(ctx.store, release)
+    for reputation in reputations:
+        keeper.set_reputation(ctx.store, reputation)
 
 
 def export_genesis(store: KVStore, keeper: ProviderKeeper) -> dict[str, Any]:
@@ -91,4 +107,5 @@ def export_genesis(store: KVStore, keeper: ProviderKeeper) -> dict[str, Any]:
         "params": keeper.params(store).to_json(),
         "providers": [provider.to_json() for provider in keeper.providers(store)],
         "releases": [release.to_json() for release in keeper.releases(store)],
+        "reputations": [reputation.to_json() for reputation in keeper.reputations(store)],
     }

@@ -1,11 +1,12 @@
-"""Provider state: views first, then the writes the handlers, genesis and begin-block go
-through. Every write keeps the attribute and release indexes and the collateral module
-account in step (invariants.py checks them after every block)."""
+"""Provider state: views first, then the writes the handlers, genesis, begin-block and the
+market go through. Every write keeps the attribute and release indexes and the collateral
+module account in step (invariants.py checks them after every block). Reputation counters
+are written by the market's lease hooks and usage reports through the record_* methods."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from chain.coins import Coin, Coins
@@ -16,9 +17,21 @@ from chain.params import get_params, set_params
 from chain.store import KVStore, decode_uint, iterate_prefix, prefix_end
 from x.provider import events, keys
 from x.provider.expected import BankKeeper, ProviderObligations, StakingKeeper
-from x.provider.types import CollateralRelease, Params, Provider, canonical, coin_from_json
+from x.provider.types import (
+    CollateralRelease,
+    Params,
+    Provider,
+    Reputation,
+    canonical,
+    coin_from_json,
+)
 
 COLLATERAL_ACCOUNT = ModuleAccount("provider_collateral")
+BPS_ONE = 10_000
+
+# Moves a slashed amount out of the collateral account (the source address) to whoever the
+# caller decides; it must move all of it or raise.
+PayOut = Callable[[Context, bytes, Coin], None]
 
 
 class ProviderKeeper:
@@ -73,6 +86,19 @@ class ProviderKeeper:
             found.append(CollateralRelease(owner, height, coin_from_json(json.loads(raw))))
         return found
 
+    def reputation(self, store: KVStore, provider: bytes) -> Reputation:
+        """provider's counters (all zero for an address the chain has no record of)."""
+        raw = store.get(keys.reputation_key(provider))
+        return Reputation.decode(raw) if raw is not None else Reputation(provider)
+
+    def reputations(self, store: KVStore) -> Iterator[Reputation]:
+        for _, raw in iterate_prefix(store, keys.REPUTATION_PREFIX):
+            yield Reputation.decode(raw)
+
+    def reputation_score(self, store: KVStore, provider: bytes) -> int:
+        """The integer matching ranks equal prices by, higher first (Reputation.score)."""
+        return self.reputation(store, provider).score()
+
     def obligation(self, store: KVStore, owner: bytes) -> str | None:
         """The first registered reason owner may not leave yet, or None."""
         for hook in self.obligations:
@@ -94,6 +120,27 @@ class ProviderKeeper:
         store.set(keys.provider_key(provider.owner), provider.encode())
         for key, value in provider.attributes:
             store.set(keys.attribute_index_key(key, value, provider.owner), b"")
+
+    def set_reputation(self, store: KVStore, reputation: Reputation) -> None:
+        store.set(keys.reputation_key(reputation.provider), reputation.encode())
+
+    def _count(self, store: KVStore, provider: bytes, counter: str) -> None:
+        self.set_reputation(store, self.reputation(store, provider).counted(counter))
+
+    def record_lease_won(self, store: KVStore, provider: bytes) -> None:
+        self._count(store, provider, "leases_won")
+
+    def record_lease_completed(self, store: KVStore, provider: bytes) -> None:
+        self._count(store, provider, "leases_completed")
+
+    def record_lease_failed(self, store: KVStore, provider: bytes) -> None:
+        self._count(store, provider, "leases_failed")
+
+    def record_report_on_time(self, store: KVStore, provider: bytes) -> None:
+        self._count(store, provider, "reports_on_time")
+
+    def record_slash(self, store: KVStore, provider: bytes) -> None:
+        self._count(store, provider, "slashes")
 
     def _unindex(self, store: KVStore, provider: Provider) -> None:
         for key, value in provider.attributes:
@@ -131,14 +178,16 @@ class ProviderKeeper:
         events.emit_collateral_added(ctx, provider.owner, amount, total)
 
     def delete(self, ctx: Context, provider: Provider) -> int:
-        """Remove provider and queue its collateral for the end of the unbonding period;
-        returns the height it is paid back at."""
+        """Remove provider and queue its collateral for the end of the unbonding period
+        (nothing is queued when slashes took all of it); returns the height it is paid
+        back at."""
         completion = ctx.height + self._staking.params(ctx.store).unbonding_blocks
         self._unindex(ctx.store, provider)
         ctx.store.delete(keys.provider_key(provider.owner))
-        self.add_release(
-            ctx.store, CollateralRelease(provider.owner, completion, provider.collateral)
-        )
+        if provider.collateral.amount:
+            self.add_release(
+                ctx.store, CollateralRelease(provider.owner, completion, provider.collateral)
+            )
         events.emit_provider_deleted(ctx, provider.owner, provider.collateral, completion)
         return completion
 
@@ -152,3 +201,30 @@ class ProviderKeeper:
                 ctx, COLLATERAL_ACCOUNT.address, release.owner, Coins.of([release.amount])
             )
             events.emit_collateral_released(ctx, release.owner, release.amount)
+
+    def slash_collateral(
+        self, ctx: Context, owner: bytes, fraction_bps: int, pay_out: PayOut
+    ) -> int:
+        """Take fraction_bps/10000 of owner's collateral (rounded down), lower its recorded
+        collateral and hand the tokens to pay_out, which moves them out of the collateral
+        account; counts a slash and returns the amount taken (0 for an owner who is not a
+        provider). Raises INTERNAL on a fraction outside 0..10000 or when pay_out did not
+        move exactly the amount out."""
+        if not 0 <= fraction_bps <= BPS_ONE:
+            raise INTERNAL(f"slash fraction {fraction_bps} bps is outside 0..{BPS_ONE}")
+        provider = self.provider(ctx.store, owner)
+        if provider is None:
+            return 0
+        held = provider.collateral
+        slashed = Coin(held.denom, held.amount * fraction_bps // BPS_ONE)
+        left = Coin(held.denom, held.amount - slashed.amount)
+        self.set_provider(ctx.store, replace(provider, collateral=left))
+        if slashed.amount:
+            before = self._bank.balance(ctx.store, COLLATERAL_ACCOUNT.address, held.denom)
+            pay_out(ctx, COLLATERAL_ACCOUNT.address, slashed)
+            after = self._bank.balance(ctx.store, COLLATERAL_ACCOUNT.address, held.denom)
+            if before - after != slashed.amount:
+                raise INTERNAL(f"slash of {slashed} moved {before - after} out of collateral")
+        self.record_slash(ctx.store, owner)
+        events.emit_provider_slashed(ctx, owner, slashed, left, fraction_bps)
+        return slashed.amount

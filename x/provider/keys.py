@@ -7,6 +7,7 @@
 | `0x06 0x02 ‖ attribute key ‖ 0x00 ‖ value ‖ 0x00 ‖ owner(20)` | empty: owner declares key=value |
 | `0x06 0x03 ‖ completion height(8) ‖ owner(20)` | collateral released to owner then (JSON coin) |
 | `0x06 0x04 ‖ owner(20) ‖ completion height(8)` | empty: the same release, found by owner |
+| `0x06 0x05 ‖ provider(20)` | reputation counters (canonical JSON), kept after a delete |
 
 Attribute keys and values never hold a NUL byte (chain.attributes), so the index entries of
 one key=value pair are exactly those under its prefix, and `query provider list
@@ -25,6 +26,7 @@ PROVIDER_PREFIX = MODULE_PREFIX + b"\x01"
 ATTRIBUTE_INDEX_PREFIX = MODULE_PREFIX + b"\x02"
 RELEASE_PREFIX = MODULE_PREFIX + b"\x03"
 OWNER_RELEASE_PREFIX = MODULE_PREFIX + b"\x04"
+REPUTATION_PREFIX = MODULE_PREFIX + b"\x05"
 HEIGHT_WIDTH = 8
 
 
@@ -55,3 +57,7 @@ def owner_releases_prefix(owner: bytes) -> bytes:
 
 def owner_release_key(owner: bytes, completion_height: int) -> bytes:
     return OWNER_RELEASE_PREFIX + owner + encode_uint(completion_height, HEIGHT_WIDTH)
+
+
+def reputation_key(provider: bytes) -> bytes:
+    return REPUTATION_PREFIX + provider

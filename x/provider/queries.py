@@ -1,6 +1,6 @@
 """provider queries over committed state (gpuchain.provider.v1.Query): providers a page
 at a time (optionally only those declaring one attribute), one provider with its pending
-collateral releases, and params."""
+collateral releases, a provider's reputation with its score, and params."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from chain.store import KVStore
 from x.provider import keys
 from x.provider.errors import UNKNOWN_PROVIDER
 from x.provider.keeper import ProviderKeeper
-from x.provider.types import CollateralRelease, Provider
+from x.provider.types import CollateralRelease, Provider, Reputation
 
 SERVICE = query_pb2.DESCRIPTOR.services_by_name["Query"]
 PROVIDERS_PATH = query_path(SERVICE, "Providers")
 PROVIDER_PATH = query_path(SERVICE, "Provider")
+REPUTATION_PATH = query_path(SERVICE, "Reputation")
 PARAMS_PATH = query_path(SERVICE, "Params")
 
 
@@ -31,6 +32,10 @@ def provider_pb(provider: Provider) -> provider_pb2.Provider:
 
 def release_pb(release: CollateralRelease) -> provider_pb2.CollateralRelease:
     return json_format.ParseDict(release.to_json(), provider_pb2.CollateralRelease())
+
+
+def reputation_pb(reputation: Reputation) -> provider_pb2.Reputation:
+    return json_format.ParseDict(reputation.to_json(), provider_pb2.Reputation())
 
 
 def _attribute_filter(request: query_pb2.QueryProvidersRequest) -> bytes | None:
@@ -80,7 +85,24 @@ def query_routes(keeper: ProviderKeeper) -> list[QueryRoute]:
             releases=[release_pb(release) for release in releases],
         )
 
+    def reputation(
+        store: KVStore, request: query_pb2.QueryReputationRequest
+    ) -> query_pb2.QueryReputationResponse:
+        """Raises INVALID_ADDRESS; an address without a record answers zeros."""
+        found = keeper.reputation(store, account_address(request.provider, "provider"))
+        return query_pb2.QueryReputationResponse(
+            reputation=reputation_pb(found), score=found.score()
+        )
+
     def params(store: KVStore, _: query_pb2.QueryParamsRequest) -> query_pb2.QueryParamsResponse:
         return params_response(keeper.params(store), query_pb2.QueryParamsResponse)
 
-    return service_routes(SERVICE, {"Providers": providers, "Provider": provider, "Params": params})
+    return service_routes(
+        SERVICE,
+        {
+            "Providers": providers,
+            "Provider": provider,
+            "Reputation": reputation,
+            "Params": params,
+        },
+    )

@@ -4,8 +4,8 @@ declares (store, genesis and queries share it)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 from chain.coins import Coin, parse_amount, validate_denom
 from chain.crypto import decode_address, encode_address
@@ -126,3 +126,69 @@ class CollateralRelease:
             completion_height=int(str(data["completion_height"])),
             amount=coin_from_json(data["amount"]),
         )
+
+
+# Score weights (see reputation_score): a report on time is the unit; a completed lease is
+# worth a hundred; a failed lease or a slash costs ten completed leases.
+REPORT_ON_TIME_POINTS = 1
+COMPLETED_LEASE_POINTS = 100
+FAILED_LEASE_PENALTY = 1000
+SLASH_PENALTY = 1000
+
+
+@dataclass(frozen=True)
+class Reputation:
+    """A provider's service record: counters only ever go up, so the score is a function
+    of what happened, never of when it was read."""
+
+    provider: bytes
+    leases_won: int = 0
+    leases_completed: int = 0
+    leases_failed: int = 0
+    reports_on_time: int = 0
+    slashes: int = 0
+
+    COUNTERS: ClassVar[tuple[str, ...]] = (
+        "leases_won",
+        "leases_completed",
+        "leases_failed",
+        "reports_on_time",
+        "slashes",
+    )
+
+    def score(self) -> int:
+        """reports_on_time + 100·leases_completed - 1000·leases_failed - 1000·slashes, in
+        exact integers: matching ranks equal prices by it (higher first). Leases won do not
+        count until they end, so winning alone never lifts a provider."""
+        return (
+            REPORT_ON_TIME_POINTS * self.reports_on_time
+            + COMPLETED_LEASE_POINTS * self.leases_completed
+            - FAILED_LEASE_PENALTY * self.leases_failed
+            - SLASH_PENALTY * self.slashes
+        )
+
+    def counted(self, counter: str) -> Reputation:
+        """This record with one more of counter (one of COUNTERS)."""
+        return replace(self, **{counter: getattr(self, counter) + 1})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "provider": encode_address(self.provider),
+            **{name: str(getattr(self, name)) for name in self.COUNTERS},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reputation:
+        """Raises KeyError, TypeError, ValueError (a negative or non-integer counter) or
+        AppError on malformed data."""
+        counters = {name: int(str(data.get(name, "0"))) for name in cls.COUNTERS}
+        if any(value < 0 for value in counters.values()):
+            raise ValueError("reputation counters cannot be negative")
+        return cls(provider=decode_address(str(data["provider"])), **counters)
+
+    def encode(self) -> bytes:
+        return canonical(self.to_json())
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Reputation:
+        return cls.from_json(json.loads(raw))

@@ -1,0 +1,1 @@
+"""market: one order per deployment group, providers' bids, matching, leases and their pay."""
