@@ -1,11 +1,12 @@
 """GPU inventory and usage metering through NVML (nvidia-ml-py), aggregated in integers.
 
-`inventory()` lists the host's GPUs (model, memory, UUID, health), or says why there are
-none (no driver library, no device). `Meter.sample(uuids)` reads each assigned GPU's
-utilisation, memory in use, energy counter and power draw. `UsageWindow` folds a lease's
-samples into the fields of `MsgReportUsage`'s `GpuUsage` (x/market): the mean utilisation in
-basis points (rounded down), the peak memory, and the energy used in millijoules, taken from
-the driver's energy counter where the GPU has one and from power times time where it does not.
+`inventory()` lists the host's GPUs (model, memory, UUID, health) and where the list came
+from, or why there are none (no driver library, no device). `Meter.sample(uuids)` reads
+each assigned GPU's utilisation, memory in use, energy counter and power draw.
+`UsageWindow` folds a lease's samples into the fields of `MsgReportUsage`'s `GpuUsage`
+(x/market): the mean utilisation in basis points (rounded down), the peak memory, and the
+energy used in millijoules, from the driver's energy counter where the GPU has one and
+from power times elapsed time where it does not.
 """
 
 from __future__ import annotations
@@ -52,28 +53,16 @@ class GpuInfo:
         return self.health == "ok"
 
 
-@dataclass(frozen=True)
-class Inventory:
-    """The host's GPUs; `reason` says why the list is empty when it is."""
-
-    gpus: tuple[GpuInfo, ...]
-    driver: str = ""
-    reason: str = ""
-
-    @property
-    def healthy(self) -> tuple[GpuInfo, ...]:
-        return tuple(gpu for gpu in self.gpus if gpu.healthy)
-
-    def describe(self) -> str:
-        """One line for the daemon's start and `status`."""
-        if not self.gpus:
-            return f"GPUs: none ({self.reason})"
-        parts = [
-            f"{gpu.uuid} {gpu.name} {gpu.memory_bytes // 2**20} MiB"
-            + ("" if gpu.healthy else f" UNHEALTHY: {gpu.health}")
-            for gpu in self.gpus
-        ]
-        return f"GPUs ({len(self.gpus)}, driver {self.driver}): " + "; ".join(parts)
+def describe(gpus: Sequence[GpuInfo], note: str) -> str:
+    """One line for the daemon's start and `status`: the GPUs, or why there are none."""
+    if not gpus:
+        return f"GPUs: none ({note})"
+    parts = [
+        f"{gpu.uuid} {gpu.name} {gpu.memory_bytes // 2**20} MiB"
+        + ("" if gpu.healthy else f" UNHEALTHY: {gpu.health}")
+        for gpu in gpus
+    ]
+    return f"GPUs ({note}): " + "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -119,16 +108,19 @@ def _optional(read: Any, *args: Any) -> int | None:
         return None
 
 
-def inventory() -> Inventory:
-    """The host's GPUs as NVML sees them; a GPU NVML cannot query is listed as unhealthy."""
+def inventory() -> tuple[list[GpuInfo], str]:
+    """The host's GPUs as NVML sees them, and where the list came from or why it is empty.
+
+    A GPU NVML cannot query is listed, unhealthy, with NVML's reason.
+    """
     reason = _init()
     if reason:
-        return Inventory((), reason=reason)
+        return [], reason
     try:
         driver = _text(pynvml.nvmlSystemGetDriverVersion())
         count = pynvml.nvmlDeviceGetCount()
     except pynvml.NVMLError as error:
-        return Inventory((), reason=f"NVML cannot list GPUs: {error}")
+        return [], f"NVML cannot list GPUs: {error}"
     gpus = []
     for index in range(count):
         try:
@@ -146,8 +138,9 @@ def inventory() -> Inventory:
             gpus.append(GpuInfo(index, uuid, name, 0, health=str(error)))
             continue
         gpus.append(GpuInfo(index, uuid, name, memory))
-    reason = "" if gpus else "NVML found no GPU on this host"
-    return Inventory(tuple(gpus), driver=driver, reason=reason)
+    if not gpus:
+        return [], "NVML found no GPU on this host"
+    return gpus, f"NVML, driver {driver}"
 
 
 class Meter:

@@ -9,25 +9,24 @@ import dataclasses
 import json
 import sys
 
-from provider.metering import Meter, MeteringError, UsageWindow, inventory
+from provider.metering import Meter, MeteringError, UsageWindow, describe, inventory
 
 
 def main() -> None:
-    found = inventory()
-    models = {gpu.uuid: gpu.model for gpu in found.gpus}
+    models = {gpu.uuid: gpu.model for gpu in inventory()[0]}
     window = UsageWindow(models)
     meter: Meter | None = None
     for line in sys.stdin:
         command, *arguments = line.split()
         try:
             if command == "inventory":
+                gpus, note = inventory()
                 answer: object = {
                     "gpus": [
                         {**dataclasses.asdict(gpu), "model": gpu.model, "healthy": gpu.healthy}
-                        for gpu in inventory().gpus
+                        for gpu in gpus
                     ],
-                    "reason": found.reason,
-                    "describe": inventory().describe(),
+                    "describe": describe(gpus, note),
                 }
             elif command == "sample":
                 meter = meter or Meter()
