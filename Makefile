@@ -17,7 +17,7 @@ setup: $(VENV)/.installed $(COMETBFT) chain/pb/.generated
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,provider]'
 	touch $@
 
 $(COMETBFT): Makefile

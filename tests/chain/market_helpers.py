@@ -40,7 +40,11 @@ DISTRIBUTION = module_address("distribution")
 PROVIDER_FUNDS = 50_000_000
 
 
-def market_genesis(bid_window: int = BID_WINDOW, max_bids: int = 20) -> dict[str, Any]:
+def market_genesis(
+    bid_window: int = BID_WINDOW, max_bids: int = 20, completed: Sequence[int] = ()
+) -> dict[str, Any]:
+    """completed: leases each provider (in PROVIDERS order) already completed, which is
+    what its reputation score counts."""
     balances = {TENANT.bech32_address: "1000000000ugpc"}
     for key in (*PROVIDERS, AUDITOR, STRANGER):
         balances[key.bech32_address] = f"{PROVIDER_FUNDS}ugpc"
@@ -53,6 +57,12 @@ def market_genesis(bid_window: int = BID_WINDOW, max_bids: int = 20) -> dict[str
         }
     }
     state["escrow"] = {"params": {"take_rate_bps": TAKE_RATE_BPS}}
+    state["provider"] = {
+        "reputations": [
+            {"provider": key.bech32_address, "leases_completed": str(count)}
+            for key, count in zip(PROVIDERS, completed, strict=False)
+        ]
+    }
     return state
 
 
@@ -104,9 +114,11 @@ def register_providers(chain: Chain, keys: Sequence[PrivateKey] = PROVIDERS) -> 
         )
 
 
-def market_chain(home: Path, bid_window: int = BID_WINDOW, max_bids: int = 20) -> Chain:
+def market_chain(
+    home: Path, bid_window: int = BID_WINDOW, max_bids: int = 20, completed: Sequence[int] = ()
+) -> Chain:
     node = TestNode(home)
-    node.init_chain(market_genesis(bid_window, max_bids))
+    node.init_chain(market_genesis(bid_window, max_bids, completed))
     node.block()
     chain = Chain(node)
     register_providers(chain)
