@@ -59,9 +59,11 @@ class Runtime(Protocol):
 
     def deploy(
         self, lease_name: str, group: Mapping[str, Any], gpus: Sequence[str] = ()
-    ) -> Sequence[object]: ...
+    ) -> Sequence[Any]: ...
 
     def remove(self, lease_name: str) -> int: ...
+
+    def adopt(self) -> Mapping[str, Sequence[Any]]: ...
 
 
 # The GPU usage of a lease over blocks start..end, for its report (runtime's Meter).
@@ -176,6 +178,7 @@ class Daemon:
             for order in self._open_orders():
                 self.engine.consider(order, height)
             self._rescan_leases(height)
+            self._adopt_containers(height)
         self.after_block()
         log.info(
             "provider %s ready at height %d; inventory: %s",
@@ -356,7 +359,7 @@ class Daemon:
 
     def on_manifest(
         self, lease_id: market_pb2.LeaseID, manifest: Mapping[str, Any]
-    ) -> Sequence[object]:
+    ) -> Sequence[Any]:
         """Deploy a won lease's manifest group; raises KeyError for a lease not held here."""
         name = lease_key(lease_id)
         lease = self.state.lease(name)
@@ -455,6 +458,19 @@ class Daemon:
             market_query_pb2.QueryParamsResponse(),
         ).params
 
+    def _adopt_containers(self, height: int) -> None:
+        """Keep the containers of active leases running (their manifest arrived before the
+        restart); those of leases the chain has closed are removed after this commits."""
+        if self.runtime is None:
+            return
+        for name in self.runtime.adopt():
+            lease = self.state.lease(name)
+            if lease is not None and lease.state == ACTIVE:
+                self.state.put_lease(_with(lease, manifest=True, won_at=0.0))
+                log.info("lease %s: adopted its running containers", name)
+            else:
+                self._confirm_closed(name, height)
+
     def _audits(self) -> dict[str, dict[str, str]]:
         answer = self._query(
             AUDIT_ATTRIBUTES,
@@ -469,6 +485,57 @@ class Daemon:
     def _deposit(self) -> coin_pb2.Coin:
         amount = self._market_params().min_bid_deposit or "0"
         return coin_pb2.Coin(denom="ugpc", amount=amount)
+
+
+class GpuMeter:
+    """Samples each lease's GPUs every few seconds (runtime's NVML Meter) and folds them into
+    the figures of its next usage report."""
+
+    def __init__(self, daemon: Daemon, interval_seconds: float = 5.0) -> None:
+        from provider import metering
+
+        self.meter = metering.Meter()  # MeteringError where the host has no NVML
+        self.daemon = daemon
+        self.interval_seconds = interval_seconds
+        self.models = {gpu.uuid: metering.model_key(gpu.name) for gpu in daemon.inventory.gpus}
+        self.windows: dict[str, metering.UsageWindow] = {}
+        self._window_type = metering.UsageWindow
+        self.metering_error = metering.MeteringError
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        while not self.daemon.stop.wait(self.interval_seconds):
+            for reservation in self.daemon.state.reservations():
+                if reservation.state != "leased" or not reservation.gpus:
+                    continue
+                try:
+                    samples = self.meter.sample(reservation.gpus)
+                except self.metering_error as error:
+                    log.warning("lease %s: GPU sample failed: %s", reservation.order_key, error)
+                    continue
+                with self._lock:
+                    window = self.windows.get(reservation.order_key)
+                    if window is None:
+                        window = self.windows[reservation.order_key] = self._window_type(
+                            self.models
+                        )
+                    window.add(samples)
+
+    def usage(self, lease: str, start: int, end: int) -> list[usage_pb2.GpuUsage]:
+        """The lease's GPU figures since its last report (blocks start..end)."""
+        with self._lock:
+            window = self.windows.get(lease.rsplit("/", 1)[0])
+            reports = window.report() if window is not None else []
+        return [
+            usage_pb2.GpuUsage(
+                uuid=report.uuid,
+                model=report.model,
+                avg_utilization_bps=report.avg_utilization_bps,
+                peak_memory_bytes=report.peak_memory_bytes,
+                energy_millijoules=report.energy_millijoules,
+            )
+            for report in reports
+        ]
 
 
 def open_daemon(
@@ -486,7 +553,12 @@ def open_daemon(
     sender = Sender(nodes, state, key, config.chain_id, config.gas_price)
     gpus, note = detect_gpus()
     inventory = host_inventory(config.data_dir, gpus, note)
-    return Daemon(config, sender, state, nodes, inventory, runtime, poll_seconds)
+    daemon = Daemon(config, sender, state, nodes, inventory, runtime, poll_seconds)
+    if inventory.gpus:
+        meter = GpuMeter(daemon)
+        daemon.usage = meter.usage
+        threading.Thread(target=meter.run, name="gpu-meter", daemon=True).start()
+    return daemon
 
 
 def _order_id(event: Event) -> market_pb2.OrderID | None:

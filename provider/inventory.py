@@ -3,7 +3,6 @@ NVML (through the runtime's `provider.metering`), less what bids and leases hold
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import shutil
@@ -94,8 +93,8 @@ def host_inventory(data_dir: Path, gpus: Sequence[Gpu], gpu_note: str) -> Invent
 def detect_gpus() -> tuple[list[Gpu], str]:
     """This host's GPUs through NVML, and where the list came from (or why it is empty)."""
     try:
-        metering = importlib.import_module("provider.metering")  # the runtime's NVML metering
+        from provider import metering  # the runtime's NVML metering (nvidia-ml-py)
     except ImportError:
-        return [], "no GPU inventory: NVML metering (provider.metering) is not installed"
-    found: tuple[list[Gpu], str] = metering.inventory()
-    return found
+        return [], "no GPU inventory: NVML metering (nvidia-ml-py) is not installed"
+    gpus, note = metering.inventory()
+    return [Gpu(gpu.uuid, gpu.name, gpu.memory_bytes, gpu.healthy) for gpu in gpus], note

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from google.protobuf.message import Message
 
 from chain.coins import Coin, Coins
 from chain.crypto import PrivateKey
 from chain.keyring import Keyring
+from chain.pb.gpuchain.deployment.v1 import deployment_pb2 as dp
 from chain.testing import LocalNode
 from chain.tx import build_and_sign
+from provider import config as provider_config
+from provider.daemon import Daemon, Runtime, open_daemon
+from x.audit.msgs import sign_attributes_msg
+from x.deployment.msgs import create_msg
+from x.provider.cli import cert_fingerprint
+from x.provider.msgs import create_provider_msg
+
+MIB = 2**20
 
 FUNDED = {
     "provider": "1000000000ugpc",  # bids, reports and withdraws
@@ -56,6 +68,110 @@ def start_chain(base: Path) -> Chain:
     addresses = node.init(FUNDED)
     node.start()
     return Chain(node, addresses)
+
+
+def make_certificate(home: Path, name: str = "provider") -> None:
+    """A throwaway self-signed certificate as the gateway's (openssl, as an operator might)."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-subj", f"/CN={name}", "-days", "1",
+         "-keyout", str(home / "gateway.key"), "-out", str(home / "gateway.crt")],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
+def group(
+    name: str,
+    max_price: str,
+    attributes: dict[str, str] | None = None,
+    signed_by: dp.SignedBy | None = None,
+    gpus: int = 0,
+) -> dp.GroupSpec:
+    resources = dp.Resources(
+        id=1,
+        cpu_millis=100,
+        memory=128 * MIB,
+        storage=[dp.Storage(name="default", size=128 * MIB)],
+        gpu_units=gpus,
+        gpu_attributes=[dp.Attribute(key="vendor/nvidia/model/a100", value="true")] if gpus else [],
+    )
+    return dp.GroupSpec(
+        name=name,
+        requirements=dp.PlacementRequirements(
+            signed_by=signed_by or dp.SignedBy(),
+            attributes=[dp.Attribute(key=k, value=v) for k, v in (attributes or {}).items()],
+        ),
+        resources=[
+            dp.ResourceUnit(
+                resource=resources, count=1, price=dp.DecCoin(denom="ugpc", amount=max_price)
+            )
+        ],
+    )
+
+
+def deploy(chain: Chain, dseq: int, groups: list[dp.GroupSpec]) -> None:
+    owner = chain.addresses["tenant"]
+    deliver(chain, "tenant", [create_msg(owner, dseq, groups, b"\1" * 32, Coin("ugpc", 5_000_000))])
+
+
+def provider_home(chain: Chain, base: Path) -> Path:
+    """A provider directory: provider.yaml for this node, a certificate registered on chain
+    with region=west, signed by the auditor."""
+    home = base / "provider"
+    home.mkdir()
+    text = provider_config.render(
+        "provider", [chain.node.rpc_address], chain.node.chain_id, "test", chain.node.home
+    )
+    data = yaml.safe_load(text)
+    data["attributes"] = {"region": "west"}
+    data["pricing"] = {
+        "cpu_milli": "0.01",  # 100m: 1ugpc
+        "memory_gib": "8",  # 128MiB: 1ugpc
+        "storage_gib": "8",  # 128MiB: 1ugpc
+        "gpu": {"default": "100"},
+    }
+    data["metrics_listen"] = ""
+    (home / provider_config.CONFIG_FILE).write_text(yaml.safe_dump(data))
+    make_certificate(home)
+    provider = chain.addresses["provider"]
+    fingerprint = cert_fingerprint(str(home / "gateway.crt"))
+    deliver(
+        chain,
+        "provider",
+        [
+            create_provider_msg(
+                provider,
+                "https://provider.example:8443",
+                [("region", "west")],
+                Coin("ugpc", 1_000_000),
+                cert_fingerprint=fingerprint,
+            )
+        ],
+    )
+    deliver(
+        chain,
+        "auditor",
+        [sign_attributes_msg(provider, chain.addresses["auditor"], [("region", "west")])],
+    )
+    return home
+
+
+class Running:
+    """A daemon in a thread of this process (bidding alone needs no Docker runtime)."""
+
+    def __init__(self, home: Path, runtime: Runtime | None = None) -> None:
+        configuration = provider_config.load(home)
+        self.daemon: Daemon = open_daemon(configuration, runtime=runtime, poll_seconds=0.5)
+        self.daemon.check_chain(cert_fingerprint(str(configuration.cert_path)))
+        self.thread = threading.Thread(target=self.daemon.run, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.daemon.stop.set()
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive()
+        self.daemon.state.close()
 
 
 def wait_until(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from daemon_helpers import make_certificate
 
 from chain.keyring import Keyring
 from chain.testing import free_port
@@ -44,16 +45,6 @@ def test_start_names_the_bad_field_of_the_config(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("Error: report_interval_blocks: expected a positive whole")
     assert "Traceback" not in done.stderr
-
-
-def make_certificate(home: Path) -> None:
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-subj", "/CN=provider", "-days", "1",
-         "-keyout", str(home / "gateway.key"), "-out", str(home / "gateway.crt")],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
 
 
 def test_start_says_when_no_configured_node_answers(tmp_path: Path) -> None:

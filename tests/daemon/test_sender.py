@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from daemon_helpers import Chain
+from google.protobuf.message import Message
 from test_follower import transfer_from
 
 from chain.coins import Coin, Coins, DecPrice
@@ -40,7 +41,7 @@ def balance(chain: Chain, address: str) -> int:
     return int(answer.balance.amount)
 
 
-def pay(chain: Chain, amount: int) -> list[object]:
+def pay(chain: Chain, amount: int) -> list[Message]:
     provider, recipient = chain.addresses["provider"], chain.addresses["auditor"]
     return [send_msg(provider, recipient, Coins((Coin("ugpc", amount),)))]
 
