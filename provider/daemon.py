@@ -464,6 +464,8 @@ class Daemon:
         if self.runtime is None:
             return
         for name in self.runtime.adopt():
+            if not name.endswith(f"/{self.address}"):
+                continue  # another provider's on a shared engine: not ours to judge
             lease = self.state.lease(name)
             if lease is not None and lease.state == ACTIVE:
                 self.state.put_lease(_with(lease, manifest=True, won_at=0.0))

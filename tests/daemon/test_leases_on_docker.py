@@ -4,6 +4,8 @@ them (no second bid, reports resume), and the tenant's close removes them."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import urllib.request
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from daemon_helpers import Chain, Running, deliver, provider_home, wait_until
 from docker import DockerClient
 
@@ -19,6 +22,7 @@ import sdl
 from chain.coins import Coin
 from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
 from chain.pb.gpuchain.market.v1 import usage_pb2
+from provider import config as provider_config
 from provider import runtime_testing
 from provider.daemon import lease_id_of
 from provider.runtime import Runtime
@@ -95,16 +99,39 @@ def status(home: Path) -> str:
     return done.stdout
 
 
-def test_a_lease_runs_on_docker_survives_a_daemon_restart_and_goes_when_closed(
+def engine_url() -> str:
+    """The address of the engine runtime_testing found, for provider.yaml's docker_host."""
+    if os.environ.get("DOCKER_HOST"):
+        return os.environ["DOCKER_HOST"]
+    if Path(runtime_testing.SYSTEM_SOCKET.removeprefix("unix://")).exists():
+        return runtime_testing.SYSTEM_SOCKET
+    return f"unix://{runtime_testing.DOCKERD_HOME / 'docker.sock'}"
+
+
+def start(home: Path) -> subprocess.Popen[str]:
+    """`gpuchain-provider start` in its own process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "provider.cli", "start", "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPOSITORY,
+    )
+
+
+def test_a_lease_runs_on_docker_survives_kill_9_and_goes_when_closed(
     chain: Chain, tmp_path: Path, runtime: Runtime
 ) -> None:
     home = provider_home(chain, tmp_path)
+    configuration = home / provider_config.CONFIG_FILE
+    data = yaml.safe_load(configuration.read_text())
+    data.update(docker_host=engine_url(), report_interval_blocks=4)
+    configuration.write_text(yaml.safe_dump(data))
     running = Running(home, runtime)
     tenant = chain.addresses["tenant"]
     groups, manifest_hash = read_sdl(str(WEB_SDL))
-    deliver(
-        chain, "tenant", [create_msg(tenant, DSEQ, groups, manifest_hash, Coin("ugpc", 5_000_000))]
-    )
+    deposit = Coin("ugpc", 5_000_000)
+    deliver(chain, "tenant", [create_msg(tenant, DSEQ, groups, manifest_hash, deposit)])
     name = f"{tenant}/{DSEQ}/1/1/{chain.addresses['provider']}"
     wait_until(lambda: running.daemon.state.lease(name) is not None, "the lease won", timeout=60)
 
@@ -115,15 +142,26 @@ def test_a_lease_runs_on_docker_survives_a_daemon_restart_and_goes_when_closed(
     assert get(f"http://127.0.0.1:{port}/") == b"gpuchain fixture\n"
     assert f"{name} since height" in status(home) and "running" in status(home)
     containers = sorted(web.containers)
+    running.stop()
 
-    running.stop()  # the daemon goes away; its workload does not
-    until = reported_until(chain, name)
-    running = Running(home, runtime)
-    wait_until(lambda: reported_until(chain, name) > until, "a usage report after the restart")
-    assert sorted(runtime.status(name)[0].containers) == containers
-    assert get(f"http://127.0.0.1:{port}/") == b"gpuchain fixture\n"
+    # `start` in a process of its own, killed with SIGKILL mid-lease, then started again.
+    for _ in range(2):
+        until = reported_until(chain, name)
+        daemon = start(home)
+        try:
+            wait_until(lambda: reported_until(chain, name) > until, "a report after the start")  # noqa: B023
+        finally:
+            daemon.kill()
+            daemon.wait(timeout=10)
+        assert sorted(runtime.status(name)[0].containers) == containers
+        assert get(f"http://127.0.0.1:{port}/") == b"gpuchain fixture\n"
     assert bids(chain) == 1
 
+    daemon = start(home)
     deliver(chain, "tenant", [close_msg(tenant, DSEQ)])
     wait_until(lambda: runtime.status(name) == [], "the containers removed after the close")
-    running.stop()
+    daemon.send_signal(signal.SIGTERM)
+    output, _ = daemon.communicate(timeout=30)
+    assert daemon.returncode == 0, output
+    assert f"lease {name} closed on chain (LEASE_CLOSED_REASON_DEPLOYMENT_CLOSED)" in output
+    assert "stopped at height" in output.splitlines()[-1]
