@@ -22,10 +22,11 @@ from daemon_helpers import (
 )
 
 from chain.pb.gpuchain.deployment.v1 import deployment_pb2 as dp
+from chain.pb.gpuchain.market.v1 import market_pb2, usage_pb2
 from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
-from chain.pb.gpuchain.market.v1 import usage_pb2
+from chain.rpc import RpcError
 from provider import config as provider_config
-from provider.daemon import StartError, open_daemon
+from provider.daemon import StartError, lease_id_of, open_daemon
 from x.deployment.msgs import close_msg
 from x.provider.cli import cert_fingerprint
 
@@ -166,4 +167,39 @@ def test_a_won_lease_is_reported_withdrawn_and_let_go_when_the_tenant_closes(
     deliver(chain, "tenant", [close_msg(chain.addresses["tenant"], 300)])
     wait_until(lambda: getattr(state.lease(name), "state", "") == "closed", "the lease closed")
     assert all(r.order_key != name.rsplit("/", 1)[0] for r in state.reservations())
+    running.stop()
+
+
+def test_a_lease_whose_manifest_never_comes_is_closed_by_the_provider(
+    chain: Chain, tmp_path: Path
+) -> None:
+    home = provider_home(chain, tmp_path)
+    configuration = home / provider_config.CONFIG_FILE
+    data = yaml.safe_load(configuration.read_text())
+    data.update(manifest_timeout_seconds=1)
+    configuration.write_text(yaml.safe_dump(data))
+    running = Running(home)
+    deploy(chain, 400, [group("web", "10")])
+    name = f"{chain.addresses['tenant']}/400/1/1/{chain.addresses['provider']}"
+    lease_id = lease_id_of(name)
+    request = market_query_pb2.QueryLeaseRequest(
+        owner=lease_id.owner, dseq=400, gseq=1, oseq=1, provider=lease_id.provider
+    )
+
+    def closed_as() -> str:
+        try:
+            lease = chain.node.rpc.query_message(
+                "/gpuchain.market.v1.Query/Lease", request, market_query_pb2.QueryLeaseResponse()
+            ).lease
+        except RpcError:
+            return ""  # not won yet
+        return (
+            market_pb2.LeaseClosedReason.Name(lease.reason)
+            if lease.state == market_pb2.LEASE_STATE_CLOSED
+            else ""
+        )
+
+    wait_until(lambda: closed_as() != "", "the lease closed", timeout=60)
+    assert closed_as() == "LEASE_CLOSED_REASON_MANIFEST_TIMEOUT"
+    wait_until(lambda: getattr(running.daemon.state.lease(name), "state", "") == "closed", "closed")
     running.stop()
