@@ -204,6 +204,18 @@ class BidEngine:
         self.inventory = inventory
         self.audits = audits
         self.deposit = deposit
+        self._read_at = -1  # the chain reads below are made once per block
+        self._audits: Audits = {}
+        self._deposit = coin_pb2.Coin()
+
+    def _audits_at(self, height: int) -> Audits:
+        self._refresh(height)
+        return self._audits
+
+    def _refresh(self, height: int) -> None:
+        if self._read_at != height:
+            self._audits, self._deposit = self.audits(), self.deposit()
+            self._read_at = height
 
     def consider(self, order: market_pb2.Order, height: int) -> Decision:
         """The decision on an open order: the stored one if it was decided before (so a
@@ -213,8 +225,8 @@ class BidEngine:
         earlier = self.state.decision(key)
         if earlier is not None:
             return earlier
-        free = self.inventory.free(self.state.reservations())
-        verdict = decide(order.spec, self.attributes, self.audits(), free, self.pricing)
+        free = self.inventory.free(self.state.reserved())
+        verdict = decide(order.spec, self.attributes, self._audits_at(height), free, self.pricing)
         price = f"{verdict.price}ugpc" if verdict.bid else ""
         decision = Decision(key, height, verdict.bid, verdict.reason, verdict.detail, price)
         self.state.record_decision(decision)
@@ -232,18 +244,21 @@ class BidEngine:
                     "bid",
                 )
             )
-            self.state.queue(bid_purpose(key), [self.bid_message(order, verdict.price)], height)
+            message = self.bid_message(order, verdict.price, self._deposit)
+            self.state.queue(bid_purpose(key), [message], height)
         else:
             metrics.SKIPS.labels(verdict.reason).inc()
         log.info("order %s: %s (%s)", key, verdict.reason, verdict.detail)
         return decision
 
-    def bid_message(self, order: market_pb2.Order, price: int) -> market_tx_pb2.MsgCreateBid:
+    def bid_message(
+        self, order: market_pb2.Order, price: int, deposit: coin_pb2.Coin
+    ) -> market_tx_pb2.MsgCreateBid:
         return market_tx_pb2.MsgCreateBid(
             order_id=order.order_id,
             provider=self.provider,
             price=coin_pb2.Coin(denom="ugpc", amount=str(price)),
-            deposit=self.deposit(),
+            deposit=deposit,
         )
 
     def refused(self, key: str, log_text: str) -> None:

@@ -206,7 +206,7 @@ def status_command(args: argparse.Namespace) -> int:
     reservations = state.reservations()
     print(f"last processed height: {state.processed_height()}")
     print(f"inventory: {inventory.summary()}")
-    print(f"free: {inventory.free(reservations).summary()}")
+    print(f"free: {inventory.free(state.reserved()).summary()}")
     bids = [r for r in reservations if r.state == "bid"]
     print(f"open bids: {len(bids)}")
     for reservation in bids:

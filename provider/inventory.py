@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from provider.state import Reservation
+from provider.state import Reserved
 
 GIB = 2**30
 _TOKEN_SPLIT = re.compile(r"[\s_-]+")
@@ -58,16 +58,14 @@ class Inventory:
     gpus: tuple[Gpu, ...]
     gpu_note: str  # where the GPU list came from, or why there are none
 
-    def free(self, reservations: Iterable[Reservation]) -> Inventory:
-        """The capacity left once reservations are taken out (GPUs by UUID)."""
-        held = list(reservations)
-        taken = {uuid for reservation in held for uuid in reservation.gpus}
+    def free(self, reserved: Reserved) -> Inventory:
+        """The capacity left once what is reserved is taken out (GPUs by UUID)."""
         return replace(
             self,
-            cpu_millis=self.cpu_millis - sum(r.cpu_millis for r in held),
-            memory=self.memory - sum(r.memory for r in held),
-            storage=self.storage - sum(r.storage for r in held),
-            gpus=tuple(gpu for gpu in self.gpus if gpu.uuid not in taken and gpu.healthy),
+            cpu_millis=self.cpu_millis - reserved.cpu_millis,
+            memory=self.memory - reserved.memory,
+            storage=self.storage - reserved.storage,
+            gpus=tuple(gpu for gpu in self.gpus if gpu.uuid not in reserved.gpus and gpu.healthy),
         )
 
     def summary(self) -> str:
