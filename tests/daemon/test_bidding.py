@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from chain.pb.gpuchain.market.v1 import market_pb2, usage_pb2
 from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
 from chain.rpc import RpcError
 from provider import config as provider_config
+from provider import metrics
 from provider.daemon import StartError, lease_id_of, open_daemon
 from x.deployment.msgs import close_msg
 from x.provider.cli import cert_fingerprint
@@ -33,6 +35,18 @@ from x.provider.cli import cert_fingerprint
 pytestmark = pytest.mark.timeout(240)
 REPOSITORY = Path(__file__).resolve().parents[2]
 MIB = 2**20
+
+
+def counted() -> Counter[str]:
+    """The daemon's Prometheus counters: bids, and skips by reason."""
+    counts: Counter[str] = Counter()
+    counts["bids"] = int(metrics.REGISTRY.get_sample_value("gpuchain_provider_bids_total") or 0)
+    for reason in ("price_too_low", "missing_attribute", "wrong_auditor", "not_enough_gpus"):
+        value = metrics.REGISTRY.get_sample_value(
+            "gpuchain_provider_skips_total", {"reason": reason}
+        )
+        counts[reason] = int(value or 0)
+    return counts
 
 
 def explain(home: Path, dseq: int) -> str:
@@ -62,6 +76,7 @@ def test_the_daemon_bids_where_it_can_explains_every_skip_and_never_bids_twice(
 ) -> None:
     home = provider_home(chain, tmp_path)
     auditor, stranger = chain.addresses["auditor"], chain.addresses["bystander"]
+    counted_before = counted()
     running = Running(home)
     deploy(
         chain,
@@ -78,6 +93,11 @@ def test_the_daemon_bids_where_it_can_explains_every_skip_and_never_bids_twice(
     wait_until(lambda: len(state.decisions_for_deployment(100)) == 5, "five decisions")
     wait_until(lambda: (100, 1, "3") in bids_of(chain), "the bid on group 1 on chain")
 
+    expected = Counter(
+        {"bids": 1, "price_too_low": 1, "missing_attribute": 1, "wrong_auditor": 1,
+         "not_enough_gpus": 1}
+    )  # fmt: skip
+    wait_until(lambda: counted() - counted_before == expected, "the Prometheus counts")
     lines = explain(home, 100).splitlines()
     assert lines[0].startswith("group 1 (order 1") and ": bid 3ugpc per block" in lines[0]
     assert "no bid: price_too_low: max price 2ugpc per block is below the provider's price " \
