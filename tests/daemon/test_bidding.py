@@ -97,7 +97,8 @@ def test_the_daemon_bids_where_it_can_explains_every_skip_and_never_bids_twice(
         {"bids": 1, "price_too_low": 1, "missing_attribute": 1, "wrong_auditor": 1,
          "not_enough_gpus": 1}
     )  # fmt: skip
-    wait_until(lambda: counted() - counted_before == expected, "the Prometheus counts")
+    # At least: a skipped order re-opens when nobody bids, and is decided (and counted) again.
+    wait_until(lambda: counted() - counted_before >= expected, "the Prometheus counts")
     lines = explain(home, 100).splitlines()
     assert lines[0].startswith("group 1 (order 1") and ": bid 3ugpc per block" in lines[0]
     assert "no bid: price_too_low: max price 2ugpc per block is below the provider's price " \
