@@ -22,6 +22,7 @@ def build_parser(modules: Sequence[Module] | None = None) -> argparse.ArgumentPa
     chain.wiring's) its `tx` and `query` commands; flags shared by all live here."""
     from chain.cli import genesis, keys, node_commands, query, testnet, tx
     from chain.wiring import build_modules
+    from provider import gateway_client
     from sdl import cli as sdl_cli
 
     common = argparse.ArgumentParser(add_help=False)
@@ -44,6 +45,10 @@ def build_parser(modules: Sequence[Module] | None = None) -> argparse.ArgumentPa
             module_commands.register_query(query_commands, common)
     sdl_parser = commands.add_parser("sdl", parents=[common], help="validate and hash SDL files")
     sdl_cli.register(sdl_parser)
+    lease_parser = commands.add_parser(
+        "lease", parents=[common], help="a lease's manifest, status and logs (provider gateway)"
+    )
+    gateway_client.register(lease_parser, common)
     return parser
 
 
