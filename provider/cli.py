@@ -14,6 +14,7 @@ import argparse
 import logging
 import signal
 import sys
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -152,9 +153,10 @@ def init_command(args: argparse.Namespace) -> int:
         f'host: {host_uri}\nattributes: []\ninfo:\n  email: ""\n  website: ""\n',
         encoding="utf-8",
     )
-    from provider.gateway import make_self_signed_cert
+    from provider.gateway import make_self_signed_cert  # aiohttp and docker: load on use
 
-    make_self_signed_cert(configuration.cert_path, configuration.key_path)
+    hostname = urllib.parse.urlsplit(host_uri).hostname or "localhost"
+    make_self_signed_cert(configuration.cert_path, configuration.key_path, [hostname])
     print(f"wrote {target}, {record}, {configuration.cert_path} and {configuration.key_path}")
     print("register the provider (its gateway certificate's fingerprint goes on chain) with:")
     print(
@@ -170,6 +172,7 @@ def init_command(args: argparse.Namespace) -> int:
 def start_command(args: argparse.Namespace) -> int:
     """`start`: check the chain and the certificate, then run until SIGTERM or Ctrl-C."""
     from provider.daemon import StartError, open_daemon
+    from provider.gateway import Gateway, NodeChainView
 
     configuration = provider_config.load(args.home)
     logging.basicConfig(
@@ -184,15 +187,26 @@ def start_command(args: argparse.Namespace) -> int:
         daemon.check_chain(fingerprint)
     except (StartError, RpcError) as error:
         raise CommandError(str(error)) from None
-    daemon.runtime = open_runtime(configuration)
+    runtime = daemon.runtime = open_runtime(configuration)
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: daemon.stop.set())
     if configuration.metrics_listen:
         host, _, port = configuration.metrics_listen.rpartition(":")
         start_http_server(int(port), addr=host, registry=metrics.REGISTRY)
+    gateway = Gateway(
+        daemon.address,
+        NodeChainView(configuration.nodes),
+        runtime,
+        daemon.on_manifest,
+        cert_path=configuration.cert_path,
+        key_path=configuration.key_path,
+        listen=configuration.gateway_listen,
+    )
+    gateway.start()
     try:
         daemon.run()
     finally:
+        gateway.stop()
         daemon.state.close()
     return 0
 

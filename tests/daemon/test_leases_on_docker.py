@@ -1,27 +1,29 @@
-"""The whole path on a real node and a real Docker engine: the tenant deploys, the daemon
-bids and wins, the manifest runs as containers that answer HTTP, a restarted daemon keeps
-them (no second bid, reports resume), and the tenant's close removes them."""
+"""The whole path on a real node and a real Docker engine: `gpuchain-provider init` and the
+registration it prints, `start`; the tenant deploys, the daemon bids and wins, the manifest
+sent through the gateway runs as containers that answer HTTP, a daemon killed with SIGKILL
+keeps them when it comes back (no second bid, reports resume), the tenant's close removes
+them, and SIGTERM stops the daemon cleanly."""
 
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from daemon_helpers import Chain, Running, deliver, provider_home, wait_until
+from daemon_helpers import Chain, deliver, wait_until
 from docker import DockerClient
 
-import sdl
 from chain.coins import Coin
 from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
 from chain.pb.gpuchain.market.v1 import usage_pb2
+from chain.testing import free_port
 from provider import config as provider_config
 from provider import runtime_testing
 from provider.daemon import lease_id_of
@@ -119,45 +121,83 @@ def start(home: Path) -> subprocess.Popen[str]:
     )
 
 
-def test_a_lease_runs_on_docker_survives_kill_9_and_goes_when_closed(
-    chain: Chain, tmp_path: Path, runtime: Runtime
-) -> None:
-    home = provider_home(chain, tmp_path)
+def gpuchain(chain: Chain, *argv: str) -> str:
+    """`gpuchain ARGV` against the node with its home's test keyring; must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "chain.cli.main", *argv, "--node", chain.node.rpc_address,
+         "--home", str(chain.node.home), "--keyring-backend", "test"],
+        capture_output=True, text=True, cwd=REPOSITORY, timeout=90, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout
+    return done.stdout
+
+
+def init_provider(chain: Chain, home: Path, gateway_port: int) -> None:
+    """`gpuchain-provider init`, then the registration command it prints, run as printed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "provider.cli", "init", "--home", str(home), "--from", "provider",
+         "--node", chain.node.rpc_address, "--keyring-backend", "test",
+         "--keyring-home", str(chain.node.home),
+         "--host-uri", f"https://127.0.0.1:{gateway_port}"],
+        capture_output=True, text=True, cwd=REPOSITORY, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [command] = [line for line in done.stdout.splitlines() if "tx provider create" in line]
+    argv = shlex.split(command)
+    assert argv[:4] == ["gpuchain", "tx", "provider", "create"]
+    assert argv[argv.index("--cert") + 1] == str(home / "gateway.crt")
+    done = subprocess.run(
+        [sys.executable, "-m", "chain.cli.main", *argv[1:], "--fees", "2000ugpc",
+         "--gas", "2000000", "--yes"],
+        capture_output=True, text=True, cwd=REPOSITORY, timeout=90, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout
     configuration = home / provider_config.CONFIG_FILE
     data = yaml.safe_load(configuration.read_text())
-    data.update(docker_host=engine_url(), report_interval_blocks=4)
+    data.update(
+        docker_host=engine_url(),
+        gateway_listen=f"127.0.0.1:{gateway_port}",
+        report_interval_blocks=4,
+        metrics_listen="",
+        pricing={"cpu_milli": "0.01", "memory_gib": "8", "storage_gib": "8",
+                 "gpu": {"default": "100"}},
+    )  # fmt: skip
     configuration.write_text(yaml.safe_dump(data))
-    running = Running(home, runtime)
+
+
+def test_a_lease_runs_on_docker_through_the_gateway_survives_kill_9_and_goes_when_closed(
+    chain: Chain, tmp_path: Path, runtime: Runtime
+) -> None:
+    home = tmp_path / "provider"
+    init_provider(chain, home, free_port())
+    daemon = start(home)
     tenant = chain.addresses["tenant"]
     groups, manifest_hash = read_sdl(str(WEB_SDL))
     deposit = Coin("ugpc", 5_000_000)
     deliver(chain, "tenant", [create_msg(tenant, DSEQ, groups, manifest_hash, deposit)])
     name = f"{tenant}/{DSEQ}/1/1/{chain.addresses['provider']}"
-    wait_until(lambda: running.daemon.state.lease(name) is not None, "the lease won", timeout=60)
+    wait_until(lambda: leased(chain, name), "the lease won", timeout=60)
 
-    manifest: list[dict[str, Any]] = sdl.parse_sdl_file(WEB_SDL).manifest().to_dict()  # type: ignore[assignment]
-    [web] = running.daemon.on_manifest(lease_id_of(name), manifest[0])  # as the gateway does
+    gpuchain(chain, "lease", "send-manifest", str(WEB_SDL), "--dseq", str(DSEQ), "--from", "tenant")
+    [web] = runtime.status(name)
     assert (web.ready, web.total) == (2, 2)
     port = web.ports[0].host_port
     assert get(f"http://127.0.0.1:{port}/") == b"gpuchain fixture\n"
     assert f"{name} since height" in status(home) and "running" in status(home)
+    assert str(port) in gpuchain(chain, "lease", "status", "--dseq", str(DSEQ), "--from", "tenant")
     containers = sorted(web.containers)
-    running.stop()
 
-    # `start` in a process of its own, killed with SIGKILL mid-lease, then started again.
+    # SIGKILL mid-lease, twice: the containers stay, reports resume, no second bid.
     for _ in range(2):
+        daemon.kill()
+        daemon.wait(timeout=10)
         until = reported_until(chain, name)
         daemon = start(home)
-        try:
-            wait_until(lambda: reported_until(chain, name) > until, "a report after the start")  # noqa: B023
-        finally:
-            daemon.kill()
-            daemon.wait(timeout=10)
+        wait_until(lambda: reported_until(chain, name) > until, "a report after the restart")  # noqa: B023
         assert sorted(runtime.status(name)[0].containers) == containers
         assert get(f"http://127.0.0.1:{port}/") == b"gpuchain fixture\n"
     assert bids(chain) == 1
 
-    daemon = start(home)
     deliver(chain, "tenant", [close_msg(tenant, DSEQ)])
     wait_until(lambda: runtime.status(name) == [], "the containers removed after the close")
     daemon.send_signal(signal.SIGTERM)
@@ -165,3 +205,13 @@ def test_a_lease_runs_on_docker_survives_kill_9_and_goes_when_closed(
     assert daemon.returncode == 0, output
     assert f"lease {name} closed on chain (LEASE_CLOSED_REASON_DEPLOYMENT_CLOSED)" in output
     assert "stopped at height" in output.splitlines()[-1]
+
+
+def leased(chain: Chain, name: str) -> bool:
+    lease_id = lease_id_of(name)
+    answer = chain.node.rpc.query_message(
+        "/gpuchain.market.v1.Query/Leases",
+        market_query_pb2.QueryLeasesRequest(provider=lease_id.provider, state="active"),
+        market_query_pb2.QueryLeasesResponse(),
+    )
+    return any(lease.lease_id.dseq == lease_id.dseq for lease in answer.leases)

@@ -79,3 +79,23 @@ def test_explain_without_a_decision_says_so(tmp_path: Path) -> None:
     done = provider_cli("explain", "42", "--home", str(tmp_path))
     assert done.returncode == 1
     assert "no order of deployment 42 seen by this provider" in done.stdout
+
+
+def test_init_refuses_a_key_missing_from_the_keyring_and_an_existing_config(
+    tmp_path: Path,
+) -> None:
+    keys = tmp_path / "keys"
+    argv = ["init", "--home", str(tmp_path / "p"), "--from", "provider", "--chain-id", "c-1",
+            "--keyring-backend", "test", "--keyring-home", str(keys)]  # fmt: skip
+    done = provider_cli(*argv)
+    assert done.returncode == 1
+    assert "'provider'" in done.stderr and "gpuchain keys add" in done.stderr
+
+    Keyring(keys, "test").add("provider")
+    assert provider_cli(*argv).returncode == 0
+    loaded = provider_config.load(tmp_path / "p")
+    assert (loaded.key, loaded.chain_id, loaded.keyring_home) == ("provider", "c-1", keys)
+    assert (tmp_path / "p" / "gateway.key").stat().st_mode & 0o077 == 0  # private to its owner
+    again = provider_cli(*argv)
+    assert again.returncode == 1
+    assert "provider.yaml already exists" in again.stderr
