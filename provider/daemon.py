@@ -257,7 +257,8 @@ class Daemon:
             log.info("bid on %s lost", key)
         elif event.type == "bid_closed" and self.state.lease(name) is None:
             self.state.release(key)
-        elif event.type == "lease_created":
+        elif event.type == "lease_created" and self.state.lease(name) is None:
+            # (Known already when the re-scan at start found it before catching up here.)
             metrics.WINS.inc()
             self.state.set_reservation_state(key, "leased")
             # Until the first report, the chain counts from the lease's creation height.
@@ -421,6 +422,7 @@ class Daemon:
                 name = lease_key(lease.lease_id)
                 active.add(name)
                 if self.state.lease(name) is None:
+                    self.state.set_reservation_state(name.rsplit("/", 1)[0], "leased")
                     until = self._reported_until(name)
                     self.state.put_lease(
                         Lease(name, ACTIVE, lease.created_at, False, until, height, time.time())

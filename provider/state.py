@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from google.protobuf import any_pb2, descriptor_pool
 from google.protobuf.message import Message
@@ -176,11 +177,17 @@ class State:
             raise RuntimeError("State writes happen inside State.transaction()")
         self._db.execute(sql, parameters)
 
+    def _read(self, sql: str, parameters: tuple[object, ...] = ()) -> _Fetched:
+        """A query's rows, read under the lock (the gateway and the GPU meter read from
+        their own threads)."""
+        with self._lock:
+            return _Fetched(self._db.execute(sql, parameters).fetchall())
+
     # --- processed height ---------------------------------------------------------------
 
     def processed_height(self) -> int:
         """The last block whose events were fully handled (0: none yet)."""
-        row = self._db.execute("SELECT value FROM meta WHERE name='processed_height'").fetchone()
+        row = self._read("SELECT value FROM meta WHERE name='processed_height'").fetchone()
         return int(row[0]) if row else 0
 
     def set_processed_height(self, height: int) -> None:
@@ -193,14 +200,14 @@ class State:
     # --- decisions ----------------------------------------------------------------------
 
     def decision(self, order_key: str) -> Decision | None:
-        row = self._db.execute(
+        row = self._read(
             "SELECT order_key, height, bid, reason, detail, price FROM decisions WHERE order_key=?",
             (order_key,),
         ).fetchone()
         return _decision(row) if row else None
 
     def decisions_for_deployment(self, dseq: int) -> list[Decision]:
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT order_key, height, bid, reason, detail, price FROM decisions "
             "WHERE dseq=? ORDER BY owner, gseq, oseq",
             (dseq,),
@@ -232,7 +239,7 @@ class State:
     # --- reservations -------------------------------------------------------------------
 
     def reservations(self) -> list[Reservation]:
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT order_key, cpu_millis, memory, storage, gpus, state FROM reservations "
             "ORDER BY order_key"
         ).fetchall()
@@ -240,11 +247,11 @@ class State:
 
     def reserved(self) -> Reserved:
         """The sum of every reservation (one aggregate query: cheap with many bids open)."""
-        cpu, memory, storage = self._db.execute(
+        cpu, memory, storage = self._read(
             "SELECT COALESCE(SUM(cpu_millis), 0), COALESCE(SUM(memory), 0), "
             "COALESCE(SUM(storage), 0) FROM reservations"
         ).fetchone()
-        rows = self._db.execute("SELECT gpus FROM reservations WHERE gpus != '[]'").fetchall()
+        rows = self._read("SELECT gpus FROM reservations WHERE gpus != '[]'").fetchall()
         gpus = frozenset(uuid for row in rows for uuid in json.loads(row[0]))
         return Reserved(cpu, memory, storage, gpus)
 
@@ -270,13 +277,13 @@ class State:
     # --- transactions -------------------------------------------------------------------
 
     def pending_txs(self) -> list[PendingTx]:
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT purpose, hash, raw, sequence FROM pending_txs ORDER BY sequence, purpose"
         ).fetchall()
         return [PendingTx(r[0], r[1], bytes(r[2]), r[3]) for r in rows]
 
     def pending_tx(self, purpose: str) -> PendingTx | None:
-        row = self._db.execute(
+        row = self._read(
             "SELECT purpose, hash, raw, sequence FROM pending_txs WHERE purpose=?", (purpose,)
         ).fetchone()
         return PendingTx(row[0], row[1], bytes(row[2]), row[3]) if row else None
@@ -300,7 +307,7 @@ class State:
 
     def done_tx(self, purpose: str) -> tuple[str, int, int, str] | None:
         """(hash, height, code, log) of the committed tx for purpose, if any."""
-        row = self._db.execute(
+        row = self._read(
             "SELECT hash, height, code, log FROM done_txs WHERE purpose=?", (purpose,)
         ).fetchone()
         return (row[0], row[1], row[2], row[3]) if row else None
@@ -320,9 +327,7 @@ class State:
 
     def outbox(self) -> list[tuple[str, list[Message]]]:
         """The queued txs in the order they were decided: (purpose, messages)."""
-        rows = self._db.execute(
-            "SELECT purpose, messages FROM outbox ORDER BY height, rowid"
-        ).fetchall()
+        rows = self._read("SELECT purpose, messages FROM outbox ORDER BY height, rowid").fetchall()
         return [(row[0], _unpacked(tx_pb2.TxBody.FromString(row[1]))) for row in rows]
 
     def unqueue(self, purpose: str) -> None:
@@ -336,15 +341,13 @@ class State:
             "last_withdraw_height, won_at FROM leases"
         )
         if state is None:
-            rows = self._db.execute(query + " ORDER BY lease_key").fetchall()
+            rows = self._read(query + " ORDER BY lease_key").fetchall()
         else:
-            rows = self._db.execute(
-                query + " WHERE state=? ORDER BY lease_key", (state,)
-            ).fetchall()
+            rows = self._read(query + " WHERE state=? ORDER BY lease_key", (state,)).fetchall()
         return [Lease(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6]) for r in rows]
 
     def lease(self, lease_key: str) -> Lease | None:
-        row = self._db.execute(
+        row = self._read(
             "SELECT lease_key, state, won_height, manifest, last_report_height, "
             "last_withdraw_height, won_at FROM leases WHERE lease_key=?",
             (lease_key,),
@@ -364,6 +367,16 @@ class State:
                 lease.won_at,
             ),
         )
+
+
+class _Fetched(list[Any]):
+    """Rows already fetched, read like a cursor's."""
+
+    def fetchall(self) -> list[Any]:
+        return self
+
+    def fetchone(self) -> Any:
+        return self[0] if self else None
 
 
 def _decision(row: tuple[str, int, int, str, str, str]) -> Decision:
