@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar
 from google.protobuf.message import Message
 
 from chain.keyring import Keyring, KeyringError
+from chain.module import query_path
 from chain.pb.cosmos.base.query.v1beta1 import pagination_pb2
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.gpuchain.audit.v1 import query_pb2 as audit_query_pb2
@@ -41,6 +42,9 @@ from provider.inventory import Inventory, detect_gpus, host_inventory
 from provider.nodes import NodePool
 from provider.sender import Outcome, Sender, SendError
 from provider.state import Lease, State
+from x.audit.queries import PROVIDER_ATTRIBUTES_PATH
+from x.market import queries as market_queries
+from x.provider.queries import PROVIDER_PATH
 
 log = logging.getLogger("provider")
 ResponseT = TypeVar("ResponseT", bound=Message)
@@ -70,18 +74,7 @@ class Runtime(Protocol):
 UsageSource = Callable[[str, int, int], list[usage_pb2.GpuUsage]]
 
 
-def query_path(service: Any, method: str) -> str:
-    return f"/{service.DESCRIPTOR.services_by_name['Query'].full_name}/{method}"
-
-
-MARKET_ORDERS = query_path(market_query_pb2, "Orders")
-MARKET_ORDER = query_path(market_query_pb2, "Order")
-MARKET_LEASES = query_path(market_query_pb2, "Leases")
-MARKET_LEASE = query_path(market_query_pb2, "Lease")
-MARKET_PARAMS = query_path(market_query_pb2, "Params")
-MARKET_USAGE = query_path(market_query_pb2, "Usage")
-PROVIDER_RECORD = query_path(provider_query_pb2, "Provider")
-AUDIT_ATTRIBUTES = query_path(audit_query_pb2, "ProviderAttributes")
+MARKET_USAGE = query_path(market_queries.SERVICE, "Usage")
 
 
 def lease_key(lease_id: market_pb2.LeaseID) -> str:
@@ -145,7 +138,7 @@ class Daemon:
             )
         try:
             record = self._query(
-                PROVIDER_RECORD,
+                PROVIDER_PATH,
                 provider_query_pb2.QueryProviderRequest(owner=self.address),
                 provider_query_pb2.QueryProviderResponse(),
             )
@@ -233,7 +226,7 @@ class Daemon:
         if earlier is not None and not (event.type == "order_reopened" and not earlier.bid):
             return
         order = self._query(
-            MARKET_ORDER,
+            market_queries.ORDER_PATH,
             market_query_pb2.QueryOrderRequest(
                 owner=order_id.owner, dseq=order_id.dseq, gseq=order_id.gseq, oseq=order_id.oseq
             ),
@@ -271,7 +264,7 @@ class Daemon:
     def _confirm_closed(self, name: str, height: int) -> None:
         """Close a lease only when the chain says it is closed (RpcError: try next block)."""
         lease = self._query(
-            MARKET_LEASE,
+            market_queries.LEASE_PATH,
             market_query_pb2.QueryLeaseRequest(**_fields(lease_id_of(name))),
             market_query_pb2.QueryLeaseResponse(),
         ).lease
@@ -392,7 +385,7 @@ class Daemon:
         key = b""
         while True:
             page = self._query(
-                MARKET_ORDERS,
+                market_queries.ORDERS_PATH,
                 market_query_pb2.QueryOrdersRequest(
                     state="open", pagination=pagination_pb2.PageRequest(key=key, limit=100)
                 ),
@@ -410,7 +403,7 @@ class Daemon:
         key = b""
         while True:
             page = self._query(
-                MARKET_LEASES,
+                market_queries.LEASES_PATH,
                 market_query_pb2.QueryLeasesRequest(
                     provider=self.address,
                     state="active",
@@ -455,7 +448,7 @@ class Daemon:
 
     def _market_params(self) -> market_pb2.Params:
         return self._query(
-            MARKET_PARAMS,
+            market_queries.PARAMS_PATH,
             market_query_pb2.QueryParamsRequest(),
             market_query_pb2.QueryParamsResponse(),
         ).params
@@ -477,7 +470,7 @@ class Daemon:
 
     def _audits(self) -> dict[str, dict[str, str]]:
         answer = self._query(
-            AUDIT_ATTRIBUTES,
+            PROVIDER_ATTRIBUTES_PATH,
             audit_query_pb2.QueryProviderAttributesRequest(owner=self.address),
             audit_query_pb2.QueryAttributesResponse(),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from x.provider.cli import cert_fingerprint
 from x.provider.msgs import create_provider_msg
 
 MIB = 2**20
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 FUNDED = {
     "provider": "1000000000ugpc",  # bids, reports and withdraws
@@ -172,6 +174,25 @@ class Running:
         self.thread.join(timeout=30)
         assert not self.thread.is_alive()
         self.daemon.state.close()
+
+
+def provider_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    """`gpuchain-provider ARGV` in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "provider.cli", *argv],
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        timeout=60,
+        check=False,
+    )
+
+
+def provider_output(*argv: str) -> str:
+    """The stdout of a `gpuchain-provider ARGV` that must succeed."""
+    done = provider_cli(*argv)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def wait_until(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:

@@ -3,8 +3,6 @@ for every group it skipped, and a restarted daemon makes no second bid but misse
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
@@ -19,6 +17,7 @@ from daemon_helpers import (
     group,
     make_certificate,
     provider_home,
+    provider_output,
     wait_until,
 )
 
@@ -33,7 +32,6 @@ from x.deployment.msgs import close_msg
 from x.provider.cli import cert_fingerprint
 
 pytestmark = pytest.mark.timeout(240)
-REPOSITORY = Path(__file__).resolve().parents[2]
 MIB = 2**20
 
 
@@ -47,19 +45,6 @@ def counted() -> Counter[str]:
         )
         counts[reason] = int(value or 0)
     return counts
-
-
-def explain(home: Path, dseq: int) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "provider.cli", "explain", str(dseq), "--home", str(home)],
-        capture_output=True,
-        text=True,
-        cwd=REPOSITORY,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def bids_of(chain: Chain) -> list[tuple[int, int, str]]:
@@ -99,7 +84,7 @@ def test_the_daemon_bids_where_it_can_explains_every_skip_and_never_bids_twice(
     )  # fmt: skip
     # At least: a skipped order re-opens when nobody bids, and is decided (and counted) again.
     wait_until(lambda: counted() - counted_before >= expected, "the Prometheus counts")
-    lines = explain(home, 100).splitlines()
+    lines = provider_output("explain", "100", "--home", str(home)).splitlines()
     assert lines[0].startswith("group 1 (order 1") and ": bid 3ugpc per block" in lines[0]
     assert "no bid: price_too_low: max price 2ugpc per block is below the provider's price " \
         "3ugpc per block" in lines[1]  # fmt: skip

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from daemon_helpers import Chain, deliver, wait_until
+from daemon_helpers import (
+    REPOSITORY,
+    Chain,
+    deliver,
+    provider_cli,
+    provider_output,
+    wait_until,
+)
 from docker import DockerClient
 
 from chain.coins import Coin
@@ -32,7 +39,6 @@ from x.deployment.cli import read_sdl
 from x.deployment.msgs import close_msg, create_msg
 
 pytestmark = pytest.mark.timeout(240)
-REPOSITORY = Path(__file__).resolve().parents[2]
 WEB_SDL = REPOSITORY / "tests" / "data" / "provider_runtime" / "web.yaml"
 DSEQ = 500
 
@@ -88,19 +94,6 @@ def bids(chain: Chain) -> int:
     return len(answer.bids)
 
 
-def status(home: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "provider.cli", "status", "--home", str(home)],
-        capture_output=True,
-        text=True,
-        cwd=REPOSITORY,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def engine_url() -> str:
     """The address of the engine runtime_testing found, for provider.yaml's docker_host."""
     if os.environ.get("DOCKER_HOST"):
@@ -134,12 +127,10 @@ def gpuchain(chain: Chain, *argv: str) -> str:
 
 def init_provider(chain: Chain, home: Path, gateway_port: int) -> None:
     """`gpuchain-provider init`, then the registration command it prints, run as printed."""
-    done = subprocess.run(
-        [sys.executable, "-m", "provider.cli", "init", "--home", str(home), "--from", "provider",
-         "--node", chain.node.rpc_address, "--keyring-backend", "test",
-         "--keyring-home", str(chain.node.home),
-         "--host-uri", f"https://127.0.0.1:{gateway_port}"],
-        capture_output=True, text=True, cwd=REPOSITORY, timeout=60, check=False,
+    done = provider_cli(
+        "init", "--home", str(home), "--from", "provider", "--node", chain.node.rpc_address,
+        "--keyring-backend", "test", "--keyring-home", str(chain.node.home),
+        "--host-uri", f"https://127.0.0.1:{gateway_port}",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     [command] = [line for line in done.stdout.splitlines() if "tx provider create" in line]
@@ -183,7 +174,9 @@ def test_a_lease_runs_on_docker_through_the_gateway_survives_kill_9_and_goes_whe
     assert (web.ready, web.total) == (2, 2)
     port = web.ports[0].host_port
     assert get(f"http://127.0.0.1:{port}/") == b"gpuchain fixture\n"
-    assert f"{name} since height" in status(home) and "running" in status(home)
+    assert f"{name} since height" in provider_output(
+        "status", "--home", str(home)
+    ) and "running" in provider_output("status", "--home", str(home))
     assert str(port) in gpuchain(chain, "lease", "status", "--dseq", str(DSEQ), "--from", "tenant")
     containers = sorted(web.containers)
 

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from daemon_helpers import make_certificate
+from daemon_helpers import make_certificate, provider_cli
 
 from chain.keyring import Keyring
 from chain.testing import free_port
 from provider import config as provider_config
 
 pytestmark = pytest.mark.timeout(60)
-REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-def provider_cli(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "provider.cli", *argv],
-        capture_output=True,
-        text=True,
-        cwd=REPOSITORY,
-        timeout=30,
-        check=False,
-    )
 
 
 def write_config(home: Path, **changes: object) -> None:
