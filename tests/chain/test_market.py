@@ -43,10 +43,15 @@ from market_helpers import (
 )
 
 from chain.pb.gpuchain.market.v1 import market_pb2
+from chain.store import Overlay
 from chain.testing import TestNode
+from chain.wiring import default_app_state
 from x.audit.msgs import sign_attributes_msg
 from x.deployment import msgs as deployment_msgs
 from x.market import msgs
+from x.market.module import MarketModule
+from x.market.types import BidRef
+from x.market.usage_msgs import report_usage_msg
 from x.provider.msgs import delete_provider_msg
 
 P1, P2, P3 = PROVIDERS
@@ -295,7 +300,9 @@ def test_a_lease_accrues_and_the_provider_withdraws_less_the_take_rate(chain: Ch
     start = win(chain, P1, price=7001)
     pool_before = chain.balance(DISTRIBUTION)
     provider_before = chain.balance(P1)
-    result = ok(chain, P1, msgs.withdraw_lease_msg(lease_id(P1)))
+    # Withdraw pays only reported blocks (x/market/USAGE.md): report them in the same tx.
+    reported = report_usage_msg(lease_id(P1), start + 1, chain.node.height + 1)
+    result = ok(chain, P1, reported, msgs.withdraw_lease_msg(lease_id(P1)))
     blocks = chain.node.height - start
     accrued = 7001 * blocks
     taken = accrued * 200 // 10_000
@@ -442,3 +449,40 @@ def test_a_malformed_market_genesis_is_refused(tmp_path: Path) -> None:
             node.init_chain(state)
     finally:
         node.close()
+
+
+def test_the_invariants_catch_a_second_lease_an_orphan_lease_and_a_deposit_leak(
+    chain: Chain,
+) -> None:
+    win(chain, P1)
+    module = chain.node.modules.get(MarketModule)
+    keeper = module.keeper
+
+    def broken(store: Overlay) -> list[str]:
+        return [c.name for c in module.invariants() if c.check(store) is not None]
+
+    clean = Overlay(chain.node.app.store.committed())
+    assert broken(clean) == []
+    second = Overlay(chain.node.app.store.committed())
+    ref = BidRef.of(lease_id(P2))
+    first = keeper.lease(second, BidRef.of(lease_id(P1)))
+    assert first is not None
+    copied = market_pb2.Lease()
+    copied.CopyFrom(first)
+    copied.lease_id.CopyFrom(lease_id(P2))
+    keeper.set_lease(second, ref, copied, None)
+    assert "market/leases" in broken(second)
+    leak = Overlay(chain.node.app.store.committed())
+    bid_ref = BidRef.of(lease_id(P1))
+    won = keeper.bid(leak, bid_ref)
+    assert won is not None
+    cheaper = market_pb2.Bid()
+    cheaper.CopyFrom(won)
+    cheaper.deposit.amount = "1"
+    keeper.set_bid(leak, bid_ref, cheaper, won)
+    assert broken(leak) == ["market/bids"]
+
+
+def test_a_fresh_genesis_suits_a_local_chain() -> None:
+    params = default_app_state()["market"]["params"]  # what `gpuchain init` writes
+    assert isinstance(params, dict) and 1 <= params["bid_window_blocks"] <= 10

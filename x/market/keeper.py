@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chain.coins import Coins
+from chain.coins import Coin, Coins
 from chain.context import Context
 from chain.crypto import decode_address
 from chain.errors import INTERNAL
 from chain.module import ModuleAccount
 from chain.params import get_params, set_params
+from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.gpuchain.deployment.v1 import deployment_pb2
 from chain.pb.gpuchain.market.v1 import market_pb2
 from chain.store import KVStore, decode_uint, encode_uint, iterate_prefix, prefix_end
-from x.market import events, keys
-from x.market.errors import LEASE_CLOSED, LEASE_NOT_FOUND
+from x.market import errors, events, keys
 from x.market.expected import (
     AuditKeeper,
     BankKeeper,
@@ -38,6 +38,7 @@ from x.market.types import (
     BID_OPEN,
     DENOM,
     LEASE_ACTIVE,
+    LEASE_CLOSED,
     ORDER_ACTIVE,
     ORDER_CLOSED,
     ORDER_OPEN,
@@ -48,9 +49,6 @@ from x.market.types import (
     OrderRef,
     Params,
     state_byte,
-)
-from x.market.types import (
-    LEASE_CLOSED as LEASE_CLOSED_STATE,
 )
 
 DEPOSITS_ACCOUNT = ModuleAccount("market")
@@ -64,8 +62,9 @@ def _encode(message: market_pb2.Order | market_pb2.Bid | market_pb2.Lease) -> by
     return message.SerializeToString(deterministic=True)
 
 
-def _amount(coin: object) -> int:
-    return int(getattr(coin, "amount", "0") or "0")
+def _amount(coin: coin_pb2.Coin) -> int:
+    """A stored coin's amount (checked when the bid was made)."""
+    return int(coin.amount or "0")
 
 
 def group_order(group: deployment_pb2.Group, oseq: int) -> OrderRef:
@@ -279,6 +278,9 @@ class MarketKeeper:
                 self._close_lease(ctx, bid_ref, reason)
             elif bid.state == BID_OPEN:
                 self._end_bid(ctx, bid_ref, bid, BID_CLOSED)
+        self._mark_order_closed(ctx, ref)
+
+    def _mark_order_closed(self, ctx: Context, ref: OrderRef) -> None:
         order = self.order(ctx.store, ref)
         if order is not None and order.state != ORDER_CLOSED:
             self._set_order_state(ctx, ref, order, ORDER_CLOSED)
@@ -302,8 +304,8 @@ class MarketKeeper:
         bid = market_pb2.Bid(
             bid_id=ref.bid_proto(),
             state=BID_OPEN,
-            price=Coins.single(DENOM, price).items[0].to_pb(),
-            deposit=Coins.single(DENOM, deposit).items[0].to_pb(),
+            price=Coin(DENOM, price).to_pb(),
+            deposit=Coin(DENOM, deposit).to_pb(),
             created_at=ctx.height,
             sequence=sequence,
         )
@@ -377,9 +379,9 @@ class MarketKeeper:
         """Raises LEASE_NOT_FOUND or LEASE_CLOSED."""
         lease = self.lease(store, ref)
         if lease is None:
-            raise LEASE_NOT_FOUND(f"no lease {ref}")
+            raise errors.LEASE_NOT_FOUND(f"no lease {ref}")
         if lease.state != LEASE_ACTIVE:
-            raise LEASE_CLOSED(f"lease {ref} is closed")
+            raise errors.LEASE_CLOSED(f"lease {ref} is closed")
         return lease
 
     def withdraw_lease(self, ctx: Context, ref: BidRef) -> tuple[int, int]:
@@ -424,7 +426,7 @@ class MarketKeeper:
         paid, taken = self._escrow.close_payment(ctx, order_ref.owner, order_ref.dseq, ref.name)
         closed = market_pb2.Lease()
         closed.CopyFrom(lease)
-        closed.state = LEASE_CLOSED_STATE
+        closed.state = LEASE_CLOSED
         closed.closed_at = ctx.height
         closed.reason = reason
         self.set_lease(ctx.store, ref, closed, lease)
@@ -433,10 +435,7 @@ class MarketKeeper:
         bid = self.bid(ctx.store, ref)
         if bid is not None and bid.state == BID_ACTIVE:
             self._end_bid(ctx, ref, bid, BID_CLOSED)
-        order = self.order(ctx.store, order_ref)
-        if order is not None and order.state != ORDER_CLOSED:
-            self._set_order_state(ctx, order_ref, order, ORDER_CLOSED)
-            events.emit_order(ctx, "closed", order_ref)
+        self._mark_order_closed(ctx, order_ref)
         events.emit_lease_closed(ctx, ref, _amount(lease.price), reason)
         for hook in self.lease_hooks:
             hook.on_lease_closed(ctx, closed, reason)

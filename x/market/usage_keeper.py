@@ -21,6 +21,7 @@ from x.market import usage_keys as keys
 from x.market.keeper import MarketKeeper
 from x.market.types import (
     BPS_ONE,
+    DENOM,
     REASON_PROVIDER,
     REASON_PROVIDER_FAULT,
     BidRef,
@@ -164,8 +165,8 @@ class UsageKeeper:
     def record_report(
         self, ctx: Context, tracker: Tracker, msg: usage_pb2.MsgReportUsage
     ) -> Tracker:
-        """Store an accepted report, move the lease's due height past it and count a report
-        on time (a checked report; the handler checked it)."""
+        """Store an accepted report (the handler checked it), move the lease's due height
+        past it, and count a report on time for each whole interval it completes."""
         interval = self.params(ctx.store).report_interval_blocks
         moved = tracker.reported(msg.end_height, interval)
         self.set_report(
@@ -179,7 +180,11 @@ class UsageKeeper:
             ),
         )
         self.set_tracker(ctx.store, moved, tracker)
-        self._providers.record_report_on_time(ctx.store, tracker.lease.provider)
+        # Reputation counts whole intervals reported on time, not reports: a provider
+        # reporting every block earns no more than one reporting every interval (a report
+        # covers at most one interval, so this is 0 or 1).
+        if moved.reported_blocks // interval > tracker.reported_blocks // interval:
+            self._providers.record_report_on_time(ctx.store, tracker.lease.provider)
         events.emit_usage_reported(
             ctx, tracker.lease, msg.start_height, msg.end_height, len(msg.gpus), moved.due
         )
@@ -204,7 +209,10 @@ class UsageKeeper:
         shares: list[int] = []
 
         def pay_out(ctx: Context, source: bytes, coin: Coin) -> None:
-            to_tenant = coin.amount * params.fault_tenant_share_bps // BPS_ONE
+            # The community pool takes only the chain's denom; collateral in another
+            # (a provider params choice) goes to the tenant whole.
+            share = params.fault_tenant_share_bps if coin.denom == DENOM else BPS_ONE
+            to_tenant = coin.amount * share // BPS_ONE
             if to_tenant:
                 self._bank.send(ctx, source, owner, Coins.of([Coin(coin.denom, to_tenant)]))
             if coin.amount - to_tenant:

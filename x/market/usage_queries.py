@@ -3,7 +3,7 @@ report schedule stands."""
 
 from __future__ import annotations
 
-from chain.module import QueryRoute, service_routes
+from chain.module import QueryRoute, query_path, service_routes
 from chain.pagination import PageRequest, paginate
 from chain.pb.gpuchain.market.v1 import query_pb2, usage_pb2
 from chain.store import KVStore
@@ -13,6 +13,7 @@ from x.market.types import BidRef
 from x.market.usage_keeper import UsageKeeper
 
 SERVICE = query_pb2.DESCRIPTOR.services_by_name["Query"]
+USAGE_PATH = query_path(SERVICE, "Usage")
 
 
 def query_routes(keeper: UsageKeeper) -> list[QueryRoute]:

@@ -128,8 +128,8 @@ class CollateralRelease:
         )
 
 
-# Score weights (see reputation_score): a report on time is the unit; a completed lease is
-# worth a hundred; a failed lease or a slash costs ten completed leases.
+# Score weights (see reputation_score): an interval reported on time is the unit; a
+# completed lease is worth a hundred; a failed lease or a slash costs ten completed leases.
 REPORT_ON_TIME_POINTS = 1
 COMPLETED_LEASE_POINTS = 100
 FAILED_LEASE_PENALTY = 1000
