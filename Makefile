@@ -10,7 +10,7 @@ COMETBFT := $(TOOLS)/cometbft
 PROTO_FILES := $(shell find proto -name '*.proto')
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: setup proto test test-explore lint localnet localnet-stop localnet-status bench clean
+.PHONY: setup proto test test-explore lint localnet localnet-stop localnet-status bench gpu-check clean
 
 setup: $(VENV)/.installed $(COMETBFT) chain/pb/.generated
 
@@ -63,6 +63,12 @@ localnet-status:
 
 bench: setup
 	$(BIN)/python bench/throughput.py
+
+# The real GPU path on a host with an NVIDIA GPU (torch from the `gpu` extra): torch runs a
+# matmul on GPU 0, NVML sees the GPU, and the usage metered meanwhile reflects the load.
+# Prints "skipped" and why on a host without one.
+gpu-check: setup
+	$(BIN)/python -m provider.benchmark --gpu-check
 
 clean:
 	rm -rf $(VENV) .tools chain/pb localnet/.data

@@ -5,7 +5,7 @@ socket when an engine answers there; otherwise it installs Debian's docker.io wh
 is missing (root with apt-get only) and starts `dockerd` on its own socket under
 `DOCKERD_HOME`. That engine is shared: tests on several xdist workers, other worktrees and
 the benches reuse it, and it keeps running after them as a system engine would (the image
-import is then paid once). What works in this sandbox (docs/provider.md): overlay2 storage,
+import is then paid once). What works in this sandbox (docs/provider-runtime.md): overlay2 storage,
 the default bridge with `--iptables=false` (published ports go through docker-proxy, the
 userland proxy, so no firewall rules are needed), cgroup v1 CPU and memory limits.
 When no engine can start, the reason says why, and the tests skip with it.
