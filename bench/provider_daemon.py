@@ -18,19 +18,26 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "daemon"))
 
-from daemon_helpers import Running, deploy, group, provider_home, start_chain
+from daemon_helpers import Chain, Running, group, provider_home, start_chain
 
+from chain.coins import Coin, Coins
 from chain.pb.cosmos.base.v1beta1 import coin_pb2
 from chain.pb.gpuchain.market.v1 import market_pb2
 from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
+from chain.rpc import RpcError
+from chain.tx import build_and_sign
 from provider.bidengine import BidEngine
 from provider.config import load
 from provider.inventory import GIB, Inventory
 from provider.state import State
+from x.deployment.msgs import create_msg
+
+DEPOSIT = Coin("ugpc", 5_000_000)
 
 
 def bid_latency(orders: int, base: Path) -> list[float]:
@@ -39,24 +46,58 @@ def bid_latency(orders: int, base: Path) -> list[float]:
         running = Running(provider_home(chain, base))
         provider = chain.addresses["provider"]
         latencies = []
+        tenant = chain.addresses["tenant"]
         for dseq in range(1000, 1000 + orders):
-            deploy(chain, dseq, [group("web", "10")])
-            in_block = time.monotonic()
+            number, sequence = chain.node.account(tenant)
+            raw = build_and_sign(
+                chain.key("tenant"),
+                [create_msg(tenant, dseq, [group("web", "10")], b"\1" * 32, DEPOSIT)],
+                chain_id=chain.node.chain_id,
+                account_number=number,
+                sequence=sequence,
+                fee=Coins((Coin("ugpc", 600),)),
+                gas_limit=600_000,
+            )
+            tx_hash = chain.node.rpc.broadcast_tx_sync(raw)["hash"]
+            in_block = poll(
+                lambda: found_tx(chain, tx_hash),  # noqa: B023
+                f"deployment {dseq} in a block",
+            )
             request = market_query_pb2.QueryBidsRequest(provider=provider, dseq=dseq)
-            while True:
-                found = chain.node.rpc.query_message(
-                    "/gpuchain.market.v1.Query/Bids", request, market_query_pb2.QueryBidsResponse()
-                )
-                if any(bid.bid_id.dseq == dseq for bid in found.bids):
-                    break
-                if time.monotonic() - in_block > 30:
-                    raise TimeoutError(f"no bid on deployment {dseq} in 30 s")
-                time.sleep(0.01)
-            latencies.append(time.monotonic() - in_block)
+            bid_seen = poll(
+                lambda: any(
+                    bid.bid_id.dseq == dseq  # noqa: B023
+                    for bid in chain.node.rpc.query_message(
+                        "/gpuchain.market.v1.Query/Bids",
+                        request,  # noqa: B023
+                        market_query_pb2.QueryBidsResponse(),
+                    ).bids
+                ),
+                f"a bid on deployment {dseq}",
+            )
+            latencies.append(bid_seen - in_block)
         running.stop()
         return latencies
     finally:
         chain.node.stop()
+
+
+def poll(condition: Callable[[], bool], what: str) -> float:
+    """Poll every 10 ms until condition holds; the monotonic time it first did."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {what} in 30 s")
+        time.sleep(0.01)
+    return time.monotonic()
+
+
+def found_tx(chain: Chain, tx_hash: str) -> bool:
+    try:
+        chain.node.rpc.tx(tx_hash)
+    except RpcError:
+        return False
+    return True
 
 
 def scan_cpu(count: int, base: Path) -> float:
