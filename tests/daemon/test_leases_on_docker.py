@@ -21,6 +21,7 @@ from daemon_helpers import (
     REPOSITORY,
     Chain,
     deliver,
+    group,
     provider_cli,
     provider_output,
     wait_until,
@@ -103,14 +104,15 @@ def engine_url() -> str:
     return f"unix://{runtime_testing.DOCKERD_HOME / 'docker.sock'}"
 
 
-def start(home: Path) -> subprocess.Popen[str]:
-    """`gpuchain-provider start` in its own process."""
+def start(home: Path, **environment: str) -> subprocess.Popen[str]:
+    """`gpuchain-provider start` in its own process (with environment added)."""
     return subprocess.Popen(
         [sys.executable, "-m", "provider.cli", "start", "--home", str(home)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         cwd=REPOSITORY,
+        env={**os.environ, **environment},
     )
 
 
@@ -208,3 +210,68 @@ def leased(chain: Chain, name: str) -> bool:
         market_query_pb2.QueryLeasesResponse(),
     )
     return any(lease.lease_id.dseq == lease_id.dseq for lease in answer.leases)
+
+
+H100 = "GPU-11111111-2222-3333-4444-555555555555"
+A100 = "GPU-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+
+
+def test_gpu_stand_in_the_daemon_bids_with_its_gpu_price_and_reports_the_leased_gpu(
+    chain: Chain, tmp_path: Path, docker_client: DockerClient
+) -> None:
+    library, reason = runtime_testing.nvml_standin(tmp_path / "nvml")
+    if library is None:
+        pytest.skip(reason)
+    gpus = tmp_path / "gpus"
+    gpus.write_text(
+        f"{H100} NVIDIA_H100_80GB_HBM3 {80 * 2**30} 0 0 1000000 300000 ok\n"
+        f"{A100} NVIDIA_A100-SXM4-40GB {40 * 2**30} 35 {2**30} 2000000 250000 ok\n"
+    )
+    home = tmp_path / "provider"
+    init_provider(chain, home, free_port())
+    configuration = home / provider_config.CONFIG_FILE
+    data = yaml.safe_load(configuration.read_text())
+    data["pricing"]["gpu"] = {"a100": "50", "default": "20"}
+    configuration.write_text(yaml.safe_dump(data))
+    daemon = start(home, LD_LIBRARY_PATH=str(library), NVML_STANDIN_STATE=str(gpus))
+
+    tenant = chain.addresses["tenant"]
+    deposit = Coin("ugpc", 5_000_000)
+    deliver(chain, "tenant", [create_msg(tenant, DSEQ + 1, [group("a100", "1000", gpus=1)],
+                                         b"\1" * 32, deposit)])  # fmt: skip
+    name = f"{tenant}/{DSEQ + 1}/1/1/{chain.addresses['provider']}"
+    wait_until(lambda: leased(chain, name), "the GPU lease won", timeout=60)
+    wait_until(lambda: reported_gpus(chain, name), "a usage report with the GPU", timeout=60)
+    daemon.send_signal(signal.SIGTERM)
+    output, _ = daemon.communicate(timeout=30)
+    assert daemon.returncode == 0, output
+
+    [(uuid, model, utilization)] = reported_gpus(chain, name)[:1]
+    assert (uuid, model, utilization) == (A100, "a100-sxm4-40gb", 3500)  # never the H100
+    assert bid_prices(chain) == ["53"]  # 1 CPU + 1 memory + 1 storage + the A100's 50
+    assert f"GPUs: NVIDIA H100 80GB HBM3 {H100}" in output
+
+
+def reported_gpus(chain: Chain, name: str) -> list[tuple[str, str, int]]:
+    lease_id = lease_id_of(name)
+    answer = chain.node.rpc.query_message(
+        "/gpuchain.market.v1.Query/Usage",
+        usage_pb2.QueryUsageRequest(
+            owner=lease_id.owner, dseq=lease_id.dseq, gseq=1, oseq=1, provider=lease_id.provider
+        ),
+        usage_pb2.QueryUsageResponse(),
+    )
+    return [
+        (gpu.uuid, gpu.model, gpu.avg_utilization_bps)
+        for report in answer.reports
+        for gpu in report.gpus
+    ]
+
+
+def bid_prices(chain: Chain) -> list[str]:
+    answer = chain.node.rpc.query_message(
+        "/gpuchain.market.v1.Query/Bids",
+        market_query_pb2.QueryBidsRequest(provider=chain.addresses["provider"]),
+        market_query_pb2.QueryBidsResponse(),
+    )
+    return [bid.price.amount for bid in answer.bids]
