@@ -136,6 +136,13 @@ class Daemon:
                 f"chain_id in provider.yaml is {self.config.chain_id!r} but the node runs "
                 f"{network!r}"
             )
+        if (status["node_info"].get("other") or {}).get("tx_index") != "on":
+            # The sender finds its txs by hash; without the index it could not tell a
+            # landed tx from a lost one.
+            raise StartError(
+                f"node {self.nodes.rpc.url} does not index transactions: set "
+                '[tx_index] indexer = "kv" in its config.toml, or list another node'
+            )
         try:
             record = self._query(
                 PROVIDER_PATH,

@@ -39,6 +39,7 @@ ResultT = TypeVar("ResultT")
 GAS_ADJUSTMENT_PERCENT = 130  # simulated gas times 1.3, as the CLI's --gas auto
 INCLUSION_TIMEOUT_SECONDS = 30.0
 MAX_SEQUENCE_RESYNCS = 3
+INDEX_GRACE_SECONDS = 3.0  # how long a committed tx may take to show in the tx index
 
 
 class SendError(Exception):
@@ -123,10 +124,16 @@ class Sender:
         included = self._included(pending.hash)
         if included is not None:
             return self._finish(pending, included)
-        _, sequence = self._account()
+        _, sequence = self._account(fresh=True)
         if sequence > pending.sequence:
-            # The sequence was used, but not by this hash (a tx is indexed by the time the
-            # account's sequence moves): this tx can never land; forget it.
+            # The sequence was used. CometBFT indexes a block's txs just after the block is
+            # committed, so give the index a moment before deciding it was not by this tx.
+            deadline = time.monotonic() + INDEX_GRACE_SECONDS
+            while time.monotonic() < deadline:
+                included = self._included(pending.hash)
+                if included is not None:
+                    return self._finish(pending, included)
+                time.sleep(0.2)
             log.info("tx %s for %s was superseded; signing anew", pending.hash, pending.purpose)
             with self.state.transaction():
                 self.state.drop_pending_tx(pending.purpose)
@@ -153,10 +160,10 @@ class Sender:
                 self._next_sequence = None
         raise SendError(f"{purpose}: the account sequence kept changing under the sender")
 
-    def _account(self) -> tuple[int, int]:
+    def _account(self, fresh: bool = False) -> tuple[int, int]:
         """(account number, next sequence): the sequence counted locally once read, re-read
-        from the chain after a mismatch."""
-        if self._account_number is None or self._next_sequence is None:
+        from the chain after a mismatch (or when fresh)."""
+        if fresh or self._account_number is None or self._next_sequence is None:
             account = self._call(lambda rpc: _as_rpc_error(fetch_account, rpc, self.address))
             if account is None:
                 raise SendError(f"provider account {self.address} does not exist on chain")
