@@ -4,6 +4,7 @@
     gpuchain-provider start --home PDIR
     gpuchain-provider status --home PDIR
     gpuchain-provider explain DSEQ --home PDIR
+    gpuchain-provider benchmark [--seconds S]
 
 Every failure prints one line naming what is wrong and exits 1.
 """
@@ -110,11 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("dseq", type=int, metavar="DSEQ")
     explain.set_defaults(func=explain_command)
+
+    # Listed here for --help; main() hands its arguments to provider.benchmark unparsed.
+    commands.add_parser(
+        "benchmark", help="GPU self-test: torch matmul TFLOP/s per device (needs the gpu extra)"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["benchmark"]:  # the runtime's GPU self-test has its own options
+        from provider import benchmark
+
+        return benchmark.main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     try:
         code: int = args.func(args)
     except (CommandError, ConfigError, RpcError, OSError) as error:

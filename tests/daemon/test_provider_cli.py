@@ -85,3 +85,13 @@ def test_init_refuses_a_key_missing_from_the_keyring_and_an_existing_config(
     again = provider_cli(*argv)
     assert again.returncode == 1
     assert "provider.yaml already exists" in again.stderr
+
+
+def test_benchmark_runs_the_gpu_self_test_or_says_torch_is_missing() -> None:
+    done = provider_cli("benchmark", "--seconds", "0.05")
+    if done.returncode == 0:
+        assert "TFLOP/s" in done.stdout
+    else:
+        assert done.stderr.strip() == (
+            "Error: torch is not installed: pip install -e '.[gpu]' to run the GPU self-test"
+        )
