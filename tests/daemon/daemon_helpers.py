@@ -34,6 +34,7 @@ FUNDED = {
     "tenant": "1000000000ugpc",  # deploys
     "auditor": "10000000ugpc",  # signs provider attributes
     "bystander": "10000000ugpc",  # sends with the provider's key behind the daemon's back
+    "rival": "1000000000ugpc",  # a second provider, bidding lower
 }
 
 
@@ -117,18 +118,18 @@ def deploy(chain: Chain, dseq: int, groups: list[dp.GroupSpec]) -> None:
     deliver(chain, "tenant", [create_msg(owner, dseq, groups, b"\1" * 32, Coin("ugpc", 5_000_000))])
 
 
-def provider_home(chain: Chain, base: Path) -> Path:
-    """A provider directory: provider.yaml for this node, a certificate registered on chain
-    with region=west, signed by the auditor."""
-    home = base / "provider"
+def provider_home(chain: Chain, base: Path, key: str = "provider", cpu_milli: str = "0.01") -> Path:
+    """A provider directory for key: provider.yaml for this node, a certificate registered
+    on chain with region=west, signed by the auditor."""
+    home = base / key
     home.mkdir()
     text = provider_config.render(
-        "provider", [chain.node.rpc_address], chain.node.chain_id, "test", chain.node.home
+        key, [chain.node.rpc_address], chain.node.chain_id, "test", chain.node.home
     )
     data = yaml.safe_load(text)
     data["attributes"] = {"region": "west"}
     data["pricing"] = {
-        "cpu_milli": "0.01",  # 100m: 1ugpc
+        "cpu_milli": cpu_milli,  # 0.01: 100m for 1ugpc
         "memory_gib": "8",  # 128MiB: 1ugpc
         "storage_gib": "8",  # 128MiB: 1ugpc
         "gpu": {"default": "100"},
@@ -136,11 +137,11 @@ def provider_home(chain: Chain, base: Path) -> Path:
     data["metrics_listen"] = ""
     (home / provider_config.CONFIG_FILE).write_text(yaml.safe_dump(data))
     make_certificate(home)
-    provider = chain.addresses["provider"]
+    provider = chain.addresses[key]
     fingerprint = cert_fingerprint(str(home / "gateway.crt"))
     deliver(
         chain,
-        "provider",
+        key,
         [
             create_provider_msg(
                 provider,

@@ -209,3 +209,21 @@ def test_a_lease_whose_manifest_never_comes_is_closed_by_the_provider(
     assert closed_as() == "LEASE_CLOSED_REASON_MANIFEST_TIMEOUT"
     wait_until(lambda: getattr(running.daemon.state.lease(name), "state", "") == "closed", "closed")
     running.stop()
+
+
+def test_a_lost_bid_frees_what_it_held(chain: Chain, tmp_path: Path) -> None:
+    running = Running(provider_home(chain, tmp_path))
+    rival = Running(provider_home(chain, tmp_path, key="rival", cpu_milli="0"))  # 2ugpc
+    losses = metrics.REGISTRY.get_sample_value("gpuchain_provider_losses_total") or 0
+    deploy(chain, 600, [group("web", "10")])
+    state = running.daemon.state
+    wait_until(lambda: state.reserved().cpu_millis == 100, "the bid's reservation")
+
+    name = f"{chain.addresses['tenant']}/600/1/1/{chain.addresses['rival']}"
+    wait_until(lambda: rival.daemon.state.lease(name) is not None, "the rival's lease", 60)
+    wait_until(lambda: state.reserved().cpu_millis == 0, "the lost bid's reservation freed")
+    lost = metrics.REGISTRY.get_sample_value("gpuchain_provider_losses_total") or 0
+    assert lost == losses + 1
+    assert state.leases() == []
+    rival.stop()
+    running.stop()
