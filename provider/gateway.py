@@ -64,6 +64,7 @@ log = logging.getLogger("provider.gateway")
 
 MAX_SKEW_MS: Final = 30_000
 MAX_BODY_BYTES: Final = 1_048_576
+LOG_QUEUE_LINES: Final = 256
 CERT_VALID_DAYS: Final = 3650
 ALGORITHMS: Final = {SECP256K1: 33, ED25519: 32}
 
@@ -431,15 +432,45 @@ class Gateway:
         )
         response = web.StreamResponse(headers={"Content-Type": "text/plain; charset=utf-8"})
         await response.prepare(request)
-        finished = object()
+        # A thread of its own reads the lines, so followers waiting for output never hold
+        # the shared executor the chain queries and deploys run on.
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=LOG_QUEUE_LINES)
+        hung_up = threading.Event()
+
+        def deliver(item: bytes | None) -> bool:
+            """Queue one item for the response; False once the tenant has hung up."""
+            try:
+                future = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
+            except RuntimeError:  # the gateway stopped
+                return False
+            while not hung_up.is_set():
+                try:
+                    future.result(timeout=1)
+                    return True
+                except TimeoutError:
+                    continue
+            future.cancel()
+            return False
+
+        def read() -> None:
+            try:
+                for line in lines:
+                    text = f"{line.service}-{line.replica} | {line.text}\n".encode()
+                    if not deliver(text):
+                        return
+            except Exception as error:  # the engine went away: end the stream, say why
+                log.warning("gateway: logs of %s ended: %s", lease_name(lease_id), error)
+            deliver(None)
+
+        threading.Thread(target=read, name="gateway-logs", daemon=True).start()
         try:
-            while True:
-                line: Any = await asyncio.to_thread(next, lines, finished)
-                if line is finished:
-                    break
-                await response.write(f"{line.service}-{line.replica} | {line.text}\n".encode())
+            while (chunk := await queue.get()) is not None:
+                await response.write(chunk)
         except (ConnectionResetError, asyncio.CancelledError):
-            return response  # the tenant hung up
+            # The tenant hung up; the reader ends with its next line or its containers.
+            hung_up.set()
+            return response
         await response.write_eof()
         return response
 

@@ -252,3 +252,16 @@ def test_the_certificate_fingerprint_is_the_one_tx_provider_create_puts_on_chain
     assert fingerprint == cert_fingerprint(str(tmp_path / "gw.crt"))
     assert len(fingerprint) == 64 and fingerprint == fingerprint.lower()
     assert (tmp_path / "gw.key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.timeout(120)
+def test_many_tenants_following_logs_do_not_stall_the_gateway(setup: Setup) -> None:
+    setup.client().json("PUT", manifest_path("manifest"), manifest_body())
+    path = manifest_path("logs") + "?follow=1&tail=0"
+    followers = [setup.client().request("GET", path) for _ in range(12)]  # more than the pool
+    try:
+        still_serving(setup)
+    finally:
+        for follower in followers:
+            follower.close()
+    still_serving(setup)
