@@ -335,6 +335,9 @@ class Gateway:
             return _error(error.status, error.reason)
         except RpcError as error:
             return _error(503, f"the provider cannot reach the chain: {error}")
+        except Exception as error:  # a daemon fault must not take the gateway down
+            log.exception("gateway: %s %s failed", request.method, request.path)
+            return _error(500, f"the provider failed: {error}")
 
     async def _body(self, request: web.Request) -> bytes:
         declared = request.content_length

@@ -265,3 +265,31 @@ def test_many_tenants_following_logs_do_not_stall_the_gateway(setup: Setup) -> N
         for follower in followers:
             follower.close()
     still_serving(setup)
+
+
+def test_a_daemon_fault_is_a_500_and_the_gateway_keeps_serving(
+    setup: Setup, tmp_path: Path
+) -> None:
+    def broken_daemon(lease_id: Any, group: Any) -> list[Any]:
+        raise RuntimeError("no Docker runtime configured")
+
+    other = Gateway(
+        setup.provider,
+        NodeChainView([setup.market.node.rpc_address]),
+        setup.runtime,
+        broken_daemon,
+        cert_path=setup.gateway.cert_path,
+        key_path=setup.gateway.key_path,
+        listen="127.0.0.1:0",
+    )
+    other.start()
+    try:
+        client = GatewayClient(
+            f"https://127.0.0.1:{other.port}", setup.fingerprint, setup.provider,
+            setup.market.keys["tenant"],
+        )  # fmt: skip
+        with pytest.raises(GatewayError, match=r"\(500\): the provider failed: no Docker runtime"):
+            client.request("PUT", manifest_path("manifest"), manifest_body())
+        assert client.json("GET", manifest_path("status"))["state"] == "active"
+    finally:
+        other.stop()
