@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import collections
 import datetime
 import hashlib
 import ipaddress
@@ -217,12 +218,18 @@ class RequestError(Exception):
 
 @dataclass
 class ReplayGuard:
-    """Signatures seen within the allowed skew; a second use of one is a replay."""
+    """Signatures seen within the allowed skew; a second use of one is a replay.
+
+    A signature is remembered until the gateway's clock passes its arrival plus twice the
+    skew (by then its timestamp is stale anyway); arrivals are in clock order, so forgetting
+    is a pop from the front, whatever the request rate.
+    """
 
     max_skew_ms: int = MAX_SKEW_MS
 
     def __post_init__(self) -> None:
-        self.seen: dict[bytes, int] = {}
+        self.seen: set[bytes] = set()
+        self.expiries: collections.deque[tuple[int, bytes]] = collections.deque()
         self.lock = threading.Lock()
 
     def check(self, signature: bytes, timestamp_ms: int, now_ms: int) -> None:
@@ -234,12 +241,15 @@ class ReplayGuard:
             )
         digest = hashlib.sha256(signature).digest()
         with self.lock:
-            for seen, expires in list(self.seen.items()):
-                if expires < now_ms:
-                    del self.seen[seen]
+            while self.expiries and self.expiries[0][0] < now_ms:
+                self.seen.discard(self.expiries.popleft()[1])
             if digest in self.seen:
                 raise RequestError(401, "replayed request: this signature was already used")
-            self.seen[digest] = timestamp_ms + 2 * self.max_skew_ms
+            self.seen.add(digest)
+            self.expiries.append((max(now_ms, self._last_expiry()) + 2 * self.max_skew_ms, digest))
+
+    def _last_expiry(self) -> int:
+        return self.expiries[-1][0] - 2 * self.max_skew_ms if self.expiries else 0
 
 
 def _signer(request: web.Request, body: bytes, provider: str, guard: ReplayGuard) -> str:

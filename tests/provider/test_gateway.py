@@ -6,6 +6,7 @@ gateway keeps serving."""
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -293,3 +294,15 @@ def test_a_daemon_fault_is_a_500_and_the_gateway_keeps_serving(
         assert client.json("GET", manifest_path("status"))["state"] == "active"
     finally:
         other.stop()
+
+
+def test_the_replay_guard_forgets_signatures_once_they_would_be_stale() -> None:
+    from provider.gateway import ReplayGuard, RequestError
+
+    guard = ReplayGuard(max_skew_ms=1_000)
+    for index in range(1_000):
+        guard.check(b"signature %d" % index, 50_000, 50_000)
+    with pytest.raises(RequestError, match="replayed request"):
+        guard.check(b"signature 7", 50_500, 50_500)
+    guard.check(b"fresh", 53_001, 53_001)  # two skews later the old ones are gone
+    assert guard.seen == {hashlib.sha256(b"fresh").digest()}
