@@ -59,19 +59,20 @@ def _answers(base_url: str) -> DockerClient | None:
     return client
 
 
-def _install_docker_io() -> str | None:
-    """Install Debian's docker.io (and busybox-static); the reason it could not, if not."""
+def _apt_install(*packages: str) -> str | None:
+    """Install Debian packages; the reason they could not be, if not."""
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return "dockerd is not installed, and apt-get install docker.io needs root on Debian"
-    done = subprocess.run(
-        ["apt-get", "install", "-y", "-q", "docker.io", "busybox-static"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        check=False,
-    )
+        return f"{' and '.join(packages)} missing, and apt-get install needs root on Debian"
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", *packages]
+    done = subprocess.run(install, capture_output=True, text=True, env=environment, check=False)
+    if done.returncode != 0:  # a fresh machine may have no package lists yet
+        subprocess.run(
+            ["apt-get", "update", "-q"], capture_output=True, env=environment, check=False
+        )
+        done = subprocess.run(install, capture_output=True, text=True, env=environment, check=False)
     if done.returncode != 0:
-        return f"apt-get install docker.io failed: {done.stderr.strip()[-400:]}"
+        return f"apt-get install {' '.join(packages)} failed: {done.stderr.strip()[-400:]}"
     return None
 
 
@@ -132,7 +133,7 @@ def docker_engine() -> tuple[DockerClient | None, str]:
         if client is not None:
             return client, ""
         if shutil.which("dockerd") is None:
-            reason = _install_docker_io()
+            reason = _apt_install("docker.io", "busybox-static")
             if reason:
                 return None, reason
         reasons = []
@@ -183,7 +184,10 @@ def httpd_image(client: DockerClient) -> tuple[str | None, str]:
         pass
     busybox = _busybox()
     if busybox is None:
-        return None, "no static busybox binary (apt-get install busybox-static)"
+        reason = _apt_install("busybox-static")
+        busybox = _busybox()
+        if busybox is None:
+            return None, f"no static busybox binary: {reason or 'busybox is not static'}"
     changes = [
         'CMD ["/bin/sh", "-c", "echo fixture starting; exec httpd -f -vv -p 8080 -h /www"]',
         f"EXPOSE {HTTPD_PORT}",
