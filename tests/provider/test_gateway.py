@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 from docker import DockerClient
-from marketplace import Marketplace
 
 from chain.testing import free_port
 from provider.gateway import Gateway, NodeChainView, lease_name, make_self_signed_cert
 from provider.gateway_client import GatewayClient, GatewayError, signed_headers
 from provider.runtime import Runtime
+from provider.runtime_testing import Marketplace
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 WEB_SDL = REPOSITORY / "tests" / "data" / "provider_runtime" / "web.yaml"
