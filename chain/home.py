@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chain.client_config import write_client_config
 from chain.coins import Coin, Coins
 from chain.config import (
     ConfigError,
@@ -95,7 +96,16 @@ def init_home(
             ("tx_index", "indexer"): "kv",
         },
     )
-    home.app_config.write_text((node_config or NodeConfig()).to_toml())
+    config = node_config or NodeConfig()
+    home.app_config.write_text(config.to_toml())
+    write_client_config(
+        root,
+        {
+            "chain-id": chain_id,
+            "node": "tcp://127.0.0.1:26657",
+            "gas-prices": config.minimum_gas_prices,
+        },
+    )
     return home
 
 
@@ -177,6 +187,11 @@ def make_testnet(
                 ("consensus", "timeout_commit"): block_time,
                 **LOCAL_NETWORK_P2P,
             },
+        )
+        # Its keys are in the test keyring, so commands there need only --home.
+        write_client_config(
+            home.root,
+            {"node": f"tcp://127.0.0.1:{ports[index].rpc}", "keyring-backend": "test"},
         )
         operator = Keyring(home.root, "test").add(name)
         operators.append(operator.address)

@@ -372,6 +372,15 @@ class Keyring:
         os.chmod(self.directory, 0o700)
 
     def _find_record(self, name_or_address: str) -> dict[str, Any]:
+        record = self._lookup(name_or_address)
+        if record is None:
+            raise KeyringError(
+                f"unknown key: no key named or with address {name_or_address!r} in the "
+                f"{self.backend} keyring at {self.directory}; {self.switch_hint(name_or_address)}"
+            )
+        return record
+
+    def _lookup(self, name_or_address: str) -> dict[str, Any] | None:
         # A name is tried first: every address is also a well-formed name.
         if _NAME_PATTERN.fullmatch(name_or_address):
             path = self._path(name_or_address)
@@ -385,10 +394,32 @@ class Keyring:
             for info in self.list():
                 if info.address == name_or_address.lower():
                     return self._read_record(self._path(info.name))
-        raise KeyringError(
-            f"unknown key: no key named or with address {name_or_address!r} "
-            f"in the {self.backend} keyring at {self.directory}"
+        return None
+
+    def other_backends(self) -> tuple[Keyring, ...]:
+        """The keyrings of the same home under the other backends."""
+        return tuple(Keyring(self.home, other) for other in BACKENDS if other != self.backend)
+
+    def switch_hint(self, name_or_address: str | None = None) -> str:
+        """How to use another backend's keyring, saying where the key (or any key) is."""
+        for other in self.other_backends():
+            has_it = name_or_address is not None and other.holds(name_or_address)
+            if has_it or (name_or_address is None and other.list()):
+                what = "that key" if has_it else "keys"
+                return (
+                    f"the {other.backend} keyring at {other.directory} has {what}: pass "
+                    f"--keyring-backend {other.backend}, or make it the default with "
+                    f"`gpuchain config set client keyring-backend {other.backend}`"
+                )
+        names = " or ".join(other.backend for other in self.other_backends())
+        return (
+            f"another backend: --keyring-backend {names}; another home: --home (the default "
+            "is $GPUCHAIN_HOME, else ~/.gpuchain)"
         )
+
+    def holds(self, name_or_address: str) -> bool:
+        """Whether a key with this name or address is stored here."""
+        return self._lookup(name_or_address) is not None
 
     def _read_record(self, path: Path) -> dict[str, Any]:
         try:

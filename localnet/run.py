@@ -2,9 +2,11 @@
 
 The homes live under localnet/.data/validatorN (made by `gpuchain testnet` on the default
 ports: validator i adds 10·i to p2p 26656, RPC 26657, gRPC 9090, metrics 26660) and are
-kept between runs; delete localnet/.data to start a new chain. Each validator's app logs
-to HOME/app.log and its CometBFT to HOME/cometbft.log. The process ids are recorded in
-localnet/.data/localnet.pids, so `make localnet-stop` works from any shell.
+kept between runs: a second `make localnet` restarts the validators that are down and keeps
+those that run; `make localnet-reset` deletes the chain and starts a fresh one. Each
+validator's app logs to HOME/app.log and its CometBFT to HOME/cometbft.log. The process
+ids are recorded in localnet/.data/localnet.pids, so `make localnet-stop` works from any
+shell.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -37,6 +40,9 @@ BLOCK_TIME = "1s"
 TEST_KEYS = ("alice", "bob")
 START_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 30.0
+# A node whose height does not move for this long is stalled: fifteen block times, more
+# than a round whose proposer is down takes (CometBFT's 3 s propose timeout, then votes).
+STALL_SECONDS = 15.0
 HOME_FILES = (
     "config/genesis.json",
     "config/config.toml",
@@ -284,7 +290,8 @@ def summary(nodes: list[Validator]) -> str:
             "{app,cometbft}.log"
         )
     key_home = nodes[0].home
-    flags = f"--home {key_home} --keyring-backend test --node tcp://127.0.0.1:{nodes[0].ports.rpc}"
+    # Each home's client.toml names its node, chain id and the test keyring.
+    flags = f"--home {key_home}"
     lines.append(f"funded test keys (use with {flags}):")
     keyring = Keyring(key_home, "test")
     names = [info.name for info in keyring.list() if info.name in TEST_KEYS]
@@ -293,9 +300,12 @@ def summary(nodes: list[Validator]) -> str:
     if names:
         lines.append(
             f"try: .venv/bin/gpuchain tx bank send {names[0]} "
-            f"{keyring.show(names[-1]).address} 1000ugpc --fees 500ugpc --yes {flags}"
+            f"{keyring.show(names[-1]).address} 1000ugpc --yes {flags}"
         )
-    lines.append("stop with `make localnet-stop`; `make localnet-status` shows each node")
+    lines.append(
+        "stop with `make localnet-stop`; `make localnet-status` shows each node; "
+        "`make localnet-reset` starts a fresh chain"
+    )
     return "\n".join(lines)
 
 
@@ -304,43 +314,70 @@ def start(
     count: int = VALIDATORS,
     base_ports: tuple[int, int, int, int] = DEFAULT_BASE_PORTS,
 ) -> int:
-    """Start every validator home in data (creating count of them first if there are none),
-    wait for a new block on each and print how to reach them."""
+    """Start every validator home in data that is not running (creating count of them first
+    if there are none), keep those that run, wait for a new block on each and print how to
+    reach them."""
     pid_file = data / PID_FILE.name
     alive = running(pid_file)
-    if alive:
-        print(f"localnet is already running ({', '.join(sorted(alive))})")
-        print(summary(validators(data)))
-        return 0
-    pid_file.unlink(missing_ok=True)
     if not data.exists() or not any(data.iterdir()):
         fresh = planned(data, count, base_ports)
         check_ports(fresh)
         create(data, fresh)
         print(f"created a new chain {CHAIN_ID} with {count} validators in {data}")
+    else:
+        last = max(map(_height, validators(data)), default=0)
+        print(
+            f"reusing the existing chain in {data} (last block {last}); "
+            "`make localnet-reset` starts a fresh one"
+        )
     nodes = validators(data)
     if not nodes:
         raise LocalnetError(f"{data} holds no validatorN homes; remove it to make a new network")
+    down = [node for node in nodes if node.name not in alive]
+    if not down:
+        print(f"localnet is already running ({', '.join(sorted(alive))})")
+    elif alive:
+        print(
+            f"kept running: {', '.join(sorted(alive))}; "
+            f"restarting: {', '.join(node.name for node in down)}"
+        )
     check_homes(nodes)
-    check_ports(nodes)
-    processes: dict[str, NodeProcess] = {}
-    records: dict[str, dict[str, object]] = {}
-    for node in nodes:
+    check_ports(down)
+    records = {name: record for name, record in read_pids(pid_file).items() if name in alive}
+    processes = {node.name: NodeProcess(node.home, node.rpc, node.app_log) for node in nodes}
+    for node in down:
         process = spawn(node)
         processes[node.name] = process
         assert process.process is not None
         pid = process.process.pid
         records[node.name] = {"pid": pid, "started": _start_time(pid)}
-        pid_file.write_text(json.dumps(records, indent=2) + "\n")
+        pid_file.write_text(json.dumps(records, indent=2, sort_keys=True) + "\n")
     try:
         start_height = max(_height(node) for node in nodes)
         wait_for_blocks(nodes, processes, start_height + 1)
     except (LocalnetError, KeyboardInterrupt):
-        print("starting failed; stopping the validators that did start", file=sys.stderr)
-        stop(data)
+        if alive:
+            print("restarting failed; `make localnet-stop` stops every validator", file=sys.stderr)
+        else:
+            print("starting failed; stopping the validators that did start", file=sys.stderr)
+            stop(data)
         raise
     print(summary(nodes))
     return 0
+
+
+def reset(
+    data: Path = DATA,
+    count: int = VALIDATORS,
+    base_ports: tuple[int, int, int, int] = DEFAULT_BASE_PORTS,
+) -> int:
+    """`make localnet-reset`: stop the localnet, delete its chain and start a fresh one."""
+    if stop(data) != 0:
+        raise LocalnetError("some validators would not stop; the old chain is kept")
+    if data.exists():
+        shutil.rmtree(data)
+        print(f"removed the old chain in {data}")
+    return start(data, count, base_ports)
 
 
 def _height(node: Validator) -> int:
@@ -403,13 +440,17 @@ def _gone(record: dict[str, object], deadline: float) -> bool:
     return True
 
 
-def status(data: Path = DATA) -> int:
-    """Print each node's height, peers and whether it is in the validator set."""
+def status(data: Path = DATA, stall_seconds: float = STALL_SECONDS) -> int:
+    """Print each node as running, stopped, or running but stalled (its height did not move
+    within stall_seconds), with its height, peers and whether it is in the validator set;
+    exit 1 unless every node is running."""
     nodes = validators(data)
     if not nodes:
         print(f"no localnet in {data}; `make localnet` creates one")
         return 1
     alive = running(data / PID_FILE.name)
+    first = {node.name: _rpc_height(node) for node in nodes}
+    moved = _heights_that_move(nodes, first, stall_seconds)
     all_up = True
     for node in nodes:
         pid = alive.get(node.name, {}).get("pid")
@@ -421,16 +462,49 @@ def status(data: Path = DATA) -> int:
             address = info["validator_info"]["address"]
             in_set = address in validator_addresses(node.rpc, height)
         except (RpcError, KeyError, ValueError) as error:
-            print(f"{node.name}: down ({process}; {error})")
             all_up = False
+            if pid:
+                print(f"{node.name}: running but stalled: RPC does not answer ({process}; {error})")
+            else:
+                print(f"{node.name}: stopped ({process}; {error}); `make localnet` restarts it")
             continue
         catching_up = ", catching up" if info["sync_info"]["catching_up"] else ""
         membership = "in the validator set" if in_set else "NOT in the validator set"
+        if node.name in moved:
+            state = "running"
+        else:
+            all_up = False
+            state = f"running but stalled (no new block in {stall_seconds:.0f}s)"
         print(
-            f"{node.name}: height {height}, {peers} peers, {membership}{catching_up} "
+            f"{node.name}: {state}, height {height}, {peers} peers, {membership}{catching_up} "
             f"({process}, RPC {node.rpc_url})"
         )
     return 0 if all_up else 1
+
+
+def _rpc_height(node: Validator) -> int | None:
+    """The node's latest height over RPC, None if it does not answer."""
+    try:
+        return node.rpc.latest_height()
+    except (RpcError, KeyError, ValueError):
+        return None
+
+
+def _heights_that_move(
+    nodes: list[Validator], first: dict[str, int | None], within: float
+) -> set[str]:
+    """The names of the nodes whose height rises above first within `within` seconds."""
+    moved: set[str] = set()
+    pending = [node for node in nodes if first[node.name] is not None]
+    deadline = time.monotonic() + within
+    while pending and time.monotonic() < deadline:
+        time.sleep(0.2)
+        for node in list(pending):
+            height = _rpc_height(node)
+            if height is not None and height > (first[node.name] or 0):
+                moved.add(node.name)
+                pending.remove(node)
+    return moved
 
 
 def validator_addresses(rpc: CometRpc, height: int) -> set[str]:
@@ -452,6 +526,9 @@ def main() -> int:
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--stop", action="store_true", help="stop the running localnet")
     action.add_argument("--status", action="store_true", help="show each node's state")
+    action.add_argument(
+        "--reset", action="store_true", help="stop, delete the chain and start a fresh one"
+    )
     parser.add_argument("--data", type=Path, default=DATA, help="folder of the validator homes")
     parser.add_argument("--validators", type=int, default=VALIDATORS, help="for a new network")
     parser.add_argument(
@@ -474,6 +551,8 @@ def main() -> int:
             args.metrics_base_port,
             args.api_base_port,
         )
+        if args.reset:
+            return reset(data, args.validators, base_ports)
         return start(data, args.validators, base_ports)
     except (LocalnetError, ConfigError) as error:
         print(f"localnet: {error}", file=sys.stderr)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import collections
 import datetime
 import hashlib
 import ipaddress
@@ -64,6 +65,7 @@ log = logging.getLogger("provider.gateway")
 
 MAX_SKEW_MS: Final = 30_000
 MAX_BODY_BYTES: Final = 1_048_576
+LOG_QUEUE_LINES: Final = 256
 CERT_VALID_DAYS: Final = 3650
 ALGORITHMS: Final = {SECP256K1: 33, ED25519: 32}
 
@@ -216,12 +218,18 @@ class RequestError(Exception):
 
 @dataclass
 class ReplayGuard:
-    """Signatures seen within the allowed skew; a second use of one is a replay."""
+    """Signatures seen within the allowed skew; a second use of one is a replay.
+
+    A signature is remembered until the gateway's clock passes its arrival plus twice the
+    skew (by then its timestamp is stale anyway); arrivals are in clock order, so forgetting
+    is a pop from the front, whatever the request rate.
+    """
 
     max_skew_ms: int = MAX_SKEW_MS
 
     def __post_init__(self) -> None:
-        self.seen: dict[bytes, int] = {}
+        self.seen: set[bytes] = set()
+        self.expiries: collections.deque[tuple[int, bytes]] = collections.deque()
         self.lock = threading.Lock()
 
     def check(self, signature: bytes, timestamp_ms: int, now_ms: int) -> None:
@@ -233,12 +241,15 @@ class ReplayGuard:
             )
         digest = hashlib.sha256(signature).digest()
         with self.lock:
-            for seen, expires in list(self.seen.items()):
-                if expires < now_ms:
-                    del self.seen[seen]
+            while self.expiries and self.expiries[0][0] < now_ms:
+                self.seen.discard(self.expiries.popleft()[1])
             if digest in self.seen:
                 raise RequestError(401, "replayed request: this signature was already used")
-            self.seen[digest] = timestamp_ms + 2 * self.max_skew_ms
+            self.seen.add(digest)
+            self.expiries.append((max(now_ms, self._last_expiry()) + 2 * self.max_skew_ms, digest))
+
+    def _last_expiry(self) -> int:
+        return self.expiries[-1][0] - 2 * self.max_skew_ms if self.expiries else 0
 
 
 def _signer(request: web.Request, body: bytes, provider: str, guard: ReplayGuard) -> str:
@@ -334,6 +345,9 @@ class Gateway:
             return _error(error.status, error.reason)
         except RpcError as error:
             return _error(503, f"the provider cannot reach the chain: {error}")
+        except Exception as error:  # a daemon fault must not take the gateway down
+            log.exception("gateway: %s %s failed", request.method, request.path)
+            return _error(500, f"the provider failed: {error}")
 
     async def _body(self, request: web.Request) -> bytes:
         declared = request.content_length
@@ -431,15 +445,45 @@ class Gateway:
         )
         response = web.StreamResponse(headers={"Content-Type": "text/plain; charset=utf-8"})
         await response.prepare(request)
-        finished = object()
+        # A thread of its own reads the lines, so followers waiting for output never hold
+        # the shared executor the chain queries and deploys run on.
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=LOG_QUEUE_LINES)
+        hung_up = threading.Event()
+
+        def deliver(item: bytes | None) -> bool:
+            """Queue one item for the response; False once the tenant has hung up."""
+            try:
+                future = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
+            except RuntimeError:  # the gateway stopped
+                return False
+            while not hung_up.is_set():
+                try:
+                    future.result(timeout=1)
+                    return True
+                except TimeoutError:
+                    continue
+            future.cancel()
+            return False
+
+        def read() -> None:
+            try:
+                for line in lines:
+                    text = f"{line.service}-{line.replica} | {line.text}\n".encode()
+                    if not deliver(text):
+                        return
+            except Exception as error:  # the engine went away: end the stream, say why
+                log.warning("gateway: logs of %s ended: %s", lease_name(lease_id), error)
+            deliver(None)
+
+        threading.Thread(target=read, name="gateway-logs", daemon=True).start()
         try:
-            while True:
-                line: Any = await asyncio.to_thread(next, lines, finished)
-                if line is finished:
-                    break
-                await response.write(f"{line.service}-{line.replica} | {line.text}\n".encode())
+            while (chunk := await queue.get()) is not None:
+                await response.write(chunk)
         except (ConnectionResetError, asyncio.CancelledError):
-            return response  # the tenant hung up
+            # The tenant hung up; the reader ends with its next line or its containers.
+            hung_up.set()
+            return response
         await response.write_eof()
         return response
 

@@ -135,7 +135,11 @@ class GatewayClient:
 # -- `gpuchain lease …` -----------------------------------------------------------------
 
 
-def register(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+def register(top: Any, common: argparse.ArgumentParser) -> None:
+    """`gpuchain lease …` (listed in chain/cli/main.py's COMMANDS)."""
+    parser = top.add_parser(
+        "lease", parents=[common], help="a lease's manifest, status and logs (provider gateway)"
+    )
     commands = parser.add_subparsers(dest="lease_command", required=True, metavar="CMD")
     send = commands.add_parser(
         "send-manifest",

@@ -111,6 +111,7 @@ class ServiceSpec:
     memory_bytes: int
     gpu_units: int
     exposes: tuple[tuple[int, str], ...] = field(default=())
+    registry_auth: dict[str, str] | None = None  # the manifest's credentials, for pulling
 
 
 def _field(entry: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
@@ -136,6 +137,25 @@ def _strings(entry: Mapping[str, Any], key: str, where: str) -> tuple[str, ...] 
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise DeployError(f"{where}.{key} must be a list of strings or null")
     return tuple(value)
+
+
+def _registry_auth(credentials: Any, where: str) -> dict[str, str] | None:
+    """A private registry's login from the manifest's `credentials` (Akash's fields)."""
+    if credentials is None:
+        return None
+    if not isinstance(credentials, Mapping):
+        raise DeployError(f"{where}.credentials must be an object or null")
+    auth = {
+        key: credentials.get(key)
+        for key in ("username", "password", "email")
+        if credentials.get(key) is not None
+    }
+    if not all(isinstance(value, str) for value in auth.values()) or not auth.get("username"):
+        raise DeployError(f"{where}.credentials needs a username and a password (strings)")
+    host = credentials.get("host")
+    if isinstance(host, str) and host:
+        auth["serveraddress"] = host
+    return {key: str(value) for key, value in auth.items()}
 
 
 def parse_service(entry: Any, where: str) -> ServiceSpec:
@@ -176,6 +196,7 @@ def parse_service(entry: Any, where: str) -> ServiceSpec:
         memory_bytes=_quantity(resources, ("memory", "size", "val"), f"{where}.resources"),
         gpu_units=_quantity(resources, ("gpu", "units", "val"), f"{where}.resources"),
         exposes=tuple(exposes),
+        registry_auth=_registry_auth(entry.get("credentials"), where),
     )
 
 
@@ -274,7 +295,7 @@ class Runtime:
 
     # -- deploy ---------------------------------------------------------------------------
 
-    def _ensure_image(self, image: str) -> None:
+    def _ensure_image(self, image: str, auth: dict[str, str] | None) -> None:
         try:
             self.client.images.get(image)
             return
@@ -283,7 +304,7 @@ class Runtime:
         if not self.pull:
             raise DeployError(f"image {image!r} is not on this host (pulling is off)")
         try:
-            self.client.images.pull(image)
+            self.client.images.pull(image, auth_config=auth)
         except DockerException as error:
             reason = getattr(error, "explanation", None) or str(error)
             raise DeployError(
@@ -399,8 +420,8 @@ class Runtime:
         lease's, or a container exits at once (the lease's containers are then removed).
         """
         group_name, specs = parse_group(group)
-        for image in sorted({spec.image for spec in specs}):
-            self._ensure_image(image)
+        for spec in sorted(specs, key=lambda spec: spec.image):
+            self._ensure_image(spec.image, spec.registry_auth)
         assignment = self._assign_gpus(lease_name, specs, gpus)
         self.remove(lease_name)
         try:

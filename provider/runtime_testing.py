@@ -13,6 +13,10 @@ When no engine can start, the reason says why, and the tests skip with it.
 `httpd_image(client)` imports the fixture image (busybox httpd serving /www on port 8080 and
 logging each request) from a root filesystem of the static busybox binary: no registry.
 
+`Marketplace` is a real node with a tenant, a provider and a stranger, and the txs that get a
+lease going (provider registered with its gateway's fingerprint, deployment from SDL, a bid
+that matching turns into the lease).
+
 `nvml_standin(build_dir)` compiles tests/data/nvml_standin/ into a `libnvidia-ml.so.1` with
 the system C compiler, for the real pynvml to load through LD_LIBRARY_PATH.
 """
@@ -28,11 +32,26 @@ import subprocess
 import tarfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import docker
 from docker import DockerClient
 from docker.errors import DockerException, ImageNotFound
+from google.protobuf.message import Message
+
+import sdl
+from chain.coins import Coin, Coins
+from chain.crypto import PrivateKey
+from chain.keyring import Keyring
+from chain.pb.gpuchain.market.v1 import market_pb2
+from chain.testing import LocalNode
+from chain.tx import build_and_sign, tx_hash
+from provider.gateway import NodeChainView
+from x.deployment import msgs as deployment_msgs
+from x.deployment.cli import group_spec
+from x.market import msgs as market_msgs
+from x.provider import msgs as provider_msgs
 
 DOCKERD_HOME = Path(os.environ.get("GPUCHAIN_DOCKERD_HOME", "/tmp/gpuchain-dockerd"))
 SYSTEM_SOCKET = "unix:///var/run/docker.sock"
@@ -59,19 +78,20 @@ def _answers(base_url: str) -> DockerClient | None:
     return client
 
 
-def _install_docker_io() -> str | None:
-    """Install Debian's docker.io (and busybox-static); the reason it could not, if not."""
+def _apt_install(*packages: str) -> str | None:
+    """Install Debian packages; the reason they could not be, if not."""
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return "dockerd is not installed, and apt-get install docker.io needs root on Debian"
-    done = subprocess.run(
-        ["apt-get", "install", "-y", "-q", "docker.io", "busybox-static"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        check=False,
-    )
+        return f"{' and '.join(packages)} missing, and apt-get install needs root on Debian"
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", *packages]
+    done = subprocess.run(install, capture_output=True, text=True, env=environment, check=False)
+    if done.returncode != 0:  # a fresh machine may have no package lists yet
+        subprocess.run(
+            ["apt-get", "update", "-q"], capture_output=True, env=environment, check=False
+        )
+        done = subprocess.run(install, capture_output=True, text=True, env=environment, check=False)
     if done.returncode != 0:
-        return f"apt-get install docker.io failed: {done.stderr.strip()[-400:]}"
+        return f"apt-get install {' '.join(packages)} failed: {done.stderr.strip()[-400:]}"
     return None
 
 
@@ -132,7 +152,7 @@ def docker_engine() -> tuple[DockerClient | None, str]:
         if client is not None:
             return client, ""
         if shutil.which("dockerd") is None:
-            reason = _install_docker_io()
+            reason = _apt_install("docker.io", "busybox-static")
             if reason:
                 return None, reason
         reasons = []
@@ -183,7 +203,10 @@ def httpd_image(client: DockerClient) -> tuple[str | None, str]:
         pass
     busybox = _busybox()
     if busybox is None:
-        return None, "no static busybox binary (apt-get install busybox-static)"
+        reason = _apt_install("busybox-static")
+        busybox = _busybox()
+        if busybox is None:
+            return None, f"no static busybox binary: {reason or 'busybox is not static'}"
     changes = [
         'CMD ["/bin/sh", "-c", "echo fixture starting; exec httpd -f -vv -p 8080 -h /www"]',
         f"EXPOSE {HTTPD_PORT}",
@@ -212,3 +235,83 @@ def nvml_standin(build_dir: Path) -> tuple[Path | None, str]:
     if done.returncode != 0:
         return None, f"the NVML stand-in did not compile: {done.stderr.strip()[-400:]}"
     return build_dir, ""
+
+
+MARKET_FEE = "3000ugpc"
+MARKET_GAS = 3_000_000
+MARKET_FUNDS = {
+    "tenant": "1000000000ugpc",
+    "provider": "1000000000ugpc",
+    "stranger": "1000000000ugpc",
+}
+
+
+@dataclass
+class Marketplace:
+    node: LocalNode
+    keys: dict[str, PrivateKey]
+
+    @classmethod
+    def start(cls, home: Path) -> Marketplace:
+        node = LocalNode(home)
+        node.init(MARKET_FUNDS)
+        node.start()
+        keyring = Keyring(home, "test")
+        return cls(node, {name: keyring.private_key(name) for name in MARKET_FUNDS})
+
+    def address(self, name: str) -> str:
+        return self.keys[name].bech32_address
+
+    def send(self, signer: str, *messages: Message) -> None:
+        key = self.keys[signer]
+        number, sequence = self.node.account(key.bech32_address)
+        raw = build_and_sign(
+            key,
+            list(messages),
+            chain_id=self.node.chain_id,
+            account_number=number,
+            sequence=sequence,
+            fee=Coins.parse(MARKET_FEE),
+            gas_limit=MARKET_GAS,
+        )
+        sent = self.node.rpc.broadcast_tx_sync(raw)
+        assert sent["code"] == 0, sent
+        result = self.node.rpc.wait_for_tx(tx_hash(raw))["tx_result"]
+        assert int(result.get("code") or 0) == 0, result
+
+    def register_provider(self, host_uri: str, fingerprint: str) -> None:
+        self.send(
+            "provider",
+            provider_msgs.create_provider_msg(
+                self.address("provider"), host_uri, (("region", "test"),),
+                Coin("ugpc", 1_000_000), "ops@example.com", "https://example.com", fingerprint,
+            ),
+        )  # fmt: skip
+
+    def deploy(self, sdl_file: Path, dseq: int, owner: str = "tenant") -> None:
+        parsed = sdl.parse_sdl_file(sdl_file)
+        groups = [group_spec(group.to_dict()) for group in parsed.groups()]
+        manifest_hash = bytes.fromhex(parsed.manifest().hash())
+        self.send(
+            owner,
+            deployment_msgs.create_msg(
+                self.address(owner), dseq, groups, manifest_hash, Coin("ugpc", 5_000_000)
+            ),
+        )
+
+    def lease(self, dseq: int, owner: str = "tenant", timeout: float = 60) -> market_pb2.LeaseID:
+        """Bid 1ugpc a block on the deployment's first order and wait for matching's lease."""
+        order = market_msgs.order_id(self.address(owner), dseq, 1, 1)
+        self.send(
+            "provider",
+            market_msgs.create_bid_msg(
+                order, self.address("provider"), Coin("ugpc", 1), Coin("ugpc", 500_000)
+            ),
+        )
+        lease_id = market_msgs.lease_id(self.address(owner), dseq, 1, 1, self.address("provider"))
+        view = NodeChainView([self.node.rpc_address])
+        deadline = time.monotonic() + timeout
+        while view.lease(lease_id) is None:
+            assert time.monotonic() < deadline, f"no lease for deployment {dseq} in {timeout}s"
+            time.sleep(0.2)
+        return lease_id

@@ -3,10 +3,14 @@
 A module adds `gpuchain tx <module> …` and `gpuchain query <module> …` by defining
 `register_tx(commands, common)` and `register_query(commands, common)` and returning its
 cli module from `Module.commands()`; `gpuchain` asks every wired module. A tx command picks
-its key (`sender_key`), takes the shared build flags (`--fees`, `--gas N|auto`,
-`--gas-adjustment`, `--memo`, `--yes`, `--broadcast-mode`, `--generate-only`, ...) and hands
-its messages to `deliver`, which signs, broadcasts, waits for the block and prints the
-result as `-o text|json` asks. A query command asks `query` and prints with `emit`.
+its key (`sender_key`), takes the shared build flags (`--fees` or `--gas-prices`,
+`--gas N|auto`, `--gas-adjustment`, `--dry-run`, `--memo`, `--yes`, `-b sync|async|block`,
+`--generate-only`, ...; unset ones come from HOME/config/client.toml) and hands its
+messages to `deliver`, which checks their coins' denoms, simulates them on the node (unless
+`--gas N`), signs, broadcasts, waits for the block and prints the result as
+`-o text|json|yaml` asks. A query command asks `query` and prints with `emit`.
+`resolve_validator_address` takes only a `gpuvaloper1…` address (an account address or key
+name is refused, naming the prefix); `operator_of(key)` is the validator a key operates.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ from google.protobuf.message import DecodeError, Message
 from chain.cli.output import CommandError
 from chain.coins import Coins
 from chain.crypto import (
+    ADDRESS_PREFIX,
+    VALIDATOR_PREFIX,
     AddressError,
     decode_address,
     decode_validator_address,
@@ -105,9 +107,21 @@ def abci_query(rpc: CometRpc, path: str, request: Message, response: MessageT) -
 
 def add_commission_flags(parser: argparse.ArgumentParser) -> None:
     """A new validator's commission: rate, max rate and max daily change (Cosmos's defaults)."""
-    parser.add_argument("--commission-rate", default="0.10", metavar="RATE")
-    parser.add_argument("--commission-max-rate", default="0.20", metavar="RATE")
-    parser.add_argument("--commission-max-change-rate", default="0.01", metavar="RATE")
+    parser.add_argument(
+        "--commission-rate", default="0.10", metavar="RATE", help="commission (default 0.10)"
+    )
+    parser.add_argument(
+        "--commission-max-rate",
+        default="0.20",
+        metavar="RATE",
+        help="the highest commission ever allowed (default 0.20)",
+    )
+    parser.add_argument(
+        "--commission-max-change-rate",
+        default="0.01",
+        metavar="RATE",
+        help="the most the commission may change in a day (default 0.01)",
+    )
 
 
 def add_page_flags(parser: argparse.ArgumentParser, items: str) -> None:
@@ -233,19 +247,35 @@ def resolve_address(args: argparse.Namespace, text: str, what: str = "address") 
 
 
 def resolve_validator_address(args: argparse.Namespace, text: str, what: str = "validator") -> str:
-    """A `gpuvaloper1…` address as given, or the operator address of the keyring key text."""
+    """A `gpuvaloper1…` operator address as given; anything else is refused, naming the
+    prefix. An account address or key name is never turned into an operator address
+    silently: a slip there would send the stake or the query somewhere unmeant."""
     try:
         decode_validator_address(text)
     except AddressError as address_error:
-        try:
-            key = open_keyring(args).show(text)
-        except (KeyringError, CommandError):
-            raise CommandError(
-                f"invalid {what} address {text!r}: not a gpuvaloper1… address "
-                f"({address_error}) and no keyring key has that name"
-            ) from None
-        return encode_validator_address(address_bytes(key.address))
+        raise CommandError(
+            f"invalid {what} address {text!r}: {_not_an_operator(args, text, address_error)}"
+        ) from None
     return text.lower()
+
+
+def _not_an_operator(args: argparse.Namespace, text: str, error: AddressError) -> str:
+    """Why text is no operator address, and the operator address it may have meant."""
+    expected = (
+        f"a validator is named by its {VALIDATOR_PREFIX}1… operator address "
+        "(`gpuchain query staking validators` lists them)"
+    )
+    try:
+        account = decode_address(text)
+    except AddressError:
+        try:
+            account = decode_address(open_keyring(args).show(text).address)
+        except (KeyringError, CommandError, AddressError):
+            return f"{error}; {expected}"
+        kind = f"a key name, not an operator address; {expected}"
+    else:
+        kind = f"an account address ({ADDRESS_PREFIX}1…), not an operator address; {expected}"
+    return f"{kind}; if this account runs one, it is {encode_validator_address(account)}"
 
 
 def address_bytes(address: str) -> bytes:

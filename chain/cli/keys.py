@@ -24,6 +24,7 @@ from typing import Any
 from mnemonic import Mnemonic
 
 from chain.cli.output import CommandError, emit
+from chain.client_config import default_home
 from chain.crypto import KEY_ALGORITHMS, SECP256K1, PrivateKey
 from chain.keyring import (
     EXPORT_PASSPHRASE_ENV,
@@ -59,7 +60,7 @@ def register(
         "read the BIP-39 mnemonic from stdin (an ed25519 key: its seed as 64 hex characters) "
         "instead of generating one.",
     )
-    add.add_argument("name", metavar="NAME")
+    add.add_argument("name", metavar="NAME", help="a name for the new key")
     add.add_argument(
         "--recover",
         action="store_true",
@@ -77,12 +78,12 @@ def register(
     list_parser.set_defaults(func=list_keys)
 
     show = keys_commands.add_parser("show", parents=[common], help="show a key by name or address")
-    show.add_argument("name", metavar="NAME")
+    show.add_argument("name", metavar="NAME", help="key name or gpu1… address")
     show.add_argument("-a", "--address", action="store_true", help="print only the address")
     show.set_defaults(func=show_key)
 
     delete = keys_commands.add_parser("delete", parents=[common], help="delete a key")
-    delete.add_argument("name", metavar="NAME")
+    delete.add_argument("name", metavar="NAME", help="key name")
     delete.add_argument("-y", "--yes", action="store_true", help="skip the confirmation")
     delete.set_defaults(func=delete_key)
 
@@ -94,7 +95,7 @@ def register(
         f"read from {EXPORT_PASSPHRASE_ENV} or asked on the terminal; it must differ from "
         "the keyring passphrase.",
     )
-    export.add_argument("name", metavar="NAME")
+    export.add_argument("name", metavar="NAME", help="key name")
     export.set_defaults(func=export_key)
 
     import_parser = keys_commands.add_parser(
@@ -104,7 +105,7 @@ def register(
         description="Store the armored key in FILE ('-' for stdin) as NAME; its export "
         f"passphrase is read from {EXPORT_PASSPHRASE_ENV} or asked on the terminal.",
     )
-    import_parser.add_argument("name", metavar="NAME")
+    import_parser.add_argument("name", metavar="NAME", help="a name for the imported key")
     import_parser.add_argument("file", metavar="FILE", help="armored key file, or - for stdin")
     import_parser.set_defaults(func=import_key)
 
@@ -176,17 +177,28 @@ def add_key(args: argparse.Namespace) -> int:
             args,
             {**record, "mnemonic": mnemonic},
             key_text(info) + "\n\n**Important** write this mnemonic phrase in a safe place.\n"
-            "It is the only way to recover your account (`keys add NAME --recover`, or any\n"
-            "Cosmos wallet).\n\n" + mnemonic,
+            "It is the only way to recover your account (`gpuchain keys add "
+            f"{info.name} --recover{_keyring_flags(args)}`, or any Cosmos wallet).\n\n" + mnemonic,
         )
     else:
         print(
-            f"Back this key up with `gpuchain keys export {info.name}`: "
+            f"Back this key up with `gpuchain keys export {info.name}{_keyring_flags(args)}`: "
             "an ed25519 key has no mnemonic to recover it from.",
             file=sys.stderr,
         )
         emit(args, record, key_text(info))
     return 0
+
+
+def _keyring_flags(args: argparse.Namespace) -> str:
+    """The flags that reach this keyring again, for a hint to copy: --home unless it is
+    the default one, --keyring-backend unless it is file."""
+    flags = ""
+    if Path(args.home).resolve() != default_home().resolve():
+        flags += f" --home {args.home}"
+    if args.keyring_backend != "file":
+        flags += f" --keyring-backend {args.keyring_backend}"
+    return flags
 
 
 def _key_from_mnemonic(mnemonic: str) -> PrivateKey:
@@ -198,11 +210,17 @@ def _key_from_mnemonic(mnemonic: str) -> PrivateKey:
 
 def list_keys(args: argparse.Namespace) -> int:
     """`keys list`."""
+    keyring = open_keyring(args)
     try:
-        infos = open_keyring(args).list()
+        infos = keyring.list()
     except KeyringError as error:
         raise CommandError(str(error)) from None
-    text = "\n".join(key_text(info) for info in infos) if infos else "No keys in the keyring."
+    text = (
+        "\n".join(key_text(info) for info in infos)
+        if infos
+        else f"No keys in the {keyring.backend} keyring at {keyring.directory}; "
+        + keyring.switch_hint()
+    )
     emit(args, [key_json(info) for info in infos], text)
     return 0
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from chain.cli.output import CommandError, emit
-from chain.config import ConfigError
-from chain.crypto import PrivateKey
-from chain.home import bond_operator, init_home, node_id
 from chain.rpc import CometRpc, RpcError
+
+if TYPE_CHECKING:
+    from chain.crypto import PrivateKey
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -22,7 +23,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         "key, so the home is a working one-validator chain; the consensus key itself "
         "holds no funds.",
     )
-    init.add_argument("moniker")
+    init.add_argument("moniker", help="a name for this node")
     init.add_argument("--overwrite", action="store_true", help="replace an existing genesis")
     init.add_argument(
         "--from",
@@ -52,6 +53,9 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 def run_init(args: argparse.Namespace) -> int:
+    from chain.config import ConfigError
+    from chain.home import bond_operator, init_home, node_id
+
     if not args.chain_id:
         raise CommandError("--chain-id is required, e.g. --chain-id gpuchain-local")
     operator = _operator_key(args) if args.from_key else None
@@ -100,6 +104,7 @@ def _operator_key(args: argparse.Namespace) -> PrivateKey:
 
 
 def run_start(args: argparse.Namespace) -> int:
+    from chain.config import ConfigError
     from chain.node import start
 
     try:

@@ -6,9 +6,8 @@ query height, so the answer does not rest on the node's word alone: a zero balan
 proven as an absent key. The header itself comes from the same node; checking its commit
 signatures (a light client) is out of scope here.
 
-Each module adds its own `query <module> …` commands (x/<module>/cli.py, built on
-chain/cli/api.py): bank balances and supply, auth accounts (also `query account`), staking,
-slashing and distribution.
+Each module adds its own `query <module> …` commands: bank balances and supply, auth
+accounts (also `query account`), staking, slashing, distribution and the marketplace.
 """
 
 from __future__ import annotations
@@ -55,7 +54,7 @@ def register(
     query_commands = query_parser.add_subparsers(dest="query_command", required=True, metavar="CMD")
 
     tx = query_commands.add_parser("tx", parents=[common], help="a transaction by hash")
-    tx.add_argument("hash", metavar="HASH")
+    tx.add_argument("hash", metavar="HASH", help="the tx hash (64 hex characters)")
     tx.set_defaults(func=query_tx)
 
     txs = query_commands.add_parser(
@@ -65,13 +64,26 @@ def register(
         description="Find transactions whose events match every --events 'type.attribute=value' "
         "(e.g. transfer.recipient=gpu1…; several are joined with AND, as are 'a=b&c=d').",
     )
-    txs.add_argument("--events", action="append", required=True, metavar="EVENT=VALUE")
-    txs.add_argument("--page", type=_positive, default=1)
-    txs.add_argument("--limit", type=_positive, default=MAX_PAGE_SIZE)
+    txs.add_argument(
+        "--events",
+        action="append",
+        required=True,
+        metavar="EVENT=VALUE",
+        help="an event to match, e.g. transfer.recipient=gpu1… (repeat for more)",
+    )
+    txs.add_argument("--page", type=_positive, default=1, help="the page to show (default 1)")
+    txs.add_argument(
+        "--limit",
+        type=_positive,
+        default=MAX_PAGE_SIZE,
+        help=f"transactions per page (default and most {MAX_PAGE_SIZE})",
+    )
     txs.set_defaults(func=query_txs)
 
     block = query_commands.add_parser("block", parents=[common], help="a block (latest by default)")
-    block.add_argument("height", metavar="HEIGHT", nargs="?", type=_positive)
+    block.add_argument(
+        "height", metavar="HEIGHT", nargs="?", type=_positive, help="default: the latest"
+    )
     block.set_defaults(func=query_block)
 
     return query_commands

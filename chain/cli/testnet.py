@@ -14,18 +14,41 @@ from chain.home import make_testnet, ports_of
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     # Not built on `common`: as in Cosmos, --output here names the folder, not the format.
     testnet = commands.add_parser("testnet", help="make N validator homes")
-    testnet.add_argument("--validators", type=int, default=4)
-    testnet.add_argument("--chain-id", default=argparse.SUPPRESS)
+    testnet.add_argument(
+        "--validators", type=_count, default=4, help="how many validators (default 4)"
+    )
+    testnet.add_argument("--chain-id", default=argparse.SUPPRESS, help="default gpuchain-testnet")
     testnet.add_argument(
         "--output", dest="output_dir", type=Path, required=True, help="folder for the homes"
     )
-    testnet.add_argument("--base-port", type=int, default=26656, help="p2p port of validator 0")
-    testnet.add_argument("--grpc-base-port", type=int, default=9090)
-    testnet.add_argument("--metrics-base-port", type=int, default=26660)
-    testnet.add_argument("--api-base-port", type=int, default=1317, help="REST API port")
+    testnet.add_argument("--base-port", type=_port, default=26656, help="p2p port of validator 0")
+    testnet.add_argument(
+        "--grpc-base-port", type=_port, default=9090, help="gRPC port of validator 0"
+    )
+    testnet.add_argument(
+        "--metrics-base-port", type=_port, default=26660, help="metrics port of validator 0"
+    )
+    testnet.add_argument("--api-base-port", type=_port, default=1317, help="REST API port")
     testnet.add_argument("--block-time", default="1s", help="CometBFT timeout_commit")
     testnet.add_argument("--keys", default="alice,bob", help="funded test keys in validator0")
     testnet.set_defaults(func=run_testnet)
+
+
+MAX_VALIDATORS = 100
+
+
+def _bounded(text: str, low: int, high: int) -> int:
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {low} to {high}")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    return _bounded(text, 1, MAX_VALIDATORS)
+
+
+def _port(text: str) -> int:
+    return _bounded(text, 1, 65535)
 
 
 def run_testnet(args: argparse.Namespace) -> int:

@@ -52,9 +52,11 @@ def test_send_beyond_the_balance_fails_in_the_block_and_keeps_only_the_fee(
     carol = chain.addresses["carol"]
     before = chain.balance(carol)
 
+    # --gas N skips the simulation (as in Cosmos), so the tx reaches a block
     done = chain.run(
-        "tx", "bank", "send", "carol", stranger, "999999ugpc", "--fees", FEE, "--yes", "-o", "json"
-    )
+        "tx", "bank", "send", "carol", stranger, "999999ugpc", "--fees", FEE, "--gas", "200000",
+        "--yes", "-o", "json",
+    )  # fmt: skip
 
     assert done.returncode != 0
     response = json.loads(done.stdout)
@@ -264,8 +266,20 @@ def test_offline_signing_needs_the_chain_id_account_number_and_sequence(
         )
     )  # fmt: skip
 
+    # the home's client.toml names the chain id, so `--chain-id ""` takes it away
     incomplete, other_key, broadcast_offline = chain.run_all(
-        ("tx", "sign", str(unsigned), "--from", "offline", "--offline", "--sequence", "0"),
+        (
+            "tx",
+            "sign",
+            str(unsigned),
+            "--from",
+            "offline",
+            "--offline",
+            "--sequence",
+            "0",
+            "--chain-id",
+            "",
+        ),
         ("tx", "sign", str(unsigned), "--from", "alice", "--offline"),
         ("tx", "bank", "send", "offline", stranger, "1ugpc", "--offline", "--yes"),
         node=no_node,

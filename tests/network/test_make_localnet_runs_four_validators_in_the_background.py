@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -99,7 +100,7 @@ def test_start_returns_with_four_validators_making_blocks(localnet: Localnet) ->
     for index in range(4):
         assert f"validator{index}  RPC http://127.0.0.1:{localnet.base + 10 * index + 1}" in out
     assert "alice  gpu1" in out and "bob  gpu1" in out
-    assert f"--home {localnet.data}/validator0 --keyring-backend test" in out
+    assert f"(use with --home {localnet.data}/validator0)" in out
     assert len(localnet.pids()) == 4
     assert all(process_exists(pid) for pid in localnet.pids())
     height = localnet.rpc(0).latest_height()
@@ -109,27 +110,99 @@ def test_start_returns_with_four_validators_making_blocks(localnet: Localnet) ->
         assert (log / "app.log").stat().st_size > 0
         assert (log / "cometbft.log").stat().st_size > 0
 
+    # The printed example needs only --home: the home's client.toml gives the rest.
+    (example,) = [line for line in out.splitlines() if line.startswith("try: ")]
+    argv = example.removeprefix("try: .venv/bin/gpuchain ").split()
+    sent = subprocess.run(
+        [sys.executable, "-m", "chain.cli.main", *argv, "-o", "json"],
+        cwd=REPO, capture_output=True, text=True, timeout=90,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    assert json.loads(sent.stdout)["code"] == 0
+
 
 def test_start_again_while_running_only_reports(localnet: Localnet) -> None:
     pids = localnet.pids()
     again = localnet.run()
     assert again.returncode == 0, again.stderr
     assert "already running" in again.stdout
+    assert "reusing the existing chain" in again.stdout and "make localnet-reset" in again.stdout
     assert localnet.pids() == pids
 
 
 def test_status_shows_height_peers_and_set_membership(localnet: Localnet) -> None:
     deadline = time.monotonic() + 20
     status = localnet.run("--status")
-    while status.stdout.count("3 peers") < 4 and time.monotonic() < deadline:
+    while status.stdout.count("running, height") < 4 and time.monotonic() < deadline:
         time.sleep(0.5)  # every node makes blocks with two peers; wait for the third
         status = localnet.run("--status")
     assert status.returncode == 0, status.stdout + status.stderr
     lines = status.stdout.splitlines()
     assert len(lines) == 4
     for index, line in enumerate(lines):
-        assert line.startswith(f"validator{index}: height ")
-        assert "3 peers, in the validator set" in line
+        assert line.startswith(f"validator{index}: running, height ")
+        assert "peers, in the validator set" in line
+
+
+def node_group(localnet: Localnet, index: int) -> int:
+    """The process group of validator index (its `gpuchain start` leads it)."""
+    return json.loads((localnet.data / "localnet.pids").read_text())[f"validator{index}"]["pid"]
+
+
+def wait_gone(pid: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while process_exists(pid):
+        assert time.monotonic() < deadline, f"pid {pid} still there after {timeout}s"
+        time.sleep(0.1)
+
+
+def test_a_killed_validator_is_reported_stopped_and_start_brings_only_it_back(
+    localnet: Localnet,
+) -> None:
+    before = json.loads((localnet.data / "localnet.pids").read_text())
+    killed = node_group(localnet, 3)
+    os.killpg(killed, signal.SIGKILL)
+    wait_gone(killed)
+
+    half_dead = localnet.run("--status")
+    restarted = localnet.run()
+    after = json.loads((localnet.data / "localnet.pids").read_text())
+    deadline = time.monotonic() + 30
+    healthy = localnet.run("--status")
+    while healthy.returncode != 0 and time.monotonic() < deadline:
+        healthy = localnet.run("--status")  # the restarted node may still be catching up
+
+    assert half_dead.returncode == 1
+    lines = half_dead.stdout.splitlines()
+    assert lines[3].startswith("validator3: stopped (no process")
+    assert all(
+        line.startswith(f"validator{i}: running, height ") for i, line in enumerate(lines[:3])
+    )
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    assert "kept running: validator0, validator1, validator2; restarting: validator3" in (
+        restarted.stdout
+    )
+    assert "4 validators making blocks" in restarted.stdout
+    assert {name: after[name] for name in ("validator0", "validator1", "validator2")} == {
+        name: before[name] for name in ("validator0", "validator1", "validator2")
+    }
+    assert after["validator3"]["pid"] != killed and process_exists(after["validator3"]["pid"])
+    assert healthy.returncode == 0, healthy.stdout
+    assert healthy.stdout.count(": running, height ") == 4
+
+
+def test_a_frozen_validator_is_reported_running_but_stalled(localnet: Localnet) -> None:
+    frozen = node_group(localnet, 2)
+    os.killpg(frozen, signal.SIGSTOP)
+    try:
+        status = localnet.run("--status")
+    finally:
+        os.killpg(frozen, signal.SIGCONT)
+
+    assert status.returncode == 1
+    lines = status.stdout.splitlines()
+    assert lines[2].startswith("validator2: running but stalled")
+    assert lines[0].startswith("validator0: running, height ")
 
 
 def test_stop_from_another_process_ends_every_process(localnet: Localnet) -> None:
@@ -143,7 +216,7 @@ def test_stop_from_another_process_ends_every_process(localnet: Localnet) -> Non
         localnet.rpc(0).status()
     assert "no localnet is running" in localnet.run("--stop").stdout
     down = localnet.run("--status")
-    assert down.returncode == 1 and down.stdout.count(": down (") == 4
+    assert down.returncode == 1 and down.stdout.count(": stopped (no process") == 4
 
 
 def test_a_second_start_reuses_the_homes_and_continues_the_chain(localnet: Localnet) -> None:

@@ -6,6 +6,7 @@ gateway keeps serving."""
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -22,12 +23,12 @@ from typing import Any
 
 import pytest
 from docker import DockerClient
-from marketplace import Marketplace
 
 from chain.testing import free_port
 from provider.gateway import Gateway, NodeChainView, lease_name, make_self_signed_cert
 from provider.gateway_client import GatewayClient, GatewayError, signed_headers
 from provider.runtime import Runtime
+from provider.runtime_testing import Marketplace
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 WEB_SDL = REPOSITORY / "tests" / "data" / "provider_runtime" / "web.yaml"
@@ -252,3 +253,56 @@ def test_the_certificate_fingerprint_is_the_one_tx_provider_create_puts_on_chain
     assert fingerprint == cert_fingerprint(str(tmp_path / "gw.crt"))
     assert len(fingerprint) == 64 and fingerprint == fingerprint.lower()
     assert (tmp_path / "gw.key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.timeout(120)
+def test_many_tenants_following_logs_do_not_stall_the_gateway(setup: Setup) -> None:
+    setup.client().json("PUT", manifest_path("manifest"), manifest_body())
+    path = manifest_path("logs") + "?follow=1&tail=0"
+    followers = [setup.client().request("GET", path) for _ in range(12)]  # more than the pool
+    try:
+        still_serving(setup)
+    finally:
+        for follower in followers:
+            follower.close()
+    still_serving(setup)
+
+
+def test_a_daemon_fault_is_a_500_and_the_gateway_keeps_serving(
+    setup: Setup, tmp_path: Path
+) -> None:
+    def broken_daemon(lease_id: Any, group: Any) -> list[Any]:
+        raise RuntimeError("no Docker runtime configured")
+
+    other = Gateway(
+        setup.provider,
+        NodeChainView([setup.market.node.rpc_address]),
+        setup.runtime,
+        broken_daemon,
+        cert_path=setup.gateway.cert_path,
+        key_path=setup.gateway.key_path,
+        listen="127.0.0.1:0",
+    )
+    other.start()
+    try:
+        client = GatewayClient(
+            f"https://127.0.0.1:{other.port}", setup.fingerprint, setup.provider,
+            setup.market.keys["tenant"],
+        )  # fmt: skip
+        with pytest.raises(GatewayError, match=r"\(500\): the provider failed: no Docker runtime"):
+            client.request("PUT", manifest_path("manifest"), manifest_body())
+        assert client.json("GET", manifest_path("status"))["state"] == "active"
+    finally:
+        other.stop()
+
+
+def test_the_replay_guard_forgets_signatures_once_they_would_be_stale() -> None:
+    from provider.gateway import ReplayGuard, RequestError
+
+    guard = ReplayGuard(max_skew_ms=1_000)
+    for index in range(1_000):
+        guard.check(b"signature %d" % index, 50_000, 50_000)
+    with pytest.raises(RequestError, match="replayed request"):
+        guard.check(b"signature 7", 50_500, 50_500)
+    guard.check(b"fresh", 53_001, 53_001)  # two skews later the old ones are gone
+    assert guard.seen == {hashlib.sha256(b"fresh").digest()}

@@ -152,6 +152,10 @@ def test_a_malformed_group_names_the_field(runtime: Runtime, lease_name: str) ->
     broken["services"][0]["count"] = 0
     with pytest.raises(DeployError, match=r"services\[0\]\.count must be 1\.\.64"):
         runtime.deploy(lease_name, broken)
+    broken = copy.deepcopy(group)
+    broken["services"][0]["credentials"] = {"host": "registry.example.com", "password": "x"}
+    with pytest.raises(DeployError, match=r"services\[0\]\.credentials needs a username"):
+        runtime.deploy(lease_name, broken)
 
 
 def test_gpus_go_by_uuid_and_never_to_two_leases(runtime: Runtime, lease_name: str) -> None:

@@ -26,7 +26,9 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
         "(--from must be VALIDATOR's operator) also its accumulated commission, in the same tx.",
         default_gas=WITHDRAW_GAS,
     )
-    withdraw.add_argument("validator", metavar="VALIDATOR", help="gpuvaloper1… or key name")
+    withdraw.add_argument(
+        "validator", metavar="VALIDATOR", help="a validator's gpuvaloper1… operator address"
+    )
     withdraw.add_argument(
         "--commission", action="store_true", help="also withdraw the validator's commission"
     )
@@ -43,7 +45,7 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
 
 
 def register_query(commands: api.Group, common: argparse.ArgumentParser) -> None:
-    validator_help = ("VALIDATOR", "gpuvaloper1… or the operator's key name")
+    validator_help = ("VALIDATOR", "a validator's gpuvaloper1… operator address")
     delegator_help = ("DELEGATOR", "gpu1… address or key name")
 
     distribution = api.command_group(commands, common, "distribution", "staking rewards")

@@ -37,7 +37,7 @@ def register_query(commands: api.Group, common: argparse.ArgumentParser) -> None
         "a validator's liveness record",
         (
             "VALIDATOR",
-            "gpuvaloper1…, operator key name, consensus address (40 hex) "
+            "gpuvaloper1… operator address, consensus address (40 hex) "
             "or consensus public key (base64)",
         ),
     ).set_defaults(func=slashing_signing_info)
@@ -84,8 +84,8 @@ def signing_info_request(args: argparse.Namespace, text: str) -> dict[str, str]:
         return {"validator": api.resolve_validator_address(args, cleaned)}
     except api.CommandError:
         raise api.CommandError(
-            f"invalid validator {text!r}: expected a gpuvaloper1… address, an operator key "
-            "name, a consensus address (40 hex digits) or a base64 ed25519 consensus key"
+            f"invalid validator {text!r}: expected a gpuvaloper1… operator address, "
+            "a consensus address (40 hex digits) or a base64 ed25519 consensus key"
         ) from None
 
 

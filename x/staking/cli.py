@@ -52,12 +52,17 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
     create.add_argument("--amount", required=True, help="self-delegation, e.g. 100000000ugpc")
     create.add_argument("--pubkey", help="consensus public key (default: this node's)")
     create.add_argument("--moniker", help="validator name (default: this node's moniker)")
-    create.add_argument("--identity", default="")
-    create.add_argument("--website", default="")
-    create.add_argument("--details", default="")
-    create.add_argument("--security-contact", default="")
+    create.add_argument("--identity", default="", help="identity signature, e.g. a Keybase id")
+    create.add_argument("--website", default="", help="the validator's website")
+    create.add_argument("--details", default="", help="a description of the validator")
+    create.add_argument("--security-contact", default="", help="email for security issues")
     api.add_commission_flags(create)
-    create.add_argument("--min-self-delegation", default="1", metavar="AMOUNT")
+    create.add_argument(
+        "--min-self-delegation",
+        default="1",
+        metavar="AMOUNT",
+        help="the least self-bond (in ugpc) the operator promises to keep (default 1)",
+    )
     create.set_defaults(func=create_validator)
 
     edit = command(
@@ -66,9 +71,19 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
         "Change the moniker, commission rate (at most once a day, within max change rate) "
         "or minimum self-delegation (only upwards) of the validator --from operates.",
     )
-    edit.add_argument("--moniker", default="")
-    edit.add_argument("--commission-rate", default="", metavar="RATE")
-    edit.add_argument("--min-self-delegation", default="", metavar="AMOUNT")
+    edit.add_argument("--moniker", default="", help="a new validator name")
+    edit.add_argument(
+        "--commission-rate",
+        default="",
+        metavar="RATE",
+        help="a new commission rate (at most the max change rate away, once a day)",
+    )
+    edit.add_argument(
+        "--min-self-delegation",
+        default="",
+        metavar="AMOUNT",
+        help="a higher least self-bond (in ugpc)",
+    )
     edit.set_defaults(func=edit_validator)
 
     for name, help_text, description, run in (
@@ -87,7 +102,9 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
         ),
     ):
         parser = command(name, help_text, description)
-        parser.add_argument("validator", metavar="VALIDATOR", help="gpuvaloper1… or key name")
+        parser.add_argument(
+            "validator", metavar="VALIDATOR", help="a validator's gpuvaloper1… operator address"
+        )
         parser.add_argument("amount", metavar="AMOUNT", help="e.g. 1000000ugpc")
         parser.set_defaults(func=run)
 
@@ -96,14 +113,18 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
         "move a delegation to another validator",
         "Move AMOUNT of the delegation from SOURCE to DESTINATION without unbonding.",
     )
-    redelegate.add_argument("source", metavar="SOURCE", help="gpuvaloper1… or key name")
-    redelegate.add_argument("destination", metavar="DESTINATION", help="gpuvaloper1… or key name")
+    redelegate.add_argument(
+        "source", metavar="SOURCE", help="gpuvaloper1… of the validator to move from"
+    )
+    redelegate.add_argument(
+        "destination", metavar="DESTINATION", help="gpuvaloper1… of the validator to move to"
+    )
     redelegate.add_argument("amount", metavar="AMOUNT", help="e.g. 1000000ugpc")
     redelegate.set_defaults(func=redelegate_tokens)
 
 
 def register_query(commands: api.Group, common: argparse.ArgumentParser) -> None:
-    validator_help = ("VALIDATOR", "gpuvaloper1… or the operator's key name")
+    validator_help = ("VALIDATOR", "a validator's gpuvaloper1… operator address")
     delegator_help = ("DELEGATOR", "gpu1… address or key name")
 
     staking = api.command_group(commands, common, "staking", "validators and delegations")
