@@ -142,6 +142,12 @@ def test_bad_bids_are_refused_and_change_nothing(chain: Chain) -> None:
     deploy(chain)
     market_before = chain.balance(MARKET)
     stranger_before = chain.balance(STRANGER)
+
+    def bids_and_leases() -> list[object]:
+        market = chain.node.app.export_genesis()["market"]
+        return [market["bids"], market["leases"], market["next_bid_sequence"]]
+
+    state_before = bids_and_leases()  # the order itself re-opens as blocks pass
     assert refused(chain, STRANGER, bid_msg(STRANGER, 5000)) == ("market", 8)
     assert chain.balance(STRANGER) == stranger_before - FEE
     assert refused(chain, P1, bid_msg(P1, 5000, deposit=MIN_BID_DEPOSIT - 1)) == ("market", 7)
@@ -160,6 +166,7 @@ def test_bad_bids_are_refused_and_change_nothing(chain: Chain) -> None:
     bad_denom.price.denom = "uatom"
     assert refused(chain, P1, bad_denom) == ("market", 18)
     assert chain.balance(MARKET) == market_before
+    assert bids_and_leases() == state_before
     exact = msgs.create_bid_msg(
         order_id(), P1.bech32_address, ugpc(5000), ugpc(MIN_BID_DEPOSIT), gpu_group().resources
     )

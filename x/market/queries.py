@@ -5,6 +5,7 @@ page reads only the entries it answers with, save a filter the index cannot pref
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from chain.errors import INVALID_REQUEST
 from chain.module import QueryRoute, query_path, service_routes
@@ -50,14 +51,44 @@ def _id_prefix(owner: str, dseq: int = 0, gseq: int = 0, oseq: int = 0) -> bytes
     return prefix
 
 
-def _by_provider(
-    index: bytes, provider: str, state: bytes, ids: bytes
-) -> tuple[bytes, Callable[[bytes], bool] | None]:
-    """Prefix and key filter over a provider index (provider ‖ state ‖ order id)."""
-    prefix = index + account_address(provider, "provider")
+@dataclass(frozen=True)
+class Listing:
+    """How a bid or lease list pages: the prefix, a key filter the prefix cannot hold, and
+    how a key after the prefix names its record."""
+
+    prefix: bytes
+    keep: Callable[[bytes], bool] | None
+    ref_of: Callable[[bytes], BidRef]
+
+
+def _listing(
+    indexes: tuple[bytes, bytes, bytes], provider_text: str, state: bytes, ids: bytes
+) -> Listing:
+    """indexes: (records, by state, by provider) prefixes of bids or leases. With a
+    provider, its index (provider ‖ state ‖ order id); else the state index or the records,
+    each with the fixed leading part of the order id. Raises INVALID_ADDRESS."""
+    records, by_state, by_provider = indexes
+    if not provider_text:
+        return Listing(
+            (by_state + state if state else records) + ids,
+            None,
+            lambda rest: BidRef.decode(ids + rest),
+        )
+    provider = account_address(provider_text, "provider")
+    prefix = by_provider + provider
     if state:
-        return prefix + state + ids, None
-    return prefix, (lambda rest: rest[1:].startswith(ids)) if ids else None
+        return Listing(
+            prefix + state + ids, None, lambda rest: BidRef(OrderRef.decode(ids + rest), provider)
+        )
+    return Listing(
+        prefix,
+        (lambda rest: rest[1:].startswith(ids)) if ids else None,
+        lambda rest: BidRef(OrderRef.decode(rest[1:]), provider),
+    )
+
+
+BID_INDEXES = (keys.BID_PREFIX, keys.BID_STATE_PREFIX, keys.BID_PROVIDER_PREFIX)
+LEASE_INDEXES = (keys.LEASE_PREFIX, keys.LEASE_STATE_PREFIX, keys.LEASE_PROVIDER_PREFIX)
 
 
 def query_routes(keeper: MarketKeeper) -> list[QueryRoute]:
@@ -90,28 +121,17 @@ def query_routes(keeper: MarketKeeper) -> list[QueryRoute]:
 
     def bids(store: KVStore, request: query_pb2.QueryBidsRequest) -> query_pb2.QueryBidsResponse:
         """Bids filtered by order (or its leading fields), provider and state."""
-        state = _state(request.state, BID_STATES)
         ids = _id_prefix(request.owner, request.dseq, request.gseq, request.oseq)
-        keep: Callable[[bytes], bool] | None = None
-        if request.provider:
-            provider = account_address(request.provider, "provider")
-            prefix, keep = _by_provider(keys.BID_PROVIDER_PREFIX, request.provider, state, ids)
-
-            def ref_of(rest: bytes) -> BidRef:
-                skip = 0 if state else 1
-                return BidRef(OrderRef.decode((ids if state else b"") + rest[skip:]), provider)
-        else:
-            prefix = (keys.BID_STATE_PREFIX + state if state else keys.BID_PREFIX) + ids
-
-            def ref_of(rest: bytes) -> BidRef:
-                return BidRef.decode(ids + rest)
+        listing = _listing(BID_INDEXES, request.provider, _state(request.state, BID_STATES), ids)
 
         def load(rest: bytes, _: bytes) -> market_pb2.Bid:
-            found = keeper.bid(store, ref_of(rest))
+            found = keeper.bid(store, listing.ref_of(rest))
             assert found is not None, "index entry without its bid"
             return found
 
-        page = paginate(store, prefix, PageRequest.from_proto(request.pagination), load, keep)
+        page = paginate(
+            store, listing.prefix, PageRequest.from_proto(request.pagination), load, listing.keep
+        )
         return query_pb2.QueryBidsResponse(bids=page.items, pagination=page.to_proto())
 
     def bid(store: KVStore, request: query_pb2.QueryBidRequest) -> query_pb2.QueryBidResponse:
@@ -125,28 +145,21 @@ def query_routes(keeper: MarketKeeper) -> list[QueryRoute]:
         store: KVStore, request: query_pb2.QueryLeasesRequest
     ) -> query_pb2.QueryLeasesResponse:
         """Leases filtered by owner, provider and state."""
-        state = _state(request.state, LEASE_STATES)
-        ids = _id_prefix(request.owner)
-        keep: Callable[[bytes], bool] | None = None
-        if request.provider:
-            provider = account_address(request.provider, "provider")
-            prefix, keep = _by_provider(keys.LEASE_PROVIDER_PREFIX, request.provider, state, ids)
-
-            def ref_of(rest: bytes) -> BidRef:
-                skip = 0 if state else 1
-                return BidRef(OrderRef.decode((ids if state else b"") + rest[skip:]), provider)
-        else:
-            prefix = (keys.LEASE_STATE_PREFIX + state if state else keys.LEASE_PREFIX) + ids
-
-            def ref_of(rest: bytes) -> BidRef:
-                return BidRef.decode(ids + rest)
+        listing = _listing(
+            LEASE_INDEXES,
+            request.provider,
+            _state(request.state, LEASE_STATES),
+            _id_prefix(request.owner),
+        )
 
         def load(rest: bytes, _: bytes) -> market_pb2.Lease:
-            found = keeper.lease(store, ref_of(rest))
+            found = keeper.lease(store, listing.ref_of(rest))
             assert found is not None, "index entry without its lease"
             return found
 
-        page = paginate(store, prefix, PageRequest.from_proto(request.pagination), load, keep)
+        page = paginate(
+            store, listing.prefix, PageRequest.from_proto(request.pagination), load, listing.keep
+        )
         return query_pb2.QueryLeasesResponse(leases=page.items, pagination=page.to_proto())
 
     def lease(store: KVStore, request: query_pb2.QueryLeaseRequest) -> query_pb2.QueryLeaseResponse:

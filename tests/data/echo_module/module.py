@@ -11,7 +11,7 @@ from chain.msgs import account_address
 from chain.store import KVStore
 from x.echo import types
 
-STORE_PREFIX = b"\x09"
+STORE_PREFIX = b"\x7e"
 MAX_TEXT_BYTES = 100
 
 
