@@ -34,7 +34,7 @@ from chain.context import Context, ExecMode, infinite_gas  # noqa: E402
 from chain.crypto import PrivateKey  # noqa: E402
 from chain.module import Module  # noqa: E402
 from chain.pb.gpuchain.deployment.v1 import deployment_pb2  # noqa: E402
-from chain.pb.gpuchain.market.v1 import market_pb2  # noqa: E402
+from chain.pb.gpuchain.market.v1 import market_pb2, usage_pb2  # noqa: E402
 from chain.pb.tendermint.abci import types_pb2 as abci  # noqa: E402
 from chain.store import Overlay  # noqa: E402
 from chain.testing import TestNode, genesis_state  # noqa: E402
@@ -44,6 +44,7 @@ from x.market import msgs  # noqa: E402
 from x.market.module import MarketModule  # noqa: E402
 from x.market.seed import seed_leases  # noqa: E402
 from x.market.types import OrderRef  # noqa: E402
+from x.market.usage_msgs import report_usage_msg  # noqa: E402
 from x.provider.msgs import create_provider_msg  # noqa: E402
 
 TENANT = PrivateKey(bytes(range(32)))
@@ -95,7 +96,15 @@ def new_node(home: Path, seeder: Seeder | None = None) -> TestNode:
     for key in PROVIDERS:
         balances[key.bech32_address] = "100000000000ugpc"
     state = genesis_state(balances)
-    state["market"] = {"params": {"order_max_bids": len(PROVIDERS) // 2, "bid_window_blocks": 5}}
+    # Nobody reports usage here: a report interval longer than the run keeps every seeded
+    # lease active, so the timed blocks are empty ones, not provider faults.
+    state["market"] = {
+        "params": {
+            "order_max_bids": len(PROVIDERS) // 2,
+            "bid_window_blocks": 5,
+            "report_interval_blocks": 1_000_000,
+        }
+    }
     node = TestNode(home, config=AppConfig(), extra_modules=[seeder] if seeder else [])
     node.init_chain(state)
     node.block()
@@ -225,11 +234,23 @@ def messages(home: Path) -> list[dict[str, Any]]:
             deliver(node, TENANT, deploy_msg(dseq))
         durations = timed_finalize(node)
         lease1 = msgs.lease_id(TENANT.bech32_address, 1, 1, 1, p1.bech32_address)
+        reported = node.height + 4  # the lease starts 3 blocks on; its report is the 4th
+        gpus = [
+            usage_pb2.GpuUsage(
+                uuid=f"GPU-{index:08x}-0000-4000-8000-000000000000",
+                model="NVIDIA H100 80GB HBM3",
+                avg_utilization_bps=9000,
+                peak_memory_bytes=80 << 30,
+                energy_millijoules=700_000_000,
+            )
+            for index in range(8)
+        ]
         steps: list[tuple[str, PrivateKey, Message]] = [
             ("MsgCreateBid", p1, bid_msg(p1, 1)),
             ("MsgCreateBid (second)", p2, bid_msg(p2, 1, 6000)),
             ("MsgCreateLease", TENANT, msgs.create_lease_msg(msgs.bid_id(
                 TENANT.bech32_address, 1, 1, 1, p1.bech32_address))),
+            ("MsgReportUsage (8 GPUs)", p1, report_usage_msg(lease1, reported, reported, gpus)),
             ("MsgWithdrawLease", p1, msgs.withdraw_lease_msg(lease1)),
             ("MsgCloseLease", TENANT, msgs.close_lease_msg(
                 lease1, market_pb2.LEASE_CLOSED_REASON_OWNER)),

@@ -224,3 +224,17 @@ def test_a_fully_slashed_provider_leaves_without_a_release(chain: Chain, in_bloc
     assert result.code == 0, result.log
     assert events_of(result, "provider_deleted")[0]["collateral"] == "0ugpc"
     assert chain.node.app.export_genesis()["provider"]["releases"] == []
+
+
+def test_a_provider_that_leaves_and_comes_back_keeps_its_record(
+    chain: Chain, in_block: InBlock
+) -> None:
+    assert deliver(chain, ALICE, create(ALICE)).code == 0
+    keeper = keeper_of(chain)
+    in_block.queued.append(lambda ctx: keeper.record_lease_failed(ctx.store, ALICE.address))
+    chain.node.block()
+    assert deliver(chain, ALICE, delete_provider_msg(ALICE.bech32_address)).code == 0
+    assert deliver(chain, ALICE, create(ALICE)).code == 0
+    reader, _, _ = chain.node.app.store.query_view()
+    assert reputation_query(reader, keeper, ALICE.bech32_address)["failed"] == "1"
+    assert keeper.reputation_score(reader, ALICE.address) == -1000
