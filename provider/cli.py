@@ -22,8 +22,8 @@ from typing import Any
 
 from prometheus_client import start_http_server
 
-from chain.cli.main import DEFAULT_HOME, DEFAULT_NODE
 from chain.cli.output import CommandError as ChainCommandError
+from chain.client_config import default_home, setting
 from chain.keyring import BACKENDS, Keyring, KeyringError
 from chain.rpc import CometRpc, RpcError
 from provider import config as provider_config
@@ -35,6 +35,7 @@ from provider.state import State
 from x.provider.cli import cert_fingerprint
 
 DEFAULT_PROVIDER_HOME = Path.home() / ".gpuchain-provider"
+DEFAULT_NODE = setting("node").default
 RECORD_FILE = "provider-record.yaml"
 
 
@@ -78,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--chain-id", default="", help="default: asked from the first node")
     init.add_argument("--keyring-backend", choices=BACKENDS, default="file")
     init.add_argument(
-        "--keyring-home", type=Path, default=DEFAULT_HOME, help="the gpuchain home of the key"
+        "--keyring-home",
+        type=Path,
+        default=default_home(),
+        help="the gpuchain home of the key (default $GPUCHAIN_HOME, else ~/.gpuchain)",
     )
     init.add_argument(
         "--host-uri",

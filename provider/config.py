@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from chain.attributes import validate_attributes
-from chain.cli.main import DEFAULT_HOME
+from chain.client_config import default_home
 from chain.coins import DecPrice, parse_dec
 from chain.errors import INVALID_REQUEST, AppError
 from chain.keyring import BACKENDS, KeyringError, validate_name
@@ -126,7 +126,7 @@ def parse(data: Any, home: Path) -> ProviderConfig:
         home=home,
         key=key,
         keyring_backend=backend,
-        keyring_home=_path(home, _string(data, "keyring_home", str(DEFAULT_HOME))),
+        keyring_home=_path(home, _string(data, "keyring_home", str(default_home()))),
         nodes=_nodes(data.get("nodes")),
         chain_id=_string(data, "chain_id"),
         gas_price=_gas_price(_string(data, "gas_price", "0.001ugpc")),
