@@ -218,11 +218,16 @@ class Daemon:
                 log.warning("tx %s not sent yet: %s", purpose, error)
                 return  # the rest waits: the sender is serial
             self._settled(outcome)
-        while self._teardowns:
-            key = self._teardowns.pop(0)
+        for key in list(self._teardowns):
             if self.runtime is not None:
-                removed = self.runtime.remove(key)
+                try:
+                    removed = self.runtime.remove(key)
+                except OSError as error:  # the docker SDK's errors are OSErrors
+                    log.warning("lease %s: removing its containers failed (%s); will retry",
+                                key, error)  # fmt: skip
+                    continue
                 log.info("lease %s closed on chain: removed %d container(s)", key, removed)
+            self._teardowns.remove(key)
 
     def _on_order(self, event: Event, height: int) -> None:
         order_id = _order_id(event)
@@ -469,11 +474,13 @@ class Daemon:
             if not name.endswith(f"/{self.address}"):
                 continue  # another provider's on a shared engine: not ours to judge
             lease = self.state.lease(name)
-            if lease is not None and lease.state == ACTIVE:
+            if lease is None:
+                self._confirm_closed(name, height)
+            elif lease.state == ACTIVE:
                 self.state.put_lease(_with(lease, manifest=True, won_at=0.0))
                 log.info("lease %s: adopted its running containers", name)
-            else:
-                self._confirm_closed(name, height)
+            else:  # closed before the daemon stopped, but its containers were not removed
+                self._teardowns.append(name)
 
     def _audits(self) -> dict[str, dict[str, str]]:
         answer = self._query(
