@@ -7,10 +7,11 @@ sender) and containers get removed, so a crash never leaves a tx or a teardown b
 a decision that was rolled back. A lease is torn down only when the chain confirms it is
 closed, never because a node failed to answer.
 
-At start the daemon refuses to run when the chain id differs, when the provider is not
-registered, or when the certificate fingerprint on chain is not its gateway's; it settles
-the txs an earlier run left pending, and re-scans the open orders and its active leases
-through the typed market queries.
+At start the daemon refuses to run when the chain id differs, when the node does not index
+txs, when the provider is not registered, or when the certificate fingerprint on chain is
+not its gateway's; it settles the txs an earlier run left pending, re-scans the open orders
+and its active leases through the typed market queries, and adopts the running containers
+of its active leases.
 """
 
 from __future__ import annotations
