@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -66,9 +67,18 @@ def deliver(chain: Chain, key: str, messages: list[Message], gas: int = 600_000)
     assert int(included["tx_result"].get("code") or 0) == 0, included["tx_result"]
 
 
+# Blocks come every 200 ms here: the chain's default report deadline (20 blocks) would fault
+# a lease whenever a restarted daemon takes 4 s to come back on a busy machine.
+REPORT_DEADLINE_BLOCKS = 300
+
+
 def start_chain(base: Path) -> Chain:
     node = LocalNode(base)
     addresses = node.init(FUNDED)
+    genesis_path = node.home / "config" / "genesis.json"
+    genesis = json.loads(genesis_path.read_text())
+    genesis["app_state"]["market"]["params"]["report_interval_blocks"] = REPORT_DEADLINE_BLOCKS
+    genesis_path.write_text(json.dumps(genesis, indent=2))
     node.start()
     return Chain(node, addresses)
 
