@@ -109,11 +109,7 @@ def _pairs(attributes: dict[str, str]) -> str:
 
 
 def _fit_and_price(spec: deployment_pb2.GroupSpec, free: Inventory, pricing: Pricing) -> Verdict:
-    cpu = sum(unit.count * unit.resource.cpu_millis for unit in spec.resources)
-    memory = sum(unit.count * unit.resource.memory for unit in spec.resources)
-    storage = sum(
-        unit.count * sum(volume.size for volume in unit.resource.storage) for unit in spec.resources
-    )
+    cpu, memory, storage = totals(spec)
     for reason, what, needed, available, unit_name in (
         (NOT_ENOUGH_CPU, "CPU", cpu, free.cpu_millis, "m"),
         (NOT_ENOUGH_MEMORY, "memory", memory, free.memory, " bytes"),
@@ -158,6 +154,18 @@ def _fit_and_price(spec: deployment_pb2.GroupSpec, free: Inventory, pricing: Pri
             f"{price}ugpc per block",
         )
     return Verdict(BID, f"bid {price}ugpc per block", price, tuple(gpu.uuid for gpu in assigned))
+
+
+def totals(spec: deployment_pb2.GroupSpec) -> tuple[int, int, int]:
+    """CPU millis, memory and storage bytes of a whole group (every unit times its count)."""
+    return (
+        sum(unit.count * unit.resource.cpu_millis for unit in spec.resources),
+        sum(unit.count * unit.resource.memory for unit in spec.resources),
+        sum(
+            unit.count * sum(volume.size for volume in unit.resource.storage)
+            for unit in spec.resources
+        ),
+    )
 
 
 def _gpu_price(gpu: Gpu, pricing: Pricing) -> int:
@@ -208,10 +216,6 @@ class BidEngine:
         self._audits: Audits = {}
         self._deposit = coin_pb2.Coin()
 
-    def _audits_at(self, height: int) -> Audits:
-        self._refresh(height)
-        return self._audits
-
     def _refresh(self, height: int) -> None:
         if self._read_at != height:
             self._audits, self._deposit = self.audits(), self.deposit()
@@ -225,25 +229,14 @@ class BidEngine:
         earlier = self.state.decision(key)
         if earlier is not None:
             return earlier
+        self._refresh(height)
         free = self.inventory.free(self.state.reserved())
-        verdict = decide(order.spec, self.attributes, self._audits_at(height), free, self.pricing)
+        verdict = decide(order.spec, self.attributes, self._audits, free, self.pricing)
         price = f"{verdict.price}ugpc" if verdict.bid else ""
         decision = Decision(key, height, verdict.bid, verdict.reason, verdict.detail, price)
         self.state.record_decision(decision)
         if verdict.bid:
-            self.state.reserve(
-                Reservation(
-                    key,
-                    sum(u.count * u.resource.cpu_millis for u in order.spec.resources),
-                    sum(u.count * u.resource.memory for u in order.spec.resources),
-                    sum(
-                        u.count * sum(v.size for v in u.resource.storage)
-                        for u in order.spec.resources
-                    ),
-                    verdict.gpus,
-                    "bid",
-                )
-            )
+            self.state.reserve(Reservation(key, *totals(order.spec), verdict.gpus, "bid"))
             message = self.bid_message(order, verdict.price, self._deposit)
             self.state.queue(bid_purpose(key), [message], height)
         else:
