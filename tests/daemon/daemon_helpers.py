@@ -23,6 +23,7 @@ from chain.tx import build_and_sign
 from provider import config as provider_config
 from provider.daemon import Daemon, Runtime, open_daemon
 from x.audit.msgs import sign_attributes_msg
+from x.bank.msgs import send_msg
 from x.deployment.msgs import create_msg
 from x.provider.cli import cert_fingerprint
 from x.provider.msgs import create_provider_msg
@@ -65,6 +66,12 @@ def deliver(chain: Chain, key: str, messages: list[Message], gas: int = 600_000)
     assert int(answer.get("code") or 0) == 0, answer
     included = rpc.wait_for_tx(answer["hash"])
     assert int(included["tx_result"].get("code") or 0) == 0, included["tx_result"]
+
+
+def transfer_from(chain: Chain, key: str, recipient: str, amount: int) -> None:
+    """A bank send from key, signed here (not by the code under test), that must land."""
+    coins = Coins((Coin("ugpc", amount),))
+    deliver(chain, key, [send_msg(chain.addresses[key], recipient, coins)], gas=200_000)
 
 
 # Blocks come every 200 ms here: the chain's default report deadline (20 blocks) would fault

@@ -7,26 +7,18 @@ import threading
 from pathlib import Path
 
 import pytest
-from daemon_helpers import Chain, deliver, wait_until
+from daemon_helpers import Chain, transfer_from, wait_until
 
-from chain.coins import Coin, Coins
 from chain.testing import free_port
 from provider.follower import Block, Follower
 from provider.nodes import NodePool
 from provider.state import State
-from x.bank.msgs import send_msg
 
 pytestmark = pytest.mark.timeout(180)
 
 
 def transfer(chain: Chain, recipient: str, amount: int) -> None:
     transfer_from(chain, "bystander", recipient, amount)
-
-
-def transfer_from(chain: Chain, key: str, recipient: str, amount: int) -> None:
-    """A bank send from key, signed here (not by the code under test), that must land."""
-    coins = Coins((Coin("ugpc", amount),))
-    deliver(chain, key, [send_msg(chain.addresses[key], recipient, coins)], gas=200_000)
 
 
 class Recorder:

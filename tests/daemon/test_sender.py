@@ -6,14 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from daemon_helpers import Chain
+from daemon_helpers import Chain, transfer_from
 from google.protobuf.message import Message
-from test_follower import transfer_from
 
+from chain.cli.client import tx_hash_of
 from chain.coins import Coin, Coins, DecPrice
+from chain.tx import build_and_sign
 from provider.nodes import NodePool
 from provider.sender import Sender, SendError
-from provider.state import State
+from provider.state import PendingTx, State
 from x.bank.msgs import send_msg
 
 pytestmark = pytest.mark.timeout(120)
@@ -82,3 +83,33 @@ def test_a_purpose_is_sent_once_even_across_a_crash_before_its_block(
     assert balance(chain, recipient) == before + 13
     _, sequence_after = chain.node.account(chain.addresses["provider"])
     assert sequence_after == sequence_before + 1
+
+
+def test_a_pending_tx_whose_sequence_went_to_another_is_signed_anew_and_lands_once(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """The daemon stored a signed tx and died before broadcasting it; meanwhile the key's
+    sequence was used elsewhere. The stored tx can never land, so it is signed again."""
+    provider, recipient = chain.addresses["provider"], chain.addresses["auditor"]
+    number, sequence = chain.node.account(provider)
+    never_sent = build_and_sign(
+        chain.key("provider"),
+        pay(chain, 17),
+        chain_id=chain.node.chain_id,
+        account_number=number,
+        sequence=sequence,
+        fee=Coins((Coin("ugpc", 200),)),
+        gas_limit=200_000,
+    )
+    state = State(tmp_path / "data")
+    with state.transaction():
+        state.add_pending_tx(PendingTx("pay:late", tx_hash_of(never_sent), never_sent, sequence))
+    state.close()
+    transfer_from(chain, "provider", chain.addresses["tenant"], 5)  # takes that sequence
+    before = balance(chain, recipient)
+
+    outcome = sender_for(chain, tmp_path / "data").send("pay:late", pay(chain, 17))
+
+    assert outcome.ok and outcome.hash != tx_hash_of(never_sent)
+    assert balance(chain, recipient) == before + 17
+    assert chain.node.account(provider)[1] == sequence + 2  # the transfer and this, no more
