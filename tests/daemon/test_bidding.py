@@ -1,5 +1,6 @@
 """The daemon on a real node: it bids only where it should, `explain` gives the exact reason
-for every group it skipped, and a restarted daemon makes no second bid but misses no order."""
+for every group it skipped, a restarted daemon makes no second bid but misses no order, and
+neither does one whose node is killed and restarted."""
 
 from __future__ import annotations
 
@@ -105,10 +106,16 @@ def test_the_daemon_bids_where_it_can_explains_every_skip_and_never_bids_twice(
     height = chain.node.last_height()
     wait_until(lambda: running.daemon.state.processed_height() > height + 2, "a few more blocks")
     assert running.daemon.state.decisions_for_deployment(100)[0] == bid  # not decided anew
+
+    # The node it follows is killed and comes back: an order made right after is bid on.
+    chain.node.kill()
+    chain.node.start()
+    deploy(chain, 102, [group("after the node's restart", "10")])
+    wait_until(lambda: (102, 1, "3") in bids_of(chain), "the bid after the node's restart")
     running.stop()
-    assert sorted(bids_of(chain)) == [(100, 1, "3"), (101, 1, "3")]
+    assert sorted(bids_of(chain)) == [(100, 1, "3"), (101, 1, "3"), (102, 1, "3")]
     _, sequence = chain.node.account(chain.addresses["provider"])
-    assert sequence == 3  # registration and two bids: nothing was signed twice
+    assert sequence == 4  # registration and three bids: nothing was signed twice
 
 
 def test_the_daemon_refuses_to_start_with_another_certificate(chain: Chain, tmp_path: Path) -> None:
