@@ -10,14 +10,14 @@ COMETBFT := $(TOOLS)/cometbft
 PROTO_FILES := $(shell find proto -name '*.proto')
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: setup proto test test-explore lint localnet localnet-stop localnet-status localnet-reset bench clean
+.PHONY: setup proto test test-explore lint localnet localnet-stop localnet-status localnet-reset bench gpu-check clean
 
 setup: $(VENV)/.installed $(COMETBFT) chain/pb/.generated
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,provider]'
 	touch $@
 
 $(COMETBFT): Makefile
@@ -67,6 +67,12 @@ localnet-reset: setup
 
 bench: setup
 	$(BIN)/python bench/throughput.py
+
+# The real GPU path on a host with an NVIDIA GPU (torch from the `gpu` extra): torch runs a
+# matmul on GPU 0, NVML sees the GPU, and the usage metered meanwhile reflects the load.
+# Prints "skipped" and why on a host without one.
+gpu-check: setup
+	$(BIN)/python -m provider.benchmark --gpu-check
 
 clean:
 	rm -rf $(VENV) .tools chain/pb localnet/.data

@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tx": ("chain.cli.tx", "sign and broadcast transactions"),
     "query": ("chain.cli.query", "query chain state"),
     "sdl": ("chain.cli.main:register_sdl", "validate and hash SDL files"),
+    "lease": ("provider.gateway_client", "a lease's manifest, status and logs (provider gateway)"),
     "config": ("chain.cli.config_commands", "read and write HOME/config/client.toml"),
     "completion": ("chain.cli.completion", "print a shell completion script (bash or zsh)"),
 }
