@@ -16,9 +16,11 @@ from market_helpers import (
     DEPOSIT,
     ESCROW,
     FEE,
+    MARKET,
     MIN_BID_DEPOSIT,
     PROVIDERS,
     TENANT,
+    bid,
     bid_msg,
     blocks_until,
     deliver,
@@ -41,6 +43,7 @@ from usage_helpers import (
     usage_chain,
 )
 
+from chain.coins import Coin
 from chain.pb.gpuchain.market.v1 import market_pb2, usage_pb2
 from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
 from chain.rest import build_request, rest_routes
@@ -49,6 +52,7 @@ from x.market import queries as market_queries
 from x.market.msgs import close_lease_msg, withdraw_lease_msg
 from x.market.usage_queries import USAGE_PATH
 from x.provider.keeper import COLLATERAL_ACCOUNT
+from x.provider.msgs import add_collateral_msg
 
 PROVIDER = PROVIDERS[0]
 COLLATERAL = 1_000_000
@@ -341,6 +345,22 @@ def test_a_lease_never_reported_is_closed_interval_blocks_after_it_started(chain
     assert chain.balance(TENANT) == tenant_before + TO_TENANT
 
 
+def test_a_provider_slashed_below_the_minimum_collateral_cannot_bid_until_it_adds_more(
+    chain: Chain,
+) -> None:
+    leased = lease_at_window_end(chain)
+    blocks_until(chain, leased + INTERVAL)  # faults: 1% of the 1000000ugpc minimum slashed
+    deploy(chain, 2)
+    result = deliver(chain, PROVIDER, bid_msg(PROVIDER, PRICE, 2))
+    assert (result.codespace, result.code) == ("market", 21)
+    assert f"is {SLASH}ugpc short of the minimum" in result.log
+    assert f"tx provider add-collateral {SLASH}ugpc" in result.log
+    assert chain.balance(MARKET) == 0  # no bid deposit taken
+    ok(chain, PROVIDER, add_collateral_msg(PROVIDER.bech32_address, Coin("ugpc", SLASH)))
+    ok(chain, PROVIDER, bid_msg(PROVIDER, PRICE, 2))
+    assert bid(chain, PROVIDER, 2).created_at == chain.node.height
+
+
 def test_the_owner_closing_pays_the_provider_everything_accrued(chain: Chain) -> None:
     leased = lease_at_window_end(chain)
     blocks_until(chain, leased + 2)
@@ -358,6 +378,7 @@ def test_a_faulty_provider_loses_a_price_tie_it_would_have_won_by_bidding_first(
     leased = lease_at_window_end(chain, PROVIDER)
     blocks_until(chain, leased + INTERVAL)  # faults: score -2000
     assert reputation(chain, PROVIDER).score < reputation(chain, PROVIDERS[1]).score == 0
+    ok(chain, PROVIDER, add_collateral_msg(PROVIDER.bech32_address, Coin("ugpc", SLASH)))
     deploy(chain, dseq=2)
     ok(chain, PROVIDER, bid_msg(PROVIDER, PRICE, dseq=2))  # first, at the same price
     ok(chain, PROVIDERS[1], bid_msg(PROVIDERS[1], PRICE, dseq=2))

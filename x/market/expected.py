@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from chain.coins import Coins
+from chain.coins import Coin, Coins
 from chain.context import Context
 from chain.pb.gpuchain.deployment.v1 import deployment_pb2
 from chain.pb.gpuchain.market.v1 import market_pb2
@@ -71,6 +71,10 @@ class ProviderView(Protocol):
 
 class ProviderKeeper(Protocol):
     def provider(self, store: KVStore, owner: bytes) -> ProviderView | None: ...
+
+    def collateral_shortfall(self, store: KVStore, owner: bytes) -> Coin | None:
+        """How much collateral provider owner lacks to reach the minimum (None: it has enough)."""
+        ...
 
     def reputation_score(self, store: KVStore, provider: bytes) -> int:
         """Higher is better; breaks ties between equal prices in matching."""

@@ -15,6 +15,7 @@ from x.market.errors import (
     BID_EXISTS,
     BID_NOT_FOUND,
     BID_NOT_OPEN,
+    COLLATERAL_TOO_LOW,
     INSUFFICIENT_BID_DEPOSIT,
     INVALID_BID,
     NOT_A_PROVIDER,
@@ -76,7 +77,7 @@ def _check_placement(
 def handle_create_bid(
     ctx: Context, keeper: MarketKeeper, msg: tx_pb2.MsgCreateBid
 ) -> tx_pb2.MsgCreateBidResponse:
-    """Raises ORDER_NOT_FOUND, ORDER_NOT_OPEN, NOT_A_PROVIDER, PRICE_TOO_HIGH,
+    """Raises ORDER_NOT_FOUND, ORDER_NOT_OPEN, NOT_A_PROVIDER, COLLATERAL_TOO_LOW, PRICE_TOO_HIGH,
     INSUFFICIENT_BID_DEPOSIT, RESOURCES_MISMATCH, ATTRIBUTES_NOT_MET, NOT_SIGNED_BY,
     BID_EXISTS, TOO_MANY_BIDS, INSUFFICIENT_FUNDS."""
     store = ctx.store
@@ -90,6 +91,12 @@ def handle_create_bid(
     provider = keeper.providers.provider(store, provider_bytes)
     if provider is None:
         raise NOT_A_PROVIDER(f"{msg.provider} is not a registered provider")
+    shortfall = keeper.providers.collateral_shortfall(store, provider_bytes)
+    if shortfall is not None:
+        raise COLLATERAL_TOO_LOW(
+            f"{msg.provider}'s collateral is {shortfall} short of the minimum (slashed?): "
+            f"lock it with `tx provider add-collateral {shortfall} --from KEY`"
+        )
     price = ugpc_amount(msg.price, "price")
     ceiling = group_max_price(order.spec)
     if price * DEC_ONE > ceiling:

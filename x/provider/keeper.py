@@ -53,6 +53,18 @@ class ProviderKeeper:
         raw = store.get(keys.provider_key(owner))
         return Provider.decode(raw) if raw is not None else None
 
+    def collateral_shortfall(self, store: KVStore, owner: bytes) -> Coin | None:
+        """How much more collateral provider owner must lock to reach min_provider_collateral
+        again (a fault slash can take it below); None when it holds enough. Collateral in
+        another denom than the minimum's, or no provider at all, counts as none."""
+        minimum = self.params(store).min_provider_collateral
+        provider = self.provider(store, owner)
+        collateral = provider.collateral if provider is not None else Coin(minimum.denom, 0)
+        held = collateral.amount if collateral.denom == minimum.denom else 0
+        if held >= minimum.amount:
+            return None
+        return Coin(minimum.denom, minimum.amount - held)
+
     def require(self, store: KVStore, owner: bytes) -> Provider:
         """The provider an index entry names (the index lists only stored providers)."""
         provider = self.provider(store, owner)
