@@ -110,6 +110,11 @@ class LevelDBReader:
         value: bytes | None = self._source.get(STATE_PREFIX + key)
         return value
 
+    def committed_height(self) -> int:
+        """The height of the commit this view reads (0 before the first)."""
+        raw: bytes | None = self._source.get(HEIGHT_KEY)
+        return decode_uint(raw) if raw else 0
+
     def set(self, key: bytes, value: bytes) -> None:
         raise ReadOnlyError("committed state is read-only")
 
@@ -288,3 +293,11 @@ class _Nodes:
     def get(self, key: bytes) -> bytes | None:
         value: bytes | None = self._snapshot.get(NODE_PREFIX + key)
         return value
+
+
+def committed_height(store: KVStore) -> int | None:
+    """The height of the commit a query reads (through any overlays on it); None for a
+    store that is not over committed state."""
+    while isinstance(store, Overlay):
+        store = store.parent
+    return store.committed_height() if isinstance(store, LevelDBReader) else None

@@ -109,7 +109,7 @@ def test_payments_settle_lazily_and_the_index_names_the_dry_height(escrow: Escro
     assert (settled.balance, settled.accrued, settled.transferred) == (700, 300, 0)
     assert settled.settled_at == 20 and escrow.balance(PROVIDER) == 0
     assert escrow.balance(MODULE_ADDRESS) == 1000
-    assert settled.blocks_remaining() == 23 and settled.dry_height() == 44
+    assert settled.blocks_paid_after_settlement() == 23 and settled.dry_height() == 44
     assert keeper.dry_at(escrow.store, 44) == [(ALICE.address, DSEQ)]
     # A top-up moves the dry height; the old index entry goes.
     keeper.deposit(escrow.at(20), ALICE.address, DSEQ, BOB.address, 300)
@@ -202,7 +202,9 @@ def test_the_balance_query_says_how_many_blocks_remain(escrow: Escrow) -> None:
     answer = route.handler(escrow.store, request)
     assert isinstance(answer, query_pb2.QueryBalanceResponse)
     assert (answer.account.balance, answer.account.rate) == ("1000", "30")
-    assert (answer.account.blocks_remaining, answer.account.dry_height) == (33, 44)
+    # The balance pays blocks 11..43; from the committed height on, what is left of them.
+    now = escrow.chain.node.height
+    assert (answer.account.blocks_remaining, answer.account.dry_height) == (43 - now, 44)
     with pytest.raises(AppError) as unknown:
         route.handler(escrow.store, query_pb2.QueryBalanceRequest(owner=BOB.bech32_address, dseq=1))
     assert code_of(unknown) == ("escrow", 3)

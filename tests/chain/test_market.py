@@ -372,7 +372,13 @@ def test_escrow_running_dry_closes_the_lease_in_that_block_and_pauses_the_group(
     assert events_in(start_results, "lease_created")
     dry = int(escrow(chain).dry_height)
     assert dry == start + DEPOSIT // 1_000_000 + 1
-    blocks_until(chain, dry - 1)
+    # blocks_remaining counts from now, not from the last settlement: one less each block
+    # while nothing settles, down to 0 in the last block the deposit pays.
+    for height in range(start, dry):
+        blocks_until(chain, height)
+        account = escrow(chain)
+        assert account.settled_at == start
+        assert account.blocks_remaining == dry - 1 - height
     assert lease(chain, P1).state == market_pb2.LEASE_STATE_ACTIVE
     results = blocks_until(chain, dry)
     closed = events_in(results, "lease_closed")

@@ -8,7 +8,7 @@ from chain.module import QueryRoute, query_path, service_routes
 from chain.msgs import account_address
 from chain.params import params_response
 from chain.pb.gpuchain.escrow.v1 import query_pb2
-from chain.store import KVStore
+from chain.store import KVStore, committed_height
 from x.escrow.errors import ACCOUNT_NOT_FOUND
 from x.escrow.keeper import EscrowKeeper
 from x.escrow.types import DENOM, Account
@@ -18,7 +18,8 @@ BALANCE_PATH = query_path(SERVICE, "Balance")
 PARAMS_PATH = query_path(SERVICE, "Params")
 
 
-def account_proto(account: Account) -> query_pb2.Account:
+def account_proto(account: Account, height: int) -> query_pb2.Account:
+    """account as the query answers it at committed height."""
     return query_pb2.Account(
         owner=encode_address(account.owner),
         dseq=account.dseq,
@@ -32,7 +33,7 @@ def account_proto(account: Account) -> query_pb2.Account:
         refunded=str(account.refunded),
         rate=str(account.rate),
         settled_at=account.settled_at,
-        blocks_remaining=account.blocks_remaining(),
+        blocks_remaining=account.blocks_remaining(height),
         dry_height=account.dry_height(),
     )
 
@@ -50,7 +51,11 @@ def query_routes(keeper: EscrowKeeper) -> list[QueryRoute]:
             raise ACCOUNT_NOT_FOUND(
                 f"{request.owner} has no escrow account for dseq {request.dseq}"
             )
-        return query_pb2.QueryBalanceResponse(account=account_proto(account))
+        # Outside a query view (no committed height) the account's own settlement height.
+        height = committed_height(store)
+        return query_pb2.QueryBalanceResponse(
+            account=account_proto(account, account.settled_at if height is None else height)
+        )
 
     def params(store: KVStore, _: query_pb2.QueryParamsRequest) -> query_pb2.QueryParamsResponse:
         return params_response(keeper.params(store), query_pb2.QueryParamsResponse)

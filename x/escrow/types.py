@@ -44,15 +44,23 @@ class Account:
     def is_open(self) -> bool:
         return self.state == OPEN
 
-    def blocks_remaining(self) -> int:
-        """Whole blocks the balance still pays at the current rate (0 with no rate)."""
+    def blocks_paid_after_settlement(self) -> int:
+        """Whole blocks after settled_at the balance pays at the current rate (0: no rate)."""
         return self.balance // self.rate if self.rate else 0
+
+    def blocks_remaining(self, height: int) -> int:
+        """Whole blocks after height the balance still pays: what a tenant asks ("how long
+        does my deposit last from now"), counting the blocks accrued since the last
+        settlement as spent (0 with no rate or once dry)."""
+        if not self.rate or not self.is_open:
+            return 0
+        return max(0, self.dry_height() - 1 - height)
 
     def dry_height(self) -> int:
         """The height at which the balance no longer pays a whole block (NEVER: no rate)."""
         if not self.rate or not self.is_open:
             return NEVER
-        return self.settled_at + self.blocks_remaining() + 1
+        return self.settled_at + self.blocks_paid_after_settlement() + 1
 
     def encode(self) -> bytes:
         return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")).encode()
