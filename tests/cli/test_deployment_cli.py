@@ -87,6 +87,30 @@ def test_a_missing_sdl_file_is_named_in_one_line(chain: Chain, tmp_path: Path) -
     assert str(missing) in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
+def test_an_sdl_signed_by_an_akash_auditor_is_refused_in_one_line_before_signing(
+    chain: Chain, tmp_path: Path
+) -> None:
+    akash_auditor = "akash1365yvmc4s7awdyj3n2sav7xfx76adc6dnmlx63"
+    signed = tmp_path / "signed.yaml"
+    placement = "  placement:\n    akash:\n"
+    signed.write_text(
+        Path(GPU_SDL)
+        .read_text()
+        .replace(placement, f"{placement}      signedBy:\n        anyOf: [{akash_auditor}]\n")
+    )
+    alice = chain.addresses["alice"]
+    before = chain.balance(alice)
+    done = chain.run(
+        "tx", "deployment", "create", str(signed), "--deposit", f"{DEPOSIT}ugpc", "--from",
+        "alice", "--yes",
+    )  # fmt: skip
+    assert done.returncode != 0
+    [line] = done.stderr.strip().splitlines()
+    assert akash_auditor in line and "signedBy.anyOf" in line
+    assert "auditors on this chain are gpu1… addresses" in line
+    assert chain.balance(alice) == before  # nothing was sent
+
+
 def test_a_deposit_in_another_denom_is_refused_before_signing(chain: Chain) -> None:
     done = chain.run(
         "tx", "deployment", "deposit", "10uatom", "--dseq", "1", "--from", "alice", "--yes"

@@ -11,6 +11,7 @@ from typing import Any
 
 import sdl
 from chain.cli import api
+from chain.crypto import AddressError, decode_address
 from chain.pb.gpuchain.deployment.v1 import deployment_pb2, query_pb2
 from x.deployment import msgs, queries
 
@@ -152,7 +153,24 @@ def read_sdl(path: str) -> tuple[list[deployment_pb2.GroupSpec], bytes]:
     except OSError as error:
         raise api.CommandError(f"cannot read {path}: {error.strerror}") from None
     groups = [group_spec(group.to_dict()) for group in parsed.groups()]
+    for group in groups:
+        _check_auditors(path, group)
     return groups, bytes.fromhex(parsed.manifest_hash())
+
+
+def _check_auditors(path: str, group: deployment_pb2.GroupSpec) -> None:
+    """SDL written for Akash names `akash1…` auditors, which this chain refuses: say so
+    here in one line, before anything is signed."""
+    signed_by = group.requirements.signed_by
+    for field, auditors in (("allOf", signed_by.all_of), ("anyOf", signed_by.any_of)):
+        for auditor in auditors:
+            try:
+                decode_address(auditor)
+            except AddressError:
+                raise api.CommandError(
+                    f"{path}: placement {group.name!r} signedBy.{field} names {auditor!r}; "
+                    "auditors on this chain are gpu1… addresses (Akash's akash1… ones are not)"
+                ) from None
 
 
 # --- tx ---------------------------------------------------------------------------------
