@@ -25,6 +25,7 @@ from market_helpers import (
     blocks_until,
     deliver,
     deploy,
+    gpu_group,
     escrow,
     events_in,
     lease,
@@ -359,6 +360,54 @@ def test_a_provider_slashed_below_the_minimum_collateral_cannot_bid_until_it_add
     ok(chain, PROVIDER, add_collateral_msg(PROVIDER.bech32_address, Coin("ugpc", SLASH)))
     ok(chain, PROVIDER, bid_msg(PROVIDER, PRICE, 2))
     assert bid(chain, PROVIDER, 2).created_at == chain.node.height
+
+
+def test_a_fault_on_a_chain_whose_community_pool_takes_another_denom_never_halts_it(
+    tmp_path: Path,
+) -> None:
+    """The community pool takes only the bond denom: with ustake bonded, the slashed ugpc
+    collateral goes to the tenant whole, and the reported block's payout keeps its take
+    (escrow_take_waived), where funding the pool raised in the end-block and halted."""
+    chain = usage_chain(tmp_path / "node", bond_denom="ustake")
+    leased = lease_at_window_end(chain)
+    ok(chain, PROVIDER, report(PROVIDER, leased + 1, leased + 1))
+    provider_before = chain.balance(PROVIDER)
+    tenant_before = chain.balance(TENANT)
+    *_, faulted = blocks_until(chain, leased + 1 + INTERVAL)
+    assert lease(chain, PROVIDER).reason == market_pb2.LEASE_CLOSED_REASON_PROVIDER_FAULT
+    [fault] = events_in([faulted], "lease_fault")
+    assert (fault["slashed"], fault["to_tenant"], fault["to_community_pool"]) == (
+        str(SLASH),
+        str(SLASH),
+        "0",
+    )
+    assert chain.balance(TENANT) == tenant_before + SLASH
+    [waived] = events_in([faulted], "escrow_take_waived")
+    assert (waived["waived"], waived["community_pool_denom"]) == (str(take(PRICE)), "ustake")
+    assert chain.balance(PROVIDER) == provider_before + PRICE + MIN_BID_DEPOSIT
+    chain.node.close()
+
+
+def test_escrow_running_dry_on_a_chain_whose_community_pool_takes_another_denom_pays_in_full(
+    tmp_path: Path,
+) -> None:
+    """The market's end-block closes a lease whose escrow ran dry, paying out what it
+    accrued: with the take waived, not a raise funding a ustake pool with ugpc."""
+    chain = usage_chain(tmp_path / "node", bond_denom="ustake")
+    deploy(chain, groups=[gpu_group(price=str(DEPOSIT))])
+    ok(chain, PROVIDER, bid_msg(PROVIDER, DEPOSIT // 3))
+    leased = order(chain).window_end
+    blocks_until(chain, leased)
+    provider_before = chain.balance(PROVIDER)
+    dry = int(escrow(chain).dry_height)
+    assert dry == leased + 3 + 1 and dry < leased + INTERVAL  # dry before any report is due
+    *_, closed = blocks_until(chain, dry)
+    assert lease(chain, PROVIDER).reason == market_pb2.LEASE_CLOSED_REASON_INSUFFICIENT_FUNDS
+    [waived] = events_in([closed], "escrow_take_waived")
+    paid = 3 * (DEPOSIT // 3)
+    assert (waived["waived"], waived["community_pool_denom"]) == (str(take(paid)), "ustake")
+    assert chain.balance(PROVIDER) == provider_before + paid + MIN_BID_DEPOSIT
+    chain.node.close()
 
 
 def test_the_owner_closing_pays_the_provider_everything_accrued(chain: Chain) -> None:

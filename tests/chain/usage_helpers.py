@@ -38,9 +38,11 @@ H100 = usage_pb2.GpuUsage(
 )
 
 
-def usage_chain(home: Path, interval: int = INTERVAL) -> Chain:
+def usage_chain(home: Path, interval: int = INTERVAL, bond_denom: str = "ugpc") -> Chain:
+    """bond_denom: the staking (and so community pool) denom; the market pays in ugpc."""
     state = market_genesis()
     state["market"]["params"]["report_interval_blocks"] = interval
+    state["staking"]["params"]["bond_denom"] = bond_denom
     node = TestNode(home)
     node.init_chain(state)
     node.block()

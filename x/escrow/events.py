@@ -57,6 +57,20 @@ def emit_paid_out(
     )
 
 
+def emit_take_waived(
+    ctx: Context, owner: bytes, dseq: int, payment_id: str, waived: int, pool_denom: str
+) -> None:
+    """waived: the take rate's part of a payout, paid to the provider instead because the
+    community pool takes only pool_denom (a chain whose bond denom is not the escrow's)."""
+    ctx.emit(
+        "escrow_take_waived",
+        *_account(owner, dseq),
+        ("payment_id", payment_id),
+        ("waived", str(waived)),
+        ("community_pool_denom", pool_denom),
+    )
+
+
 def emit_accrued_returned(
     ctx: Context, owner: bytes, dseq: int, payment_id: str, amount: int
 ) -> None:

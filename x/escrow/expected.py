@@ -22,6 +22,10 @@ class CommunityPool(Protocol):
         """Move amount (bond denom) from sender into the community pool."""
         ...
 
+    def denom(self, store: KVStore) -> str:
+        """The only denom the community pool takes (the bond denom)."""
+        ...
+
 
 class PaymentRecord(Protocol):
     @property

@@ -190,13 +190,27 @@ class EscrowKeeper:
             settled_at=account.settled_at + covered if covered < blocks else ctx.height,
         )
 
+    def _take(self, ctx: Context, account: Account, payment: Payment, amount: int) -> int:
+        """The take rate's part of a payout of amount; 0 (and an `escrow_take_waived` event)
+        when the community pool takes another denom than escrow pays in: funding it would
+        fail, and a payout in the end-block (a lease closed as the escrow runs dry or as a
+        fault) must not raise."""
+        taken = self.params(ctx.store).take(amount)
+        pool_denom = self._community_pool.denom(ctx.store)
+        if taken and pool_denom != DENOM:
+            events.emit_take_waived(
+                ctx, account.owner, account.dseq, payment.payment_id, taken, pool_denom
+            )
+            return 0
+        return taken
+
     def _pay_out(
         self, ctx: Context, account: Account, payment: Payment, state: str, amount: int
     ) -> tuple[Account, int, int]:
         """Send amount (at most what payment accrued) to its provider, the take rate's part
         to the community pool, and store the payment in state; returns (account, paid,
         taken), the account not stored."""
-        taken = self.params(ctx.store).take(amount)
+        taken = self._take(ctx, account, payment, amount)
         paid = amount - taken
         if paid:
             self._bank.send(ctx, MODULE_ADDRESS, payment.provider, Coins.single(DENOM, paid))

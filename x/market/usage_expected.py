@@ -75,6 +75,10 @@ class EscrowKeeper(Protocol):
 class CommunityPool(Protocol):
     def fund_community_pool(self, ctx: Context, sender: bytes, amount: int) -> None: ...
 
+    def denom(self, store: KVStore) -> str:
+        """The only denom the community pool takes (the bond denom)."""
+        ...
+
 
 class BankKeeper(Protocol):
     def send(self, ctx: Context, sender: bytes, recipient: bytes, amount: Coins) -> None: ...

@@ -21,7 +21,6 @@ from x.market import usage_keys as keys
 from x.market.keeper import MarketKeeper
 from x.market.types import (
     BPS_ONE,
-    DENOM,
     REASON_PROVIDER,
     REASON_PROVIDER_FAULT,
     BidRef,
@@ -206,12 +205,14 @@ class UsageKeeper:
                 self._escrow.return_accrued(ctx, owner, dseq, ref.name, refunded)
         self._market.close_lease(ctx, ref, REASON_PROVIDER_FAULT)
         params = self.params(ctx.store)
+        pool_denom = self._community_pool.denom(ctx.store)
         shares: list[int] = []
 
         def pay_out(ctx: Context, source: bytes, coin: Coin) -> None:
-            # The community pool takes only the chain's denom; collateral in another
-            # (a provider params choice) goes to the tenant whole.
-            share = params.fault_tenant_share_bps if coin.denom == DENOM else BPS_ONE
+            # The community pool takes only the bond denom (funding it with another would
+            # raise here, in the end-block, and halt the chain); collateral in another
+            # denom (a provider params choice) goes to the tenant whole.
+            share = params.fault_tenant_share_bps if coin.denom == pool_denom else BPS_ONE
             to_tenant = coin.amount * share // BPS_ONE
             if to_tenant:
                 self._bank.send(ctx, source, owner, Coins.of([Coin(coin.denom, to_tenant)]))
