@@ -8,7 +8,7 @@ from chain.context import Context
 from chain.crypto import encode_address
 from chain.msgs import account_address
 from chain.pb.gpuchain.deployment.v1 import deployment_pb2
-from chain.pb.gpuchain.market.v1 import tx_pb2
+from chain.pb.gpuchain.market.v1 import market_pb2, tx_pb2
 from chain.store import KVStore
 from x.market.errors import (
     ATTRIBUTES_NOT_MET,
@@ -119,14 +119,22 @@ def handle_create_bid(
     return tx_pb2.MsgCreateBidResponse()
 
 
+def _require_bid(
+    keeper: MarketKeeper, ctx: Context, bid_id: market_pb2.BidID
+) -> tuple[BidRef, market_pb2.Bid]:
+    """Raises BID_NOT_FOUND."""
+    ref = BidRef.of(bid_id)
+    bid = keeper.bid(ctx.store, ref)
+    if bid is None:
+        raise BID_NOT_FOUND(f"no bid {ref}")
+    return ref, bid
+
+
 def handle_close_bid(
     ctx: Context, keeper: MarketKeeper, msg: tx_pb2.MsgCloseBid
 ) -> tx_pb2.MsgCloseBidResponse:
     """Raises BID_NOT_FOUND, BID_NOT_OPEN (lost or closed already)."""
-    ref = BidRef.of(msg.bid_id)
-    bid = keeper.bid(ctx.store, ref)
-    if bid is None:
-        raise BID_NOT_FOUND(f"no bid {ref}")
+    ref, bid = _require_bid(keeper, ctx, msg.bid_id)
     if bid.state not in (BID_OPEN, BID_ACTIVE):
         raise BID_NOT_OPEN(f"bid {ref} is already lost or closed")
     keeper.close_bid(ctx, ref, bid)
@@ -137,10 +145,7 @@ def handle_create_lease(
     ctx: Context, keeper: MarketKeeper, msg: tx_pb2.MsgCreateLease
 ) -> tx_pb2.MsgCreateLeaseResponse:
     """Raises BID_NOT_FOUND, ORDER_NOT_OPEN (matched or closed already), BID_NOT_OPEN."""
-    ref = BidRef.of(msg.bid_id)
-    bid = keeper.bid(ctx.store, ref)
-    if bid is None:
-        raise BID_NOT_FOUND(f"no bid {ref}")
+    ref, bid = _require_bid(keeper, ctx, msg.bid_id)
     order = keeper.order(ctx.store, ref.order)
     if order is None or order.state != ORDER_OPEN:
         raise ORDER_NOT_OPEN(f"order {ref.order} is no longer open for a pick")

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from chain.errors import INVALID_REQUEST
 from chain.module import QueryRoute, query_path, service_routes
 from chain.msgs import account_address
-from chain.pagination import PageRequest, paginate
+from chain.pagination import Page, PageRequest, paginate
 from chain.params import params_response
+from chain.pb.cosmos.base.query.v1beta1 import pagination_pb2
 from chain.pb.gpuchain.market.v1 import market_pb2, query_pb2
 from chain.store import KVStore, encode_uint
 from x.market import keys
@@ -27,6 +29,7 @@ BIDS_PATH = query_path(SERVICE, "Bids")
 BID_PATH = query_path(SERVICE, "Bid")
 LEASES_PATH = query_path(SERVICE, "Leases")
 LEASE_PATH = query_path(SERVICE, "Lease")
+T = TypeVar("T")
 
 
 def _state(text: str, states: Mapping[str, int]) -> bytes:
@@ -59,6 +62,21 @@ class Listing:
     prefix: bytes
     keep: Callable[[bytes], bool] | None
     ref_of: Callable[[bytes], BidRef]
+
+    def page(
+        self,
+        store: KVStore,
+        pagination: pagination_pb2.PageRequest,
+        fetch: Callable[[KVStore, BidRef], T | None],
+    ) -> Page[T]:
+        """The page of records (fetched by ref) that pagination asks for."""
+
+        def load(rest: bytes, _: bytes) -> T:
+            found = fetch(store, self.ref_of(rest))
+            assert found is not None, "index entry without its record"
+            return found
+
+        return paginate(store, self.prefix, PageRequest.from_proto(pagination), load, self.keep)
 
 
 def _listing(
@@ -123,15 +141,7 @@ def query_routes(keeper: MarketKeeper) -> list[QueryRoute]:
         """Bids filtered by order (or its leading fields), provider and state."""
         ids = _id_prefix(request.owner, request.dseq, request.gseq, request.oseq)
         listing = _listing(BID_INDEXES, request.provider, _state(request.state, BID_STATES), ids)
-
-        def load(rest: bytes, _: bytes) -> market_pb2.Bid:
-            found = keeper.bid(store, listing.ref_of(rest))
-            assert found is not None, "index entry without its bid"
-            return found
-
-        page = paginate(
-            store, listing.prefix, PageRequest.from_proto(request.pagination), load, listing.keep
-        )
+        page = listing.page(store, request.pagination, keeper.bid)
         return query_pb2.QueryBidsResponse(bids=page.items, pagination=page.to_proto())
 
     def bid(store: KVStore, request: query_pb2.QueryBidRequest) -> query_pb2.QueryBidResponse:
@@ -151,15 +161,7 @@ def query_routes(keeper: MarketKeeper) -> list[QueryRoute]:
             _state(request.state, LEASE_STATES),
             _id_prefix(request.owner),
         )
-
-        def load(rest: bytes, _: bytes) -> market_pb2.Lease:
-            found = keeper.lease(store, listing.ref_of(rest))
-            assert found is not None, "index entry without its lease"
-            return found
-
-        page = paginate(
-            store, listing.prefix, PageRequest.from_proto(request.pagination), load, listing.keep
-        )
+        page = listing.page(store, request.pagination, keeper.lease)
         return query_pb2.QueryLeasesResponse(leases=page.items, pagination=page.to_proto())
 
     def lease(store: KVStore, request: query_pb2.QueryLeaseRequest) -> query_pb2.QueryLeaseResponse:

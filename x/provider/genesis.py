@@ -5,7 +5,8 @@ balance."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from chain.context import Context
 from chain.crypto import encode_address
@@ -16,6 +17,7 @@ from x.provider.errors import INVALID_GENESIS
 from x.provider.keeper import ProviderKeeper
 from x.provider.types import CollateralRelease, Params, Provider, Reputation
 
+T = TypeVar("T")
 Parsed = tuple[Params, list[Provider], list[CollateralRelease], list[Reputation]]
 
 
@@ -30,42 +32,49 @@ def _entries(state: dict[str, Any], name: str) -> list[Any]:
     return entries
 
 
-def parse_genesis(state: dict[str, Any]) -> Parsed:
-    """Raises INVALID_PARAMS or INVALID_GENESIS naming the first bad entry. A provider is
-    checked as MsgUpdateProvider would be, its collateral only as a coin: a slash may have
-    taken all of it."""
-    params = Params.from_json(state.get("params", {}))
-    providers: dict[bytes, Provider] = {}
-    for index, entry in enumerate(_entries(state, "providers")):
-        where = f"provider.providers[{index}]"
+def _each(
+    state: dict[str, Any], name: str, parse: Callable[[Any], T]
+) -> Iterator[tuple[str, Any, T]]:
+    """Each entry of provider.<name> with where it sits and what parse makes of it; raises
+    INVALID_GENESIS naming the first entry parse refuses or cannot read."""
+    for index, entry in enumerate(_entries(state, name)):
+        where = f"provider.{name}[{index}]"
         try:
-            provider = Provider.from_json(entry)
-            msgs.validate_update(
-                msgs.update_provider_msg(
-                    encode_address(provider.owner),
-                    provider.host_uri,
-                    provider.attributes,
-                    provider.email,
-                    provider.website,
-                    provider.cert_fingerprint,
-                )
-            )
+            parsed = parse(entry)
         except AppError as error:
             raise INVALID_GENESIS(f"{where}: {error.log}") from None
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise INVALID_GENESIS(f"{where} is malformed: {error!r}"[:200]) from None
+        yield where, entry, parsed
+
+
+def _provider(entry: Any) -> Provider:
+    """A provider checked as MsgUpdateProvider would be, its collateral only as a coin: a
+    slash may have taken all of it."""
+    provider = Provider.from_json(entry)
+    msgs.validate_update(
+        msgs.update_provider_msg(
+            encode_address(provider.owner),
+            provider.host_uri,
+            provider.attributes,
+            provider.email,
+            provider.website,
+            provider.cert_fingerprint,
+        )
+    )
+    return provider
+
+
+def parse_genesis(state: dict[str, Any]) -> Parsed:
+    """Raises INVALID_PARAMS or INVALID_GENESIS naming the first bad entry."""
+    params = Params.from_json(state.get("params", {}))
+    providers: dict[bytes, Provider] = {}
+    for where, entry, provider in _each(state, "providers", _provider):
         if provider.owner in providers:
             raise INVALID_GENESIS(f"{where}: {entry['owner']} listed twice")
         providers[provider.owner] = provider
     releases: dict[tuple[int, bytes], CollateralRelease] = {}
-    for index, entry in enumerate(_entries(state, "releases")):
-        where = f"provider.releases[{index}]"
-        try:
-            release = CollateralRelease.from_json(entry)
-        except AppError as error:
-            raise INVALID_GENESIS(f"{where}: {error.log}") from None
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise INVALID_GENESIS(f"{where} is malformed: {error!r}"[:200]) from None
+    for where, entry, release in _each(state, "releases", CollateralRelease.from_json):
         if release.completion_height <= 0 or release.amount.amount <= 0:
             raise INVALID_GENESIS(f"{where} needs a positive completion_height and amount")
         key = (release.completion_height, release.owner)
@@ -73,14 +82,7 @@ def parse_genesis(state: dict[str, Any]) -> Parsed:
             raise INVALID_GENESIS(f"{where}: {entry['owner']} listed twice at that height")
         releases[key] = release
     reputations: dict[bytes, Reputation] = {}
-    for index, entry in enumerate(_entries(state, "reputations")):
-        where = f"provider.reputations[{index}]"
-        try:
-            reputation = Reputation.from_json(entry)
-        except AppError as error:
-            raise INVALID_GENESIS(f"{where}: {error.log}") from None
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise INVALID_GENESIS(f"{where} is malformed: {error!r}"[:200]) from None
+    for where, entry, reputation in _each(state, "reputations", Reputation.from_json):
         if reputation.provider in reputations:
             raise INVALID_GENESIS(f"{where}: {entry['provider']} listed twice")
         reputations[reputation.provider] = reputation
