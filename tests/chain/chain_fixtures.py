@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from chain.crypto import PrivateKey
 from chain.pb.cosmos.bank.v1beta1 import tx_pb2
@@ -48,3 +49,17 @@ def funded_chain(home: Path) -> Chain:
     )
     node.block()
     return Chain(node)
+
+
+def assert_reimports_identically(node: TestNode, home: Path) -> dict[str, Any]:
+    """Export node's state, import it into a new chain at home and check that one exports
+    exactly the same; returns the export."""
+    exported = node.app.export_genesis()
+    copy = TestNode(home)
+    try:
+        copy.init_chain(exported)
+        copy.block()
+        assert copy.app.export_genesis() == exported
+    finally:
+        copy.close()
+    return exported

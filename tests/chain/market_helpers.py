@@ -3,15 +3,20 @@ few calls every market test makes (deploy, bid, read orders, bids, leases and es
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chain_fixtures import ALICE, Chain
 from google.protobuf.message import Message
+from provider_helpers import InBlock
 
+from chain.app import AppConfig
 from chain.coins import Coin
+from chain.context import Context
 from chain.crypto import PrivateKey, module_address
+from chain.module import Module
 from chain.pb.gpuchain.deployment.v1 import deployment_pb2
 from chain.pb.gpuchain.escrow.v1 import query_pb2 as escrow_query_pb2
 from chain.pb.gpuchain.market.v1 import market_pb2
@@ -19,8 +24,13 @@ from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
 from chain.testing import TestNode, genesis_state
 from x.deployment import msgs as deployment_msgs
+from x.deployment.module import DeploymentModule
 from x.escrow import queries as escrow_queries
 from x.market import msgs, queries
+from x.market.keeper import MarketKeeper
+from x.market.module import MarketModule
+from x.market.seed import seed_leases
+from x.market.types import LEASE_ACTIVE, BidRef
 from x.provider.msgs import create_provider_msg
 
 TENANT = ALICE
@@ -258,3 +268,67 @@ def events_in(
         for event in result.events
         if event.type == kind
     ]
+
+
+SEED_PRICE = 10
+
+
+@dataclass
+class SeededMarket:
+    """A market node whose leases are seeded through the keepers (x/market/seed.py) in
+    blocks, for the scale tests: `seed` queues a block action, `leases` collects them."""
+
+    node: TestNode
+    seeder: InBlock
+    leases: list[BidRef] = field(default_factory=list)
+
+    @property
+    def market(self) -> MarketKeeper:
+        return self.node.modules.get(MarketModule).keeper
+
+    def seed(self, dseqs: range, deposit: Callable[[Context, int], int]) -> None:
+        """Next block, one lease at SEED_PRICE per dseq, each escrow funded with
+        deposit(ctx, dseq)."""
+
+        def action(ctx: Context) -> None:
+            self.leases.extend(
+                seed_leases(
+                    ctx,
+                    self.market,
+                    self.node.modules.get(DeploymentModule).keeper,
+                    TENANT.address,
+                    [key.address for key in PROVIDERS],
+                    gpu_group(price=str(SEED_PRICE)),
+                    dseqs,
+                    SEED_PRICE,
+                    lambda dseq: deposit(ctx, dseq),
+                )
+            )
+
+        self.seeder.queued.append(action)
+
+    def active_dseqs(self) -> set[int]:
+        reader, _, _ = self.node.app.store.query_view()
+        return {
+            ref.order.dseq
+            for ref in self.leases
+            if (lease := self.market.lease(reader, ref)) is not None and lease.state == LEASE_ACTIVE
+        }
+
+    def assert_invariants(self, *modules: type[Module]) -> None:
+        reader, _, _ = self.node.app.store.query_view()
+        for module in modules:
+            for check in self.node.modules.get(module).invariants():
+                assert check.check(reader) is None, check.name
+
+
+def seeded_market(home: Path, report_interval: int) -> SeededMarket:
+    """Invariants are checked only when a test asks (assert_invariants): per block they
+    would dominate the run."""
+    seeder = InBlock()
+    node = TestNode(home, config=AppConfig(), extra_modules=[seeder])
+    state = market_genesis()
+    state["market"]["params"]["min_bid_deposit"] = "1"
+    state["market"]["params"]["report_interval_blocks"] = report_interval
+    node.init_chain(state)
+    return SeededMarket(node, seeder)

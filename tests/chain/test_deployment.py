@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chain_fixtures import ALICE, BOB, CAROL, Chain
+from chain_fixtures import ALICE, BOB, CAROL, Chain, assert_reimports_identically
 from google.protobuf.message import Message
+from market_helpers import FEE, deliver, ok, ugpc
 
 from chain.coins import Coin
 from chain.crypto import PrivateKey, module_address
@@ -18,14 +19,11 @@ from chain.errors import AppError
 from chain.pb.gpuchain.deployment.v1 import deployment_pb2, query_pb2
 from chain.pb.gpuchain.escrow.v1 import query_pb2 as escrow_query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
-from chain.testing import TestNode
 from x.deployment import msgs, queries
 from x.deployment.cli import read_sdl
 from x.deployment.module import DeploymentModule
 from x.escrow import queries as escrow_queries
 
-GAS = 1_000_000
-FEE = 2000
 MIN_DEPOSIT = 5_000_000
 MANIFEST = bytes(range(32))
 GPU_SDL = Path(__file__).resolve().parents[1] / "data" / "deployment" / "gpu_deploy.yaml"
@@ -58,22 +56,6 @@ def gpu_group(name: str = "akash", count: int = 1) -> deployment_pb2.GroupSpec:
             )
         ],
     )
-
-
-def ugpc(amount: int) -> Coin:
-    return Coin("ugpc", amount)
-
-
-def deliver(chain: Chain, key: PrivateKey, *messages: Message) -> abci.ExecTxResult:
-    raw = chain.node.sign(key, list(messages), gas=GAS, fee=f"{FEE}ugpc")
-    result: abci.ExecTxResult = chain.node.block([raw]).tx_results[0]
-    return result
-
-
-def ok(chain: Chain, key: PrivateKey, *messages: Message) -> abci.ExecTxResult:
-    result = deliver(chain, key, *messages)
-    assert result.code == 0, result.log
-    return result
 
 
 def refused(chain: Chain, key: PrivateKey, message: Message) -> tuple[str, int, str]:
@@ -385,13 +367,6 @@ def test_deployments_and_escrow_round_trip_through_genesis(chain: Chain, tmp_pat
     ok(chain, ALICE, msgs.group_msg("pause", ALICE.bech32_address, 1, 2))
     ok(chain, BOB, msgs.deposit_msg(ALICE.bech32_address, 1, ugpc(77), BOB.bech32_address))
     ok(chain, ALICE, msgs.close_msg(ALICE.bech32_address, 2))
-    exported = chain.node.app.export_genesis()
+    exported = assert_reimports_identically(chain.node, tmp_path / "copy")
     assert len(exported["deployment"]["deployments"]) == 2
     assert len(exported["escrow"]["accounts"]) == 2
-    copy = TestNode(tmp_path / "copy")
-    try:
-        copy.init_chain(exported)
-        copy.block()
-        assert copy.app.export_genesis() == exported
-    finally:
-        copy.close()
