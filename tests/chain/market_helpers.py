@@ -107,7 +107,12 @@ def refused(chain: Chain, key: PrivateKey, message: Message) -> tuple[str, int]:
     return result.codespace, result.code
 
 
-def register_providers(chain: Chain, keys: Sequence[PrivateKey] = PROVIDERS) -> None:
+COLLATERAL = Coin("ugpc", 1_000_000)
+
+
+def register_providers(
+    chain: Chain, keys: Sequence[PrivateKey] = PROVIDERS, collateral: Coin = COLLATERAL
+) -> None:
     for key in keys:
         ok(
             chain,
@@ -116,7 +121,7 @@ def register_providers(chain: Chain, keys: Sequence[PrivateKey] = PROVIDERS) -> 
                 key.bech32_address,
                 "https://gpu.example.com:8443",
                 (("region", "eu"), ("tier", "datacenter")),
-                ugpc(1_000_000),
+                collateral,
                 "ops@example.com",
                 "https://example.com",
                 "",

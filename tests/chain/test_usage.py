@@ -388,6 +388,28 @@ def test_a_fault_on_a_chain_whose_community_pool_takes_another_denom_never_halts
     chain.node.close()
 
 
+def test_a_fault_slashing_collateral_in_another_denom_than_the_pool_pays_the_tenant_whole(
+    tmp_path: Path,
+) -> None:
+    """Providers lock uatom: the community pool takes only ugpc, so the whole slash goes
+    to the tenant, in uatom, and the block commits."""
+    chain = usage_chain(tmp_path / "node", collateral_denom="uatom")
+    leased = lease_at_window_end(chain)
+    tenant_before = chain.balance(TENANT, "uatom")
+    *_, faulted = blocks_until(chain, leased + INTERVAL)
+    assert lease(chain, PROVIDER).reason == market_pb2.LEASE_CLOSED_REASON_PROVIDER_FAULT
+    [fault] = events_in([faulted], "lease_fault")
+    assert (fault["slashed"], fault["to_tenant"], fault["to_community_pool"]) == (
+        str(SLASH),
+        str(SLASH),
+        "0",
+    )
+    [slashed] = events_in([faulted], "provider_slashed")
+    assert slashed["amount"] == f"{SLASH}uatom"
+    assert chain.balance(TENANT, "uatom") == tenant_before + SLASH
+    chain.node.close()
+
+
 def test_escrow_running_dry_on_a_chain_whose_community_pool_takes_another_denom_pays_in_full(
     tmp_path: Path,
 ) -> None:

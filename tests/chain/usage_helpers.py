@@ -19,6 +19,7 @@ from market_helpers import (
     register_providers,
 )
 
+from chain.coins import Coin
 from chain.crypto import PrivateKey
 from chain.pb.gpuchain.market.v1 import usage_pb2
 from chain.pb.gpuchain.provider.v1 import query_pb2 as provider_query_pb2
@@ -38,16 +39,29 @@ H100 = usage_pb2.GpuUsage(
 )
 
 
-def usage_chain(home: Path, interval: int = INTERVAL, bond_denom: str = "ugpc") -> Chain:
-    """bond_denom: the staking (and so community pool) denom; the market pays in ugpc."""
+def usage_chain(
+    home: Path, interval: int = INTERVAL, bond_denom: str = "ugpc", collateral_denom: str = "ugpc"
+) -> Chain:
+    """bond_denom: the staking (and so community pool) denom; the market pays in ugpc.
+    collateral_denom: what providers lock (each gets 1000000 of it)."""
     state = market_genesis()
     state["market"]["params"]["report_interval_blocks"] = interval
     state["staking"]["params"]["bond_denom"] = bond_denom
+    collateral = Coin(collateral_denom, 1_000_000)
+    state["provider"]["params"] = {
+        "min_provider_collateral": {"denom": collateral_denom, "amount": "1000000"}
+    }
+    if collateral_denom != "ugpc":
+        for entry in state["bank"]["balances"]:
+            entry["coins"] = sorted(
+                [*entry["coins"], {"denom": collateral_denom, "amount": "1000000"}],
+                key=lambda coin: coin["denom"],
+            )
     node = TestNode(home)
     node.init_chain(state)
     node.block()
     chain = Chain(node)
-    register_providers(chain)
+    register_providers(chain, collateral=collateral)
     return chain
 
 
