@@ -147,6 +147,7 @@ def gpu_group(
     attributes: Sequence[tuple[str, str]] = (("region", "eu"),),
     all_of: Sequence[str] = (),
     any_of: Sequence[str] = (),
+    endpoint_kind: int = 0,
 ) -> deployment_pb2.GroupSpec:
     return deployment_pb2.GroupSpec(
         name=name,
@@ -165,7 +166,7 @@ def gpu_group(
                     gpu_attributes=[
                         deployment_pb2.Attribute(key="vendor/nvidia/model/h100", value="true")
                     ],
-                    endpoints=[deployment_pb2.Endpoint(kind=0)],
+                    endpoints=[deployment_pb2.Endpoint(kind=endpoint_kind)],
                 ),
                 count=count,
                 price=deployment_pb2.DecCoin(denom="ugpc", amount=price),

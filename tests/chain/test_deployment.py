@@ -12,6 +12,7 @@ import pytest
 from chain_fixtures import ALICE, BOB, CAROL, Chain, assert_reimports_identically
 from google.protobuf.message import Message
 from market_helpers import FEE, deliver, ok, ugpc
+from market_helpers import gpu_group as market_gpu_group
 
 from chain.coins import Coin
 from chain.crypto import PrivateKey, module_address
@@ -32,30 +33,7 @@ ESCROW = module_address("escrow")
 
 def gpu_group(name: str = "akash", count: int = 1) -> deployment_pb2.GroupSpec:
     """One GPU unit as `tx deployment create` derives it from an SDL file."""
-    return deployment_pb2.GroupSpec(
-        name=name,
-        requirements=deployment_pb2.PlacementRequirements(
-            signed_by=deployment_pb2.SignedBy(any_of=[CAROL.bech32_address]),
-            attributes=[deployment_pb2.Attribute(key="region", value="eu")],
-        ),
-        resources=[
-            deployment_pb2.ResourceUnit(
-                resource=deployment_pb2.Resources(
-                    id=1,
-                    cpu_millis=16_000,
-                    memory=35 << 30,
-                    storage=[deployment_pb2.Storage(name="default", size=50 << 30)],
-                    gpu_units=1,
-                    gpu_attributes=[
-                        deployment_pb2.Attribute(key="vendor/nvidia/model/h100", value="true")
-                    ],
-                    endpoints=[deployment_pb2.Endpoint(kind=1)],
-                ),
-                count=count,
-                price=deployment_pb2.DecCoin(denom="ugpc", amount="10000.5"),
-            )
-        ],
-    )
+    return market_gpu_group(name, "10000.5", count, any_of=[CAROL.bech32_address], endpoint_kind=1)
 
 
 def refused(chain: Chain, key: PrivateKey, message: Message) -> tuple[str, int, str]:
