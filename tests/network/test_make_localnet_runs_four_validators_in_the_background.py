@@ -55,6 +55,8 @@ class Localnet:
                 str(self.base + 3),
                 "--api-base-port",
                 str(self.base + 4),
+                "--providers",  # the validators' bookkeeping; providers: test_make_demo.py
+                "0",
             ],
             cwd=REPO,
             capture_output=True,
