@@ -10,7 +10,7 @@ COMETBFT := $(TOOLS)/cometbft
 PROTO_FILES := $(shell find proto -name '*.proto')
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: setup proto test test-explore lint localnet localnet-stop localnet-status localnet-reset bench gpu-check clean
+.PHONY: setup proto test test-explore lint localnet localnet-stop localnet-status localnet-reset demo bench gpu-check clean
 
 setup: $(VENV)/.installed $(COMETBFT) chain/pb/.generated
 
@@ -64,6 +64,10 @@ localnet-status:
 # Stops the localnet, deletes its chain (localnet/.data) and starts a fresh one.
 localnet-reset: setup
 	$(BIN)/python -m localnet.run --reset
+
+# A tenant's journey on the running localnet (`make localnet` first), step by step.
+demo: setup
+	$(BIN)/python -m localnet.demo
 
 bench: setup
 	$(BIN)/python bench/throughput.py
