@@ -389,12 +389,15 @@ def open_journey(data: Path = DATA) -> Journey:
 
 
 def journey(
-    data: Path = DATA, after: Mapping[int, Callable[[Journey], None]] | None = None
+    data: Path = DATA,
+    after: Mapping[int, Callable[[Journey], None]] | None = None,
+    until: int = len(STEPS),
 ) -> Journey:
-    """Run every step, printing each; after[n] runs once step n (1-based) is done.
-    StepFailed (with the step named) if one fails."""
+    """Run the steps up to until (1-based), printing each; after[n] runs once step n is
+    done. StepFailed (with the step named) if one fails."""
     trip = open_journey(data)
-    for number, (title, step) in enumerate(zip(STEPS, STEP_FUNCTIONS, strict=True), start=1):
+    steps = list(zip(STEPS, STEP_FUNCTIONS, strict=True))[:until]
+    for number, (title, step) in enumerate(steps, start=1):
         print(f"\n{number}. {title}", flush=True)
         began = time.monotonic()
         try:
@@ -406,7 +409,8 @@ def journey(
             print(f"   ({time.monotonic() - began:.1f}s, chain at height {height})", flush=True)
         if after and number in after:
             after[number](trip)
-    print("\nthe journey is complete: deployed, leased, served, paid and refunded")
+    if until == len(STEPS):
+        print("\nthe journey is complete: deployed, leased, served, paid and refunded")
     return trip
 
 

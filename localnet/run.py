@@ -428,6 +428,7 @@ def start_providers(
     records = read_pids(pid_file)
     offsets = {}
     for provider in down:
+        print(f"starting {provider.name}'s daemon (log {provider.log})")
         offsets[provider.name] = localnet_providers.log_size(provider)
         pid = localnet_providers.spawn(provider).pid
         records[provider.name] = {"pid": pid, "started": _start_time(pid)}
