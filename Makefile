@@ -10,7 +10,7 @@ COMETBFT := $(TOOLS)/cometbft
 PROTO_FILES := $(shell find proto -name '*.proto')
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: setup proto test test-explore lint localnet localnet-stop localnet-status localnet-reset demo bench gpu-check clean
+.PHONY: setup proto test test-explore lint localnet localnet-stop localnet-status localnet-reset demo docs-cli bench gpu-check clean
 
 setup: $(VENV)/.installed $(COMETBFT) chain/pb/.generated
 
@@ -68,6 +68,10 @@ localnet-reset: setup
 # A tenant's journey on the running localnet (`make localnet` first), step by step.
 demo: setup
 	$(BIN)/python -m localnet.demo
+
+# docs/cli-reference.md from the CLIs' parsers (tests/cli/test_cli_reference.py checks it).
+docs-cli: setup
+	$(BIN)/python -m chain.cli.reference
 
 bench: setup
 	$(BIN)/python bench/throughput.py
