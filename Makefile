@@ -73,8 +73,9 @@ demo: setup
 docs-cli: setup
 	$(BIN)/python -m chain.cli.reference
 
+# Every figure in one run (bench/all.py lists them); recorded in docs/benchmarks.md.
 bench: setup
-	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/all.py
 
 # The real GPU path on a host with an NVIDIA GPU (torch from the `gpu` extra): torch runs a
 # matmul on GPU 0, NVML sees the GPU, and the usage metered meanwhile reflects the load.

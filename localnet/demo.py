@@ -78,6 +78,7 @@ class Journey:
     tenant: str
     sdl: Path = CPU_SDL
     dseq: int = 0
+    deployed_height: int = 0
     lease: market_pb2.Lease | None = None
     host_port: int = 0
     balances_before: dict[str, int] = field(default_factory=dict)
@@ -236,6 +237,7 @@ def create_deployment(journey: Journey) -> None:
         "deployment", "create", str(journey.sdl.relative_to(REPOSITORY)), "--deposit", DEPOSIT
     )
     journey.dseq = int(_event_value(answer, "deployment_created", "dseq"))
+    journey.deployed_height = int(answer["height"])
     window_end = _event_value(answer, "order_created", "window_end")
     print(
         f"   deployment {journey.dseq} created with {DEPOSIT} in escrow; its order takes "

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -217,6 +218,17 @@ def port_in_use(port: int) -> bool:
         except OSError:
             return True
     return False
+
+
+def free_base(blocks: int = 4, width: int = 5) -> int:
+    """A base port b with b + 10·i + {0, ..., width - 1} free for i < blocks (by default
+    p2p, RPC, gRPC, metrics and REST API of 4 validators), for a localnet next to yours
+    (the tests' and the benches')."""
+    for _ in range(200):
+        base = random.randrange(20_000, 60_000, 10)
+        if all(not port_in_use(base + 10 * i + k) for i in range(blocks) for k in range(width)):
+            return base
+    raise RuntimeError("no free block of ports")
 
 
 def check_ports(nodes: list[Validator]) -> None:

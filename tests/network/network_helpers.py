@@ -11,7 +11,6 @@ import base64
 import contextlib
 import json
 import os
-import random
 import subprocess
 import sys
 import time
@@ -38,7 +37,7 @@ from chain.process import NodeProcess
 from chain.rpc import CometRpc, RpcError
 from chain.testing import account_of, answer_json, free_port, query_messages
 from chain.tx import build_and_sign, tx_hash
-from localnet.run import port_in_use
+from localnet.run import free_base
 
 CHAIN_ID = "gpuchain-network-test"
 BLOCK_TIME = "200ms"
@@ -325,16 +324,6 @@ def commit_signers(rpc: CometRpc, height: int) -> set[str]:
 
 
 # -- `make localnet` in a folder of its own ---------------------------------------------
-
-
-def free_base(blocks: int = 4, width: int = 5) -> int:
-    """A base port b with b + 10·i + {0, ..., width - 1} free for i < blocks (by default
-    p2p, RPC, gRPC, metrics and REST API of 4 validators)."""
-    for _ in range(200):
-        base = random.randrange(20_000, 60_000, 10)
-        if all(not port_in_use(base + 10 * i + k) for i in range(blocks) for k in range(width)):
-            return base
-    raise RuntimeError("no free block of ports")
 
 
 class Localnet:
