@@ -304,6 +304,11 @@ def service_answers(journey: Journey) -> None:
 
     body = wait_for(f"an answer from {url}", SERVICE_TIMEOUT, fetch)
     print(f"   GET {url} → {body.decode(errors='replace').strip()!r}")
+    logs = journey.gpuchain(
+        "lease", "logs", "--dseq", str(journey.dseq), "--from", TENANT, "--tail", "3",
+        json_output=False,
+    )  # fmt: skip
+    print("   " + "\n   ".join(logs.strip().splitlines()))
 
 
 def usage_reports(journey: Journey) -> None:

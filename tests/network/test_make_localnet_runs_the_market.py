@@ -123,6 +123,7 @@ def test_make_demo_runs_the_whole_journey(localnet: Localnet) -> None:
     assert "provider2 bid" in out and "provider1 bid" in out
     assert "leased the order to provider2, the lowest price" in out  # the cheaper one
     assert "→ 'gpuchain fixture'" in out
+    assert "web-0 | " in out and "response:200" in out  # the logs show the request
     assert "provider2 withdrew: tx " in out
     assert out.count(" committed at height ") == 2  # create and close
     assert "the journey is complete" in out
