@@ -339,6 +339,14 @@ class LocalNode:
         home.genesis.write_text(json.dumps(genesis, indent=2))
         return addresses
 
+    def set_genesis_params(self, module: str, **values: object) -> None:
+        """Change some of a module's params in the genesis init wrote (before the first
+        start), e.g. a report interval long enough that no test's lease faults."""
+        genesis_path = self.home / "config" / "genesis.json"
+        genesis = json.loads(genesis_path.read_text())
+        genesis["app_state"][module]["params"].update(values)
+        genesis_path.write_text(json.dumps(genesis, indent=2))
+
     def start(self, env: dict[str, str] | None = None, wait: bool = True) -> None:
         self.runner.start(env)
         if wait:

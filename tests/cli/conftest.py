@@ -161,10 +161,7 @@ def start_node(base: Path) -> tuple[LocalNode, dict[str, str]]:
     node = LocalNode(base)
     addresses = node.init(FUNDED)
     # Usage reports are sent by hand here: no lease may fault while a test looks at it.
-    genesis_path = node.home / "config" / "genesis.json"
-    genesis = json.loads(genesis_path.read_text())
-    genesis["app_state"]["market"]["params"]["report_interval_blocks"] = 100_000
-    genesis_path.write_text(json.dumps(genesis, indent=2))
+    node.set_genesis_params("market", report_interval_blocks=100_000)
     addresses["unfunded"] = Keyring(node.home, "test").add("unfunded").address
     node.start()
     wait_for_app_commit(node.rpc, height=1)

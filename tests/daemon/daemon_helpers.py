@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
@@ -82,10 +81,7 @@ REPORT_DEADLINE_BLOCKS = 300
 def start_chain(base: Path) -> Chain:
     node = LocalNode(base)
     addresses = node.init(FUNDED)
-    genesis_path = node.home / "config" / "genesis.json"
-    genesis = json.loads(genesis_path.read_text())
-    genesis["app_state"]["market"]["params"]["report_interval_blocks"] = REPORT_DEADLINE_BLOCKS
-    genesis_path.write_text(json.dumps(genesis, indent=2))
+    node.set_genesis_params("market", report_interval_blocks=REPORT_DEADLINE_BLOCKS)
     node.start()
     return Chain(node, addresses)
 

@@ -6,9 +6,7 @@ every balance is checked to the ugpc from the heights the txs landed at."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 from google.protobuf.message import Message
 
@@ -96,12 +94,8 @@ def start(home: Path) -> tuple[LocalNode, dict[str, PrivateKey]]:
     funded = {"tenant": "100000000ugpc", "p1": "5000000ugpc", "p2": "5000000ugpc",
               "p3": "5000000ugpc"}  # fmt: skip
     node.init(funded)
-    genesis_path = node.home / "config" / "genesis.json"
-    genesis: dict[str, Any] = json.loads(genesis_path.read_text())
-    genesis["app_state"]["market"]["params"]["bid_window_blocks"] = BID_WINDOW
     # The provider reports once, by hand: the lease must not fault while the test runs.
-    genesis["app_state"]["market"]["params"]["report_interval_blocks"] = 100_000
-    genesis_path.write_text(json.dumps(genesis, indent=2))
+    node.set_genesis_params("market", bid_window_blocks=BID_WINDOW, report_interval_blocks=100_000)
     keyring = Keyring(node.home, "test")
     node.start()
     return node, {name: keyring.private_key(name) for name in funded}

@@ -35,8 +35,12 @@ def register_report(
         default_gas=REPORT_GAS,
     )
     order_flags(report)
-    report.add_argument("--start", required=True, type=int, metavar="HEIGHT")
-    report.add_argument("--end", required=True, type=int, metavar="HEIGHT")
+    report.add_argument(
+        "--start", required=True, type=int, metavar="HEIGHT", help="first block reported"
+    )
+    report.add_argument(
+        "--end", required=True, type=int, metavar="HEIGHT", help="last block reported"
+    )
     report.add_argument(
         "--gpu", action="append", default=[], metavar=GPU_FIELDS, help="one GPU, repeatable"
     )
