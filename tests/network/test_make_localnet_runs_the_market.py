@@ -192,6 +192,8 @@ def test_a_provider_stopped_for_good_loses_its_lease_as_a_fault(localnet: Localn
     # more gas than the simulation a block earlier saw.
     trip.tx("deployment", "close", "--dseq", str(trip.dseq), "--gas-adjustment", "2")
     demo.refund_arrives(trip)
+    # Back for whatever runs next: its lease is closed, so it removes the old container.
+    assert f"starting {winner}'s daemon" in restart(localnet)
 
 
 def provider_collateral(trip: demo.Journey, address: str) -> int:
