@@ -10,7 +10,7 @@ COMETBFT := $(TOOLS)/cometbft
 PROTO_FILES := $(shell find proto -name '*.proto')
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: setup proto test test-explore lint localnet localnet-stop localnet-status localnet-reset bench gpu-check clean
+.PHONY: setup proto test test-explore lint localnet localnet-stop localnet-status localnet-reset demo docs-cli bench gpu-check clean
 
 setup: $(VENV)/.installed $(COMETBFT) chain/pb/.generated
 
@@ -65,8 +65,17 @@ localnet-status:
 localnet-reset: setup
 	$(BIN)/python -m localnet.run --reset
 
+# A tenant's journey on the running localnet (`make localnet` first), step by step.
+demo: setup
+	$(BIN)/python -m localnet.demo
+
+# docs/cli-reference.md from the CLIs' parsers (tests/cli/test_cli_reference.py checks it).
+docs-cli: setup
+	$(BIN)/python -m chain.cli.reference
+
+# Every figure in one run (bench/all.py lists them); recorded in docs/benchmarks.md.
 bench: setup
-	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/all.py
 
 # The real GPU path on a host with an NVIDIA GPU (torch from the `gpu` extra): torch runs a
 # matmul on GPU 0, NVML sees the GPU, and the usage metered meanwhile reflects the load.

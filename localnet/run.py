@@ -1,12 +1,14 @@
-"""`make localnet`: a 4-validator gpuchain network in the background, for development.
+"""`make localnet`: a 4-validator gpuchain network and 2 providers in the background.
 
 The homes live under localnet/.data/validatorN (made by `gpuchain testnet` on the default
 ports: validator i adds 10·i to p2p 26656, RPC 26657, gRPC 9090, metrics 26660) and are
 kept between runs: a second `make localnet` restarts the validators that are down and keeps
 those that run; `make localnet-reset` deletes the chain and starts a fresh one. Each
-validator's app logs to HOME/app.log and its CometBFT to HOME/cometbft.log. The process
-ids are recorded in localnet/.data/localnet.pids, so `make localnet-stop` works from any
-shell.
+validator's app logs to HOME/app.log and its CometBFT to HOME/cometbft.log. The two
+providers (localnet/providers.py) run `gpuchain-provider` daemons on a local Docker engine
+(started when none runs) from localnet/.data/providerN, registered on chain with their
+gateway certificates; `tenant` is a funded key for deploying. The process ids are recorded
+in localnet/.data/localnet.pids, so `make localnet-stop` works from any shell.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -31,13 +34,17 @@ from chain.home import NodePorts, make_testnet, ports_of
 from chain.keyring import Keyring
 from chain.process import NodeExited, NodeProcess
 from chain.rpc import CometRpc, RpcError
+from localnet import providers as localnet_providers
+from localnet.providers import LocalProvider, ProviderSetupError
 
 DATA = Path(__file__).resolve().parent / ".data"
 PID_FILE = DATA / "localnet.pids"
 CHAIN_ID = "gpuchain-local"
 VALIDATORS = 4
 BLOCK_TIME = "1s"
-TEST_KEYS = ("alice", "bob")
+PROVIDERS = len(localnet_providers.PLANS)
+TENANT = "tenant"
+TEST_KEYS = ("alice", "bob", TENANT, *(plan.name for plan in localnet_providers.PLANS))
 START_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 30.0
 # A node whose height does not move for this long is stalled: fifteen block times, more
@@ -213,6 +220,17 @@ def port_in_use(port: int) -> bool:
     return False
 
 
+def free_base(blocks: int = 4, width: int = 5) -> int:
+    """A base port b with b + 10·i + {0, ..., width - 1} free for i < blocks (by default
+    p2p, RPC, gRPC, metrics and REST API of 4 validators), for a localnet next to yours
+    (the tests' and the benches')."""
+    for _ in range(200):
+        base = random.randrange(20_000, 60_000, 10)
+        if all(not port_in_use(base + 10 * i + k) for i in range(blocks) for k in range(width)):
+            return base
+    raise RuntimeError("no free block of ports")
+
+
 def check_ports(nodes: list[Validator]) -> None:
     """Raise LocalnetError listing every port another process already listens on."""
     taken = []
@@ -278,8 +296,9 @@ def wait_for_blocks(nodes: list[Validator], processes: dict[str, NodeProcess], h
         time.sleep(0.25)
 
 
-def summary(nodes: list[Validator]) -> str:
-    """What a developer needs to use the running network: endpoints and funded keys."""
+def summary(nodes: list[Validator], planned_providers: list[LocalProvider]) -> str:
+    """What a developer needs to use the running network: endpoints, providers, funded
+    keys and what to do next."""
     chain_id = json.loads(Home(nodes[0].home).genesis.read_text())["chain_id"]
     lines = [f"localnet {chain_id}: {len(nodes)} validators making blocks"]
     for node in nodes:
@@ -288,6 +307,14 @@ def summary(nodes: list[Validator]) -> str:
             f"REST http://127.0.0.1:{node.ports.api}  "
             f"metrics http://127.0.0.1:{node.ports.metrics}/metrics  logs {node.home}/"
             "{app,cometbft}.log"
+        )
+    for provider in planned_providers:
+        plan = provider.plan
+        attributes = ",".join(f"{key}={value}" for key, value in plan.attributes)
+        lines.append(
+            f"  {provider.name}  gateway {provider.gateway_url}  {attributes}  "
+            f"per block: {plan.cpu_milli}ugpc/CPU millicore, {plan.memory_gib}ugpc/GiB memory, "
+            f"{plan.gpu_default}ugpc/GPU  log {provider.log}"
         )
     key_home = nodes[0].home
     # Each home's client.toml names its node, chain id and the test keyring.
@@ -302,8 +329,17 @@ def summary(nodes: list[Validator]) -> str:
             f"try: .venv/bin/gpuchain tx bank send {names[0]} "
             f"{keyring.show(names[-1]).address} 1000ugpc --yes {flags}"
         )
+    if planned_providers and TENANT in names:
+        lines.append(
+            "next: `make demo` runs a tenant's journey (deploy, bids, lease, manifest, "
+            "usage, payout, close); or by hand (docs/tenant-guide.md):"
+        )
+        lines.append(
+            f"  .venv/bin/gpuchain tx deployment create localnet/examples/web-cpu.yaml "
+            f"--deposit 5000000ugpc --from {TENANT} --yes {flags}"
+        )
     lines.append(
-        "stop with `make localnet-stop`; `make localnet-status` shows each node; "
+        "stop with `make localnet-stop`; `make localnet-status` shows each node and provider; "
         "`make localnet-reset` starts a fresh chain"
     )
     return "\n".join(lines)
@@ -313,13 +349,16 @@ def start(
     data: Path = DATA,
     count: int = VALIDATORS,
     base_ports: tuple[int, int, int, int] = DEFAULT_BASE_PORTS,
+    provider_count: int = PROVIDERS,
+    gateway_base_port: int = localnet_providers.DEFAULT_GATEWAY_BASE_PORT,
 ) -> int:
-    """Start every validator home in data that is not running (creating count of them first
-    if there are none), keep those that run, wait for a new block on each and print how to
-    reach them."""
+    """Start every validator home in data that is not running (creating count of them and
+    provider_count providers first if there are none), keep those that run, wait for a new
+    block on each, start the providers that are down and print how to reach them all."""
     pid_file = data / PID_FILE.name
     alive = running(pid_file)
-    if not data.exists() or not any(data.iterdir()):
+    fresh_chain = not data.exists() or not any(data.iterdir())
+    if fresh_chain:
         fresh = planned(data, count, base_ports)
         check_ports(fresh)
         create(data, fresh)
@@ -362,22 +401,91 @@ def start(
             print("starting failed; stopping the validators that did start", file=sys.stderr)
             stop(data)
         raise
-    print(summary(nodes))
+    key_home = nodes[0].home
+    planned_providers = (
+        localnet_providers.providers(data, key_home, provider_count, gateway_base_port)
+        if fresh_chain
+        else localnet_providers.on_disk(data, key_home)
+    )
+    start_providers(planned_providers, nodes[0], pid_file, alive)
+    print(summary(nodes, planned_providers))
     return 0
+
+
+PROVIDER_START_TIMEOUT_SECONDS = 90.0
+
+
+def start_providers(
+    planned_providers: list[LocalProvider],
+    node: Validator,
+    pid_file: Path,
+    alive: dict[str, dict[str, object]],
+) -> None:
+    """Register the providers not made yet, then start the daemons that are down and wait
+    until each says it is ready; LocalnetError naming the provider and its log if not."""
+    down = [provider for provider in planned_providers if provider.name not in alive]
+    if not down:
+        return
+    docker_host = localnet_providers.prepare_engine()
+    busy = [f"{p.gateway_port} ({p.name} gateway)" for p in down if port_in_use(p.gateway_port)]
+    if busy:
+        raise LocalnetError(
+            f"port already in use: {', '.join(busy)}; stop whatever listens there and run "
+            "`make localnet` again"
+        )
+    for provider in down:
+        if not provider.configured:
+            localnet_providers.configure(provider, node.rpc_url, docker_host)
+            print(f"registered {provider.name} on chain (gateway {provider.gateway_url})")
+    records = read_pids(pid_file)
+    offsets = {}
+    for provider in down:
+        print(f"starting {provider.name}'s daemon (log {provider.log})")
+        offsets[provider.name] = localnet_providers.log_size(provider)
+        pid = localnet_providers.spawn(provider).pid
+        records[provider.name] = {"pid": pid, "started": _start_time(pid)}
+        pid_file.write_text(json.dumps(records, indent=2, sort_keys=True) + "\n")
+    deadline = time.monotonic() + PROVIDER_START_TIMEOUT_SECONDS
+    pending = list(down)
+    while pending:
+        for provider in list(pending):
+            if localnet_providers.ready(provider, offsets[provider.name]):
+                pending.remove(provider)
+            elif not _alive(records[provider.name]):
+                raise LocalnetError(
+                    f"{provider.name}'s daemon exited while starting\n"
+                    f"  {provider.log}:\n{_tail(provider.log)}"
+                )
+        if pending and time.monotonic() > deadline:
+            raise LocalnetError(
+                f"{pending[0].name}'s daemon not ready after "
+                f"{PROVIDER_START_TIMEOUT_SECONDS:.0f}s; see {pending[0].log}"
+            )
+        time.sleep(0.25)
 
 
 def reset(
     data: Path = DATA,
     count: int = VALIDATORS,
     base_ports: tuple[int, int, int, int] = DEFAULT_BASE_PORTS,
+    provider_count: int = PROVIDERS,
+    gateway_base_port: int = localnet_providers.DEFAULT_GATEWAY_BASE_PORT,
 ) -> int:
-    """`make localnet-reset`: stop the localnet, delete its chain and start a fresh one."""
+    """`make localnet-reset`: stop the localnet, delete its chain and its providers'
+    containers, and start a fresh one."""
     if stop(data) != 0:
-        raise LocalnetError("some validators would not stop; the old chain is kept")
+        raise LocalnetError("some processes would not stop; the old chain is kept")
     if data.exists():
+        homes = validators(data)
+        if homes:
+            removed = localnet_providers.remove_containers(
+                localnet_providers.on_disk(data, homes[0].home)
+            )
+            if removed:
+                print(f"removed {removed} container(s) of the old chain's leases")
         shutil.rmtree(data)
         print(f"removed the old chain in {data}")
-    return start(data, count, base_ports)
+    return start(data, count, base_ports, provider_count, gateway_base_port)
 
 
 def _height(node: Validator) -> int:
@@ -479,7 +587,25 @@ def status(data: Path = DATA, stall_seconds: float = STALL_SECONDS) -> int:
             f"{node.name}: {state}, height {height}, {peers} peers, {membership}{catching_up} "
             f"({process}, RPC {node.rpc_url})"
         )
+    for provider in localnet_providers.on_disk(data, nodes[0].home):
+        all_up = _provider_status(provider, alive.get(provider.name, {}).get("pid")) and all_up
     return 0 if all_up else 1
+
+
+def _provider_status(provider: LocalProvider, pid: object) -> bool:
+    """Print whether provider's daemon runs and its gateway listens; True if both."""
+    where = f"gateway {provider.gateway_url}, log {provider.log}"
+    if not pid:
+        print(f"{provider.name}: stopped (no process; {where}); `make localnet` restarts it")
+        return False
+    if not port_in_use(provider.gateway_port):
+        print(f"{provider.name}: running but its gateway does not listen (pid {pid}, {where})")
+        return False
+    print(
+        f"{provider.name}: running (pid {pid}, {where}); "
+        f"`.venv/bin/gpuchain-provider status --home {provider.home}` shows its bids and leases"
+    )
+    return True
 
 
 def _rpc_height(node: Validator) -> int | None:
@@ -537,6 +663,19 @@ def main() -> int:
     parser.add_argument("--grpc-base-port", type=int, default=DEFAULT_BASE_PORTS[1])
     parser.add_argument("--metrics-base-port", type=int, default=DEFAULT_BASE_PORTS[2])
     parser.add_argument("--api-base-port", type=int, default=DEFAULT_BASE_PORTS[3])
+    parser.add_argument(
+        "--providers",
+        type=int,
+        choices=range(PROVIDERS + 1),
+        default=PROVIDERS,
+        help="providers for a new network (0 for validators only)",
+    )
+    parser.add_argument(
+        "--gateway-base-port",
+        type=int,
+        default=localnet_providers.DEFAULT_GATEWAY_BASE_PORT,
+        help="gateway port of provider1 (provider i: + i - 1)",
+    )
     args = parser.parse_args()
     data = args.data.resolve()
     try:
@@ -552,9 +691,9 @@ def main() -> int:
             args.api_base_port,
         )
         if args.reset:
-            return reset(data, args.validators, base_ports)
-        return start(data, args.validators, base_ports)
-    except (LocalnetError, ConfigError) as error:
+            return reset(data, args.validators, base_ports, args.providers, args.gateway_base_port)
+        return start(data, args.validators, base_ports, args.providers, args.gateway_base_port)
+    except (LocalnetError, ConfigError, ProviderSetupError) as error:
         print(f"localnet: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

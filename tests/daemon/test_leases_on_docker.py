@@ -95,15 +95,6 @@ def bids(chain: Chain) -> int:
     return len(answer.bids)
 
 
-def engine_url() -> str:
-    """The address of the engine runtime_testing found, for provider.yaml's docker_host."""
-    if os.environ.get("DOCKER_HOST"):
-        return os.environ["DOCKER_HOST"]
-    if Path(runtime_testing.SYSTEM_SOCKET.removeprefix("unix://")).exists():
-        return runtime_testing.SYSTEM_SOCKET
-    return f"unix://{runtime_testing.DOCKERD_HOME / 'docker.sock'}"
-
-
 def start(home: Path, **environment: str) -> subprocess.Popen[str]:
     """`gpuchain-provider start` in its own process (with environment added)."""
     return subprocess.Popen(
@@ -148,7 +139,7 @@ def init_provider(chain: Chain, home: Path, gateway_port: int) -> None:
     configuration = home / provider_config.CONFIG_FILE
     data = yaml.safe_load(configuration.read_text())
     data.update(
-        docker_host=engine_url(),
+        docker_host=runtime_testing.engine_url(),
         gateway_listen=f"127.0.0.1:{gateway_port}",
         report_interval_blocks=4,
         metrics_listen="",

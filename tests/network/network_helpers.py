@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from chain.process import NodeProcess
 from chain.rpc import CometRpc, RpcError
 from chain.testing import account_of, answer_json, free_port, query_messages
 from chain.tx import build_and_sign, tx_hash
+from localnet.run import free_base
 
 CHAIN_ID = "gpuchain-network-test"
 BLOCK_TIME = "200ms"
@@ -318,3 +321,70 @@ def commit_signers(rpc: CometRpc, height: int) -> set[str]:
         for s in block["last_commit"]["signatures"]
         if s["block_id_flag"] == BLOCK_ID_FLAG_COMMIT
     }
+
+
+# -- `make localnet` in a folder of its own ---------------------------------------------
+
+
+class Localnet:
+    """`python -m localnet.run` (what `make localnet*` runs) on a folder and free ports of
+    its own; providers: how many a new network gets (their gateways on free ports too)."""
+
+    def __init__(self, data: Path, providers: int = 2) -> None:
+        self.data = data
+        self.base = free_base()
+        self.providers = providers
+        self.gateway_base = free_base(blocks=1, width=providers or 1)
+
+    def run(self, *flags: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "localnet.run",
+                *flags,
+                "--data",
+                str(self.data),
+                "--base-port",
+                str(self.base),
+                "--grpc-base-port",
+                str(self.base + 2),
+                "--metrics-base-port",
+                str(self.base + 3),
+                "--api-base-port",
+                str(self.base + 4),
+                "--providers",
+                str(self.providers),
+                "--gateway-base-port",
+                str(self.gateway_base),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def rpc(self, index: int) -> CometRpc:
+        return CometRpc(f"tcp://127.0.0.1:{self.base + 10 * index + 1}", timeout=3)
+
+    def pids(self) -> list[int]:
+        path = self.data / "localnet.pids"
+        return [int(r["pid"]) for r in json.loads(path.read_text()).values()]
+
+    def stop(self) -> None:
+        """`--stop`, then SIGKILL whatever of ours is left: nothing may outlive the suite."""
+        if not (self.data / "localnet.pids").exists():
+            return
+        pids = self.pids()
+        self.run("--stop", timeout=60)
+        for pid in pids:
+            if process_exists(pid):
+                os.killpg(pid, 9)
+
+
+def process_exists(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

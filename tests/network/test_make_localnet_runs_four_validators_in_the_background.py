@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -17,79 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from network_helpers import REPO
+from network_helpers import REPO, Localnet, process_exists
 
-from chain.rpc import CometRpc, RpcError
-from localnet.run import port_in_use
-
-
-def free_base() -> int:
-    """A base port b with b + 10·i + {0, ..., 4} free for i < 4 (p2p, RPC, gRPC, metrics,
-    REST API)."""
-    for _ in range(200):
-        base = random.randrange(20_000, 60_000, 10)
-        if all(not port_in_use(base + 10 * i + k) for i in range(4) for k in range(5)):
-            return base
-    raise RuntimeError("no free block of ports")
-
-
-class Localnet:
-    def __init__(self, data: Path) -> None:
-        self.data = data
-        self.base = free_base()
-
-    def run(self, *flags: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "localnet.run",
-                *flags,
-                "--data",
-                str(self.data),
-                "--base-port",
-                str(self.base),
-                "--grpc-base-port",
-                str(self.base + 2),
-                "--metrics-base-port",
-                str(self.base + 3),
-                "--api-base-port",
-                str(self.base + 4),
-            ],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    def rpc(self, index: int) -> CometRpc:
-        return CometRpc(f"tcp://127.0.0.1:{self.base + 10 * index + 1}", timeout=3)
-
-    def pids(self) -> list[int]:
-        path = self.data / "localnet.pids"
-        return [int(r["pid"]) for r in json.loads(path.read_text()).values()]
-
-
-def process_exists(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+from chain.rpc import RpcError
 
 
 @pytest.fixture(scope="module")
 def localnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Localnet]:
-    net = Localnet(tmp_path_factory.mktemp("localnet") / "data")
+    net = Localnet(tmp_path_factory.mktemp("localnet") / "data", providers=0)
     try:
         yield net
     finally:
-        if (net.data / "localnet.pids").exists():
-            pids = net.pids()
-            net.run("--stop", timeout=60)
-            for pid in pids:  # belt and braces: nothing of ours may outlive the suite
-                if process_exists(pid):
-                    os.killpg(pid, 9)
+        net.stop()
 
 
 def test_start_returns_with_four_validators_making_blocks(localnet: Localnet) -> None:
