@@ -115,6 +115,10 @@ class AppConfig:
     min_gas_price: DecPrice | None = None
     invariant_check_period: int = 0
     version: str = "0.1.0"
+    # app.toml's index-events: `type.key` of the attributes CometBFT's indexer indexes;
+    # empty indexes every attribute (Cosmos's semantics). Events are not part of the app
+    # hash, so validators may differ here.
+    index_events: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -128,16 +132,27 @@ class TxOutcome:
     events: list[Event] = field(default_factory=list)
 
 
-def _abci_events(events: Sequence[Event]) -> list[abci.Event]:
-    return [
-        abci.Event(
-            type=event.type,
-            attributes=[
-                abci.EventAttribute(key=k, value=v, index=True) for k, v in event.attributes
-            ],
-        )
-        for event in events
-    ]
+class EventIndexing:
+    """Which attributes CometBFT's tx indexer should index (the ABCI `index` flag)."""
+
+    def __init__(self, index_events: frozenset[str]) -> None:
+        self._everything = not index_events
+        self._pairs = {tuple(item.split(".", 1)) for item in index_events}
+
+    def to_abci(self, events: Sequence[Event]) -> list[abci.Event]:
+        everything, pairs = self._everything, self._pairs
+        return [
+            abci.Event(
+                type=event.type,
+                attributes=[
+                    abci.EventAttribute(
+                        key=key, value=value, index=everything or (event.type, key) in pairs
+                    )
+                    for key, value in event.attributes
+                ],
+            )
+            for event in events
+        ]
 
 
 def _abci_updates(updates: Sequence[ValidatorUpdate]) -> list[abci.ValidatorUpdate]:
@@ -216,6 +231,7 @@ class Application:
         self.registry = {url: route.message_class for url, route in self.routes.items()}
         self.invariants: list[Invariant] = [i for m in self.modules for i in m.invariants()]
         self.ante = ante
+        self.events = EventIndexing(config.index_events)
         self.chain_id = (store.committed().get(CHAIN_ID_KEY) or b"").decode()
         self._check_state = Overlay(store.committed())
         self._finalized_height = 0
@@ -335,7 +351,7 @@ class Application:
                 gas_wanted=outcome.gas_wanted, gas_used=outcome.gas_used
             ),
             result=cosmos_abci_pb2.Result(
-                data=outcome.data, log=outcome.log, events=_abci_events(outcome.events)
+                data=outcome.data, log=outcome.log, events=self.events.to_abci(outcome.events)
             ),
         )
 
@@ -444,7 +460,7 @@ class Application:
                     data=outcome.data,
                     gas_wanted=outcome.gas_wanted,
                     gas_used=outcome.gas_used,
-                    events=_abci_events(outcome.events),
+                    events=self.events.to_abci(outcome.events),
                 )
             )
         updates = [update for module in self.modules for update in module.end_block(ctx)]
@@ -455,7 +471,7 @@ class Application:
         self._finalized_height = request.height
         metrics.FINALIZE_SECONDS.observe(time.perf_counter() - started)  # nondeterminism-ok
         return abci.ResponseFinalizeBlock(
-            events=_abci_events(block_events),
+            events=self.events.to_abci(block_events),
             tx_results=results,
             app_hash=app_hash,
             validator_updates=_abci_updates(updates),
