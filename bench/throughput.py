@@ -79,6 +79,13 @@ class Settings:
     drain: float
     wait_quiet: float
     tx_index: str
+    # Both apps: CometBFT's storage.discard_abci_responses.
+    discard_abci_responses: bool = False
+    # gpuchain's genesis block.max_gas; -1 (no limit, as kvstore has none) by default, since
+    # `gpuchain init`'s 40,000,000 holds only 400 sends of this bench's 100,000 gas limit.
+    block_max_gas: int = -1
+    # gpuchain's app.toml index-events: "default" (what `gpuchain init` writes) or "all".
+    index_events: str = "default"
 
     def comet_values(self, rpc_port: int, p2p_port: int) -> dict[tuple[str, str], Any]:
         """The CometBFT settings both apps run with."""
@@ -90,6 +97,7 @@ class Settings:
             ("mempool", "cache_size"): self.mempool_cache,
             ("mempool", "recheck"): self.recheck,
             ("tx_index", "indexer"): self.tx_index,
+            ("storage", "discard_abci_responses"): self.discard_abci_responses,
         }
 
 
@@ -233,12 +241,14 @@ def start_gpuchain(
         metrics_address=f"127.0.0.1:{free_port()}",
         api_address=f"127.0.0.1:{free_port()}",
         invariant_check_period=0,
+        index_events=() if settings.index_events == "all" else None,
     )
     paths = init_home(home, "bench", CHAIN_ID, node_config=node_config)
     set_toml_values(paths.comet_config, settings.comet_values(rpc_port, p2p_port))
     bond_operator(paths, PrivateKey.generate(), "bench", CHAIN_ID)
     genesis = json.loads(paths.genesis.read_text())
     fund_accounts(genesis["app_state"], keys)
+    genesis["consensus_params"]["block"]["max_gas"] = str(settings.block_max_gas)
     paths.genesis.write_text(json.dumps(genesis))
     command = [sys.executable]
     if profile is not None:
@@ -432,6 +442,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tx-index", default="kv", choices=("kv", "null"), help="CometBFT tx indexer (kv)"
     )
+    parser.add_argument(
+        "--discard-abci-responses",
+        action="store_true",
+        help="storage.discard_abci_responses = true (both apps)",
+    )
+    parser.add_argument(
+        "--block-max-gas",
+        type=int,
+        default=-1,
+        help="gpuchain genesis block.max_gas (-1: none, as kvstore; gpuchain init writes 40000000)",
+    )
+    parser.add_argument(
+        "--index-events",
+        default="default",
+        choices=("default", "all"),
+        help="gpuchain app.toml index-events: gpuchain init's list, or every attribute",
+    )
     parser.add_argument("--drain", type=float, default=60, help="max seconds to await stragglers")
     parser.add_argument(
         "--wait-quiet",
@@ -475,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
         drain=args.drain,
         wait_quiet=args.wait_quiet,
         tx_index=args.tx_index,
+        discard_abci_responses=args.discard_abci_responses,
+        block_max_gas=args.block_max_gas,
+        index_events=args.index_events,
     )
     report: dict[str, Any] = {
         "machine": machine(),

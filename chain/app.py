@@ -95,6 +95,8 @@ class Ante(Protocol):
 
     def check_limits(self, store: KVStore, tx: DecodedTx, height: int) -> None: ...
 
+    def recheck(self, store: KVStore, tx: DecodedTx, height: int, chain_id: str) -> None: ...
+
     def run(
         self,
         ctx: Context,
@@ -308,11 +310,20 @@ class Application:
     # --- mempool ---------------------------------------------------------------------
 
     def check_tx(self, request: abci.RequestCheckTx) -> abci.ResponseCheckTx:
-        """Admit a tx to the mempool if it would pass the ante checks on current state."""
-        mode = ExecMode.RECHECK if request.type == abci.RECHECK else ExecMode.CHECK
-        outcome = self._run_tx(
-            self._check_state, request.tx, mode, self.store.last.height + 1, 0, messages=False
-        )
+        """Admit a tx to the mempool if it would pass the ante checks on current state.
+
+        A recheck (after each commit, of every tx still in the mempool) of a tx this node
+        admitted repeats only what a block can change (`Ante.recheck`): no decoding, no
+        signature verification, no events. One it no longer holds decoded (the cache is
+        bounded) gets the full check again.
+        """
+        height = self.store.last.height + 1
+        checked = self._checked.get(request.tx) if request.type == abci.RECHECK else None
+        if checked is not None:
+            outcome = self._recheck(checked, height)
+        else:
+            mode = ExecMode.RECHECK if request.type == abci.RECHECK else ExecMode.CHECK
+            outcome = self._run_tx(self._check_state, request.tx, mode, height, 0, messages=False)
         (metrics.CHECK_TX_REJECTED if outcome.code else metrics.CHECK_TX_OK).inc()
         return abci.ResponseCheckTx(
             code=outcome.code,
@@ -321,6 +332,19 @@ class Application:
             gas_wanted=outcome.gas_wanted,
             gas_used=outcome.gas_used,
         )
+
+    def _recheck(self, tx: DecodedTx, height: int) -> TxOutcome:
+        outcome = TxOutcome(gas_wanted=tx.gas_limit)
+        layer = Overlay(self._check_state)
+        try:
+            self.ante.recheck(layer, tx, height, self.chain_id)
+            layer.write()
+        except AppError as error:
+            self._fail(outcome, error)
+        except Exception:
+            log.exception("internal error rechecking a tx at height %d", height)
+            self._fail(outcome, INTERNAL())
+        return outcome
 
     def simulate(
         self, store: KVStore, request: service_pb2.SimulateRequest
