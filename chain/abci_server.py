@@ -184,13 +184,10 @@ class AbciServer:
 
     def _check_all(self, requests: list[abci.RequestCheckTx]) -> list[abci.Response]:
         """CheckTx of a pipelined batch, in order, on the mempool thread."""
-        responses = []
-        for request in requests:
-            try:
-                responses.append(abci.Response(check_tx=self.app.check_tx(request)))
-            except Exception as error:
-                responses.append(_exception_response("check_tx", error))
-        return responses
+        try:
+            return [abci.Response(check_tx=answer) for answer in self.app.check_batch(requests)]
+        except Exception as error:
+            return [_exception_response("check_tx", error)] * len(requests)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

@@ -3,12 +3,14 @@ balance can have changed, so only those are checked again (no decoding, no signa
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from chain_fixtures import ALICE, BOB, CAROL, Chain, send
+from chain_fixtures import ALICE, BOB, CAROL, Chain, funded_chain, send
 from hostile import Envelope, build, packed
 
 from chain import app as app_module
-from chain.crypto import PublicKey
+from chain.crypto import PrivateKey, PublicKey
 from chain.pb.tendermint.abci import types_pb2 as abci
 
 
@@ -81,3 +83,44 @@ def test_recheck_neither_decodes_nor_verifies_a_signature_again(
     results = chain.node.block(raws[1:]).tx_results
     assert [result.code for result in results] == [0, 0, 0]
     assert calls == {"decode": 0, "verify": 0}
+
+
+def test_a_checktx_batch_answers_as_the_same_requests_one_by_one(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """CheckTx batches verify signatures ahead on two threads; the answers and their order
+    are those of one CheckTx at a time on an identical chain."""
+    stranger = PrivateKey(bytes([9]) + bytes(31))
+    number, sequence = chain.node.account(ALICE)
+    good = [
+        chain.node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")], sequence=sequence + n)
+        for n in range(3)
+    ]
+    forged = build(
+        Envelope(messages=(packed(send(ALICE, BOB.bech32_address, "1")),), signatures="garbage"),
+        ALICE,
+        chain.node.chain_id,
+        number,
+        sequence + 1,
+    )
+    unknown = build(
+        Envelope(messages=(packed(send(stranger, BOB.bech32_address, "1")),)),
+        stranger,
+        chain.node.chain_id,
+        0,
+        0,
+    )
+    wrong_number = chain.node.sign(
+        BOB, [send(BOB, ALICE.bech32_address, "1")], account_number=number + 7
+    )
+    batch = [good[0], forged, good[1], unknown, b"\x0a\xff", wrong_number, good[1], good[2]]
+    requests = [abci.RequestCheckTx(tx=raw, type=abci.NEW) for raw in batch]
+
+    answers = [(a.code, a.log) for a in chain.node.app.check_batch(requests)]
+    twin = funded_chain(tmp_path / "twin")
+    one_by_one = [(a.code, a.log) for a in map(twin.node.app.check_tx, requests)]
+    twin.node.close()
+
+    assert answers == one_by_one
+    assert [code for code, _ in answers][:3] == [0, 4, 0] and answers[-1][0] == 0
+    assert all(code != 0 for code, _ in answers[3:7])
