@@ -60,11 +60,11 @@ def machine() -> dict[str, object]:
     }
 
 
-def process_cpu_seconds(pid: int) -> dict[str, float]:
-    """User + system CPU seconds of pid and its live descendants, by process name."""
+def process_cpu_seconds(pid: int | Sequence[int]) -> dict[str, float]:
+    """User + system CPU seconds of pid (or several) and live descendants, by process name."""
     by_name: dict[str, float] = {}
     ticks = os.sysconf("SC_CLK_TCK")
-    pending = [pid]
+    pending = [pid] if isinstance(pid, int) else list(pid)
     while pending:
         current = pending.pop()
         try:
@@ -418,7 +418,7 @@ async def _run(
     connections: int,
     pipeline: int,
     drain_seconds: float,
-    node_pid: int,
+    node_pid: int | Sequence[int],
 ) -> LoadResult:
     requests = [request_bytes(raw) for raw in raws]
     hashes = [tx_hash(raw) for raw in raws]
@@ -479,7 +479,7 @@ def run_load(
     connections: int,
     pipeline: int,
     drain_seconds: float,
-    node_pid: int,
+    node_pid: int | Sequence[int],
 ) -> LoadResult:
     """Offer raws[i] at start + i/rate for duration seconds, then wait for them to commit.
 

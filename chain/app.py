@@ -149,20 +149,16 @@ class EventIndexing:
         self._everything = not index_events
         self._pairs = {tuple(item.split(".", 1)) for item in index_events}
 
-    def to_abci(self, events: Sequence[Event]) -> list[abci.Event]:
+    def add_to(self, target: Any, events: Sequence[Event]) -> None:
+        """Append events to a repeated `abci.Event` field in place: building each message
+        inside its parent is ~4x cheaper than building lists of messages that the parent's
+        constructor then copies (~20 us instead of ~90 us for a send's 21 attributes)."""
         everything, pairs = self._everything, self._pairs
-        return [
-            abci.Event(
-                type=event.type,
-                attributes=[
-                    abci.EventAttribute(
-                        key=key, value=value, index=everything or (event.type, key) in pairs
-                    )
-                    for key, value in event.attributes
-                ],
-            )
-            for event in events
-        ]
+        add_event = target.add
+        for event in events:
+            add_attribute = add_event(type=event.type).attributes.add
+            for key, value in event.attributes:
+                add_attribute(key=key, value=value, index=everything or (event.type, key) in pairs)
 
 
 def _abci_updates(updates: Sequence[ValidatorUpdate]) -> list[abci.ValidatorUpdate]:
@@ -420,14 +416,14 @@ class Application:
         )
         if outcome.code:
             raise error_of(outcome.codespace, outcome.code, outcome.log)
-        return service_pb2.SimulateResponse(
+        response = service_pb2.SimulateResponse(
             gas_info=cosmos_abci_pb2.GasInfo(
                 gas_wanted=outcome.gas_wanted, gas_used=outcome.gas_used
             ),
-            result=cosmos_abci_pb2.Result(
-                data=outcome.data, log=outcome.log, events=self.events.to_abci(outcome.events)
-            ),
+            result=cosmos_abci_pb2.Result(data=outcome.data, log=outcome.log),
         )
+        self.events.add_to(response.result.events, outcome.events)
+        return response
 
     # --- proposals -------------------------------------------------------------------
 
@@ -522,34 +518,33 @@ class Application:
         )
         for module in self.modules:
             module.begin_block(ctx)
-        results = []
+        response = abci.ResponseFinalizeBlock()
+        failed = 0
         for raw in request.txs:
             outcome = self._run_tx(block, raw, ExecMode.FINALIZE, request.height, block_time)
-            (metrics.TX_FAILED if outcome.code else metrics.TX_OK).inc()
-            results.append(
-                abci.ExecTxResult(
-                    code=outcome.code,
-                    codespace=outcome.codespace,
-                    log=outcome.log,
-                    data=outcome.data,
-                    gas_wanted=outcome.gas_wanted,
-                    gas_used=outcome.gas_used,
-                    events=self.events.to_abci(outcome.events),
-                )
+            failed += outcome.code != 0
+            result = response.tx_results.add(
+                code=outcome.code,
+                codespace=outcome.codespace,
+                log=outcome.log,
+                data=outcome.data,
+                gas_wanted=outcome.gas_wanted,
+                gas_used=outcome.gas_used,
             )
+            self.events.add_to(result.events, outcome.events)
+        metrics.TX_FAILED.inc(failed)
+        metrics.TX_OK.inc(len(request.txs) - failed)
         updates = [update for module in self.modules for update in module.end_block(ctx)]
         period = self.config.invariant_check_period
         if period and request.height % period == 0:
             self._assert_invariants(block)
         app_hash = self.store.finalize(block)
         self._finalized_height = request.height
+        self.events.add_to(response.events, block_events)
+        response.app_hash = app_hash
+        response.validator_updates.extend(_abci_updates(updates))
         metrics.FINALIZE_SECONDS.observe(time.perf_counter() - started)  # nondeterminism-ok
-        return abci.ResponseFinalizeBlock(
-            events=self.events.to_abci(block_events),
-            tx_results=results,
-            app_hash=app_hash,
-            validator_updates=_abci_updates(updates),
-        )
+        return response
 
     def commit(self) -> abci.ResponseCommit:
         """Persist the finalized block atomically; mempool checks restart from it."""
