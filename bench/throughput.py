@@ -1,9 +1,15 @@
-"""Chain throughput: signed bank sends committed per second by one validator (prints figures).
+"""Chain throughput: signed bank sends committed per second, against CometBFT's kvstore.
 
 Run: .venv/bin/python bench/throughput.py [--duration 60] [--accounts 2000] [--rate 4000]
-     [--connections 16] [--block-time 1s] [--repeat N] [--wait-quiet SECONDS]
-     [--skip-kvstore] [--json] [--profile app.prof] [--in-process BLOCKS]
-     [--key-type ed25519|secp256k1|mixed]
+     [--validators 1,4] [--latency-rate TX_PER_S] [--connections 16] [--block-time 1s]
+     [--repeat N] [--wait-quiet SECONDS] [--skip-kvstore] [--json] [--profile app.prof]
+     [--in-process BLOCKS] [--key-type ed25519|secp256k1|mixed] [--block-max-gas N]
+     [--index-events default|all] [--discard-abci-responses]
+
+For each validator count of `--validators` (1 and 4: `gpuchain testnet`'s homes, and
+`cometbft testnet`'s for kvstore, all on this machine, the load sent to the first one) it
+runs both apps saturated, reports the ratio, then runs both at half of kvstore's committed
+rate (`--latency-rate`) for latency below saturation.
 
 It funds `--accounts` accounts (deterministic seeds; ed25519 keys, or secp256k1 ones as
 Cosmos wallets have, or both alternating, by `--key-type`) in a fresh single-validator genesis,
@@ -35,7 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +54,7 @@ from bench.load import LoadResult, machine, machine_busy_seconds, run_load  # no
 from chain.coins import Coins  # noqa: E402
 from chain.config import NodeConfig, cometbft_binary, set_toml_values  # noqa: E402
 from chain.crypto import ED25519, SECP256K1, PrivateKey  # noqa: E402
-from chain.home import bond_operator, init_home  # noqa: E402
+from chain.home import NodePorts, bond_operator, init_home, make_testnet  # noqa: E402
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2  # noqa: E402
 from chain.rpc import CometRpc, RpcError  # noqa: E402
 from chain.testing import free_port, genesis_state  # noqa: E402
@@ -79,6 +85,13 @@ class Settings:
     drain: float
     wait_quiet: float
     tx_index: str
+    # Both apps: CometBFT's storage.discard_abci_responses.
+    discard_abci_responses: bool = False
+    # gpuchain's genesis block.max_gas; -1 (no limit, as kvstore has none) by default, since
+    # `gpuchain init`'s 40,000,000 holds only 400 sends of this bench's 100,000 gas limit.
+    block_max_gas: int = -1
+    # gpuchain's app.toml index-events: "default" (what `gpuchain init` writes) or "all".
+    index_events: str = "default"
 
     def comet_values(self, rpc_port: int, p2p_port: int) -> dict[tuple[str, str], Any]:
         """The CometBFT settings both apps run with."""
@@ -90,6 +103,7 @@ class Settings:
             ("mempool", "cache_size"): self.mempool_cache,
             ("mempool", "recheck"): self.recheck,
             ("tx_index", "indexer"): self.tx_index,
+            ("storage", "discard_abci_responses"): self.discard_abci_responses,
         }
 
 
@@ -186,6 +200,25 @@ class Node:
         self.log.close()
 
 
+class Network:
+    """Validators on one machine; the load goes to the first one's RPC. The node CPU
+    reported is all of theirs."""
+
+    def __init__(self, nodes: list[Node]) -> None:
+        self.nodes = nodes
+        self.rpc_port = nodes[0].rpc_port
+        self.process = nodes[0].process
+        self.home = nodes[0].home
+        self.pids = [node.process.pid for node in nodes]
+
+    def wait_for_height(self, height: int, timeout: float = 120) -> None:
+        self.nodes[0].wait_for_height(height, timeout)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
 def funded_app_state(keys: list[PrivateKey]) -> dict[str, Any]:
     """A default genesis app state funding every key (for the in-process run)."""
     app_state = genesis_state({})
@@ -233,12 +266,14 @@ def start_gpuchain(
         metrics_address=f"127.0.0.1:{free_port()}",
         api_address=f"127.0.0.1:{free_port()}",
         invariant_check_period=0,
+        index_events=() if settings.index_events == "all" else None,
     )
     paths = init_home(home, "bench", CHAIN_ID, node_config=node_config)
     set_toml_values(paths.comet_config, settings.comet_values(rpc_port, p2p_port))
     bond_operator(paths, PrivateKey.generate(), "bench", CHAIN_ID)
     genesis = json.loads(paths.genesis.read_text())
     fund_accounts(genesis["app_state"], keys)
+    genesis["consensus_params"]["block"]["max_gas"] = str(settings.block_max_gas)
     paths.genesis.write_text(json.dumps(genesis))
     command = [sys.executable]
     if profile is not None:
@@ -255,6 +290,70 @@ def start_kvstore(home: Path, settings: Settings) -> Node:
     set_toml_values(home / "config" / "config.toml", settings.comet_values(rpc_port, p2p_port))
     command = [cometbft_binary(), "node", "--home", str(home), "--proxy_app", "kvstore"]
     return Node(home, command, rpc_port)
+
+
+def start_gpuchain_network(
+    root: Path, settings: Settings, keys: list[PrivateKey], validators: int
+) -> Network:
+    """`validators` gpuchain validators from `make_testnet` (what `gpuchain testnet` writes)
+    with the bench's accounts, CometBFT settings and block gas limit."""
+    ports = [
+        NodePorts(free_port(), free_port(), free_port(), free_port(), free_port())
+        for _ in range(validators)
+    ]
+    homes = make_testnet(root, validators, CHAIN_ID, ports, settings.block_time)
+    genesis = json.loads(homes[0].genesis.read_text())
+    fund_accounts(genesis["app_state"], keys)
+    genesis["consensus_params"]["block"]["max_gas"] = str(settings.block_max_gas)
+    nodes = []
+    for home, port in zip(homes, ports, strict=True):
+        home.genesis.write_text(json.dumps(genesis))
+        set_toml_values(home.comet_config, settings.comet_values(port.rpc, port.p2p))
+        if settings.index_events == "all":
+            config = replace(NodeConfig.load(home.app_config), index_events=())
+            home.app_config.write_text(config.to_toml())
+        command = [sys.executable, "-m", "chain.cli.main", "start", "--home", str(home.root)]
+        nodes.append(Node(home.root, command, port.rpc))
+    return Network(nodes)
+
+
+def start_kvstore_network(root: Path, settings: Settings, validators: int) -> Network:
+    """`validators` CometBFT kvstore validators from `cometbft testnet`, peered on loopback."""
+    subprocess.run(
+        [cometbft_binary(), "testnet", "--v", str(validators), "--o", str(root)],
+        check=True,
+        capture_output=True,
+    )
+    homes = [root / f"node{index}" for index in range(validators)]
+    ports = [(free_port(), free_port()) for _ in homes]
+    ids = [
+        subprocess.run(
+            [cometbft_binary(), "show-node-id", "--home", str(home)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        for home in homes
+    ]
+    nodes = []
+    for index, (home, (rpc_port, p2p_port)) in enumerate(zip(homes, ports, strict=True)):
+        peers = ",".join(
+            f"{ids[other]}@127.0.0.1:{ports[other][1]}"
+            for other in range(validators)
+            if other != index
+        )
+        set_toml_values(
+            home / "config" / "config.toml",
+            {
+                **settings.comet_values(rpc_port, p2p_port),
+                ("p2p", "persistent_peers"): peers,
+                ("p2p", "allow_duplicate_ip"): True,
+                ("p2p", "addr_book_strict"): False,
+            },
+        )
+        command = [cometbft_binary(), "node", "--home", str(home), "--proxy_app", "kvstore"]
+        nodes.append(Node(home, command, rpc_port))
+    return Network(nodes)
 
 
 def wait_for_quiet(limit: float, say: Any) -> float:
@@ -275,7 +374,7 @@ def wait_for_quiet(limit: float, say: Any) -> float:
 
 
 def measure(
-    node: Node, raws: list[bytes], senders: list[int], settings: Settings, say: Any
+    node: Node | Network, raws: list[bytes], senders: list[int], settings: Settings, say: Any
 ) -> dict[str, object]:
     try:
         node.wait_for_height(2)
@@ -289,7 +388,7 @@ def measure(
             connections=settings.connections,
             pipeline=settings.pipeline,
             drain_seconds=settings.drain,
-            node_pid=node.process.pid,
+            node_pid=node.pids if isinstance(node, Network) else node.process.pid,
         )
     finally:
         node.stop()
@@ -335,10 +434,12 @@ def _drive_in_process(
     from chain.coins import DecPrice
     from chain.pb.tendermint.abci import types_pb2 as abci
     from chain.testing import TestNode
+    from chain.wiring import DEFAULT_INDEX_EVENTS
 
-    node = TestNode(
-        home, chain_id=CHAIN_ID, config=AppConfig(min_gas_price=DecPrice.parse(MIN_GAS_PRICE))
+    config = AppConfig(
+        min_gas_price=DecPrice.parse(MIN_GAS_PRICE), index_events=frozenset(DEFAULT_INDEX_EVENTS)
     )
+    node = TestNode(home, chain_id=CHAIN_ID, config=config)
     node.init_chain(funded_app_state(keys))
     node.block([])
     for raw in batches[0]:
@@ -432,6 +533,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tx-index", default="kv", choices=("kv", "null"), help="CometBFT tx indexer (kv)"
     )
+    parser.add_argument(
+        "--discard-abci-responses",
+        action="store_true",
+        help="storage.discard_abci_responses = true (both apps)",
+    )
+    parser.add_argument(
+        "--block-max-gas",
+        type=int,
+        default=-1,
+        help="gpuchain genesis block.max_gas (-1: none, as kvstore; gpuchain init writes 40000000)",
+    )
+    parser.add_argument(
+        "--index-events",
+        default="default",
+        choices=("default", "all"),
+        help="gpuchain app.toml index-events: gpuchain init's list, or every attribute",
+    )
     parser.add_argument("--drain", type=float, default=60, help="max seconds to await stragglers")
     parser.add_argument(
         "--wait-quiet",
@@ -442,6 +560,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per app, alternating; the best is reported"
+    )
+    parser.add_argument(
+        "--validators",
+        default="1,4",
+        help="comma-separated validator counts, each run for both apps (1,4)",
+    )
+    parser.add_argument(
+        "--latency-rate",
+        type=float,
+        help="offered tx/s of the latency runs (default: half of kvstore's committed rate "
+        "at that validator count; 0 skips them)",
     )
     parser.add_argument("--skip-kvstore", action="store_true")
     parser.add_argument("--skip-gpuchain", action="store_true")
@@ -475,6 +604,9 @@ def main(argv: list[str] | None = None) -> int:
         drain=args.drain,
         wait_quiet=args.wait_quiet,
         tx_index=args.tx_index,
+        discard_abci_responses=args.discard_abci_responses,
+        block_max_gas=args.block_max_gas,
+        index_events=args.index_events,
     )
     report: dict[str, Any] = {
         "machine": machine(),
@@ -508,35 +640,16 @@ def main(argv: list[str] | None = None) -> int:
             say(f"in-process: {timings}")
             args.skip_gpuchain = args.skip_kvstore = True
         txs = kvstore_txs(count, tx_size)
-        runs: dict[str, list[dict[str, Any]]] = {"gpuchain": [], "kvstore": []}
-        # Alternate the apps, so a burst of other work on a shared machine hits both alike.
-        for repeat in range(args.repeat):
-            if not args.skip_gpuchain:
-                home = workdir / f"gpuchain-{repeat}"
-                node = start_gpuchain(home, settings, keys, args.profile)
-                runs["gpuchain"].append(measure(node, raws, senders, settings, say))
-                say(f"gpuchain: {runs['gpuchain'][-1]}")
-                if args.profile is not None:
-                    report["hot_spots"] = print_hot_spots(args.profile)
-            if not args.skip_kvstore:
-                node = start_kvstore(workdir / f"kvstore-{repeat}", settings)
-                runs["kvstore"].append(measure(node, txs, senders, settings, say))
-                say(f"kvstore: {runs['kvstore'][-1]}")
-        for app, figures in runs.items():
-            if figures:
-                # The least disturbed run is the one that committed most.
-                report[app] = max(figures, key=lambda run: run["committed_tx_per_s"])
-                if len(figures) > 1:
-                    report[f"{app}_runs"] = figures
+        counts = [int(text) for text in args.validators.split(",")] if not args.in_process else []
+        for validators in counts:
+            report[f"validators_{validators}"] = run_validators(
+                validators, settings, keys, raws, txs, senders, workdir, args, say
+            )
     finally:
         if args.keep_homes:
             say(f"node homes kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    if "gpuchain" in report and "kvstore" in report:
-        ours = report["gpuchain"]["committed_tx_per_s"]
-        theirs = report["kvstore"]["committed_tx_per_s"]
-        report["ratio"] = round(ours / theirs, 3) if theirs else None
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -544,29 +657,103 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def start_app(
+    app: str, home: Path, settings: Settings, keys: list[PrivateKey], validators: int, args: Any
+) -> Node | Network:
+    if app == "gpuchain":
+        if validators == 1:
+            return start_gpuchain(home, settings, keys, args.profile)
+        return start_gpuchain_network(home, settings, keys, validators)
+    if validators == 1:
+        return start_kvstore(home, settings)
+    return start_kvstore_network(home, settings, validators)
+
+
+def run_validators(
+    validators: int,
+    settings: Settings,
+    keys: list[PrivateKey],
+    raws: list[bytes],
+    txs: list[bytes],
+    senders: list[int],
+    workdir: Path,
+    args: Any,
+    say: Any,
+) -> dict[str, Any]:
+    """Both apps at `validators` validators: saturated (`--rate`), then both at the
+    latency rate (half of what kvstore committed), so latency is read below saturation."""
+    apps = [app for app in ("gpuchain", "kvstore") if not getattr(args, f"skip_{app}")]
+    loads = {"gpuchain": raws, "kvstore": txs}
+    report: dict[str, Any] = {}
+    runs: dict[str, list[dict[str, Any]]] = {app: [] for app in apps}
+    # Alternate the apps, so a burst of other work on a shared machine hits both alike.
+    for repeat in range(args.repeat):
+        for app in apps:
+            home = workdir / f"{app}-{validators}v-{repeat}"
+            node = start_app(app, home, settings, keys, validators, args)
+            runs[app].append(measure(node, loads[app], senders, settings, say))
+            say(f"{validators} validator(s), {app}: {runs[app][-1]}")
+            if app == "gpuchain" and args.profile is not None and validators == 1:
+                report["hot_spots"] = print_hot_spots(args.profile)
+    for app, figures in runs.items():
+        # The least disturbed run is the one that committed most.
+        report[app] = max(figures, key=lambda run: run["committed_tx_per_s"])
+        if len(figures) > 1:
+            report[f"{app}_runs"] = figures
+    if "gpuchain" in report and "kvstore" in report:
+        ours = report["gpuchain"]["committed_tx_per_s"]
+        theirs = report["kvstore"]["committed_tx_per_s"]
+        report["ratio"] = round(ours / theirs, 3) if theirs else None
+    rate = args.latency_rate
+    if rate is None and "kvstore" in report:
+        rate = round(report["kvstore"]["committed_tx_per_s"] / 2)
+    if rate:
+        at_rate = replace(settings, rate=rate)
+        latency: dict[str, Any] = {"offered_tx_per_s": rate}
+        for app in apps:
+            home = workdir / f"{app}-{validators}v-latency"
+            node = start_app(app, home, at_rate, keys, validators, args)
+            latency[app] = measure(node, loads[app], senders, at_rate, say)
+            say(f"{validators} validator(s), {app} at {rate} tx/s: {latency[app]}")
+        report["latency"] = latency
+    return report
+
+
 def print_summary(report: dict[str, Any]) -> None:
     print("\n== chain throughput ==")
-    for app in ("gpuchain", "kvstore"):
-        if app not in report:
+    all_cores = 100 * (os.cpu_count() or 1)
+    for name, section in report.items():
+        if not name.startswith("validators_"):
             continue
-        figures = report[app]
-        print(
-            f"{app:9} offered {figures['offered_tx_per_s']:>7} tx/s"
-            f"  committed {figures['committed_tx_per_s']:>7} tx/s"
-            f"  p50 {figures['latency_p50_s']} s  p99 {figures['latency_p99_s']} s"
-            f"  checktx rejected {figures['checktx_rejected']}"
-            f"  failed in blocks {figures['failed_in_blocks']}"
-            f"  never committed {figures['never_committed']}"
-        )
-        all_cores = 100 * (os.cpu_count() or 1)
-        print(
-            f"{'':9} machine busy {figures['machine_busy_percent']}% of {all_cores}%"
-            f" (node {figures['node_cpu_percent']}%,"
-            f" load generator {figures['generator_cpu_percent']}%,"
-            f" other processes {figures['others_cpu_percent']}%)"
-        )
-    if "ratio" in report:
-        print(f"ratio gpuchain / kvstore: {report['ratio']}")
+        print(f"-- {name.removeprefix('validators_')} validator(s), saturated --")
+        for app in ("gpuchain", "kvstore"):
+            if app in section:
+                _print_run(app, section[app], all_cores)
+        if "ratio" in section:
+            print(f"ratio gpuchain / kvstore: {section['ratio']}")
+        if "latency" in section:
+            latency = section["latency"]
+            print(f"-- latency at {latency['offered_tx_per_s']} tx/s offered --")
+            for app in ("gpuchain", "kvstore"):
+                if app in latency:
+                    _print_run(app, latency[app], all_cores)
+
+
+def _print_run(app: str, figures: dict[str, Any], all_cores: int) -> None:
+    print(
+        f"{app:9} offered {figures['offered_tx_per_s']:>7} tx/s"
+        f"  committed {figures['committed_tx_per_s']:>7} tx/s"
+        f"  p50 {figures['latency_p50_s']} s  p99 {figures['latency_p99_s']} s"
+        f"  checktx rejected {figures['checktx_rejected']}"
+        f"  failed in blocks {figures['failed_in_blocks']}"
+        f"  never committed {figures['never_committed']}"
+    )
+    print(
+        f"{'':9} machine busy {figures['machine_busy_percent']}% of {all_cores}%"
+        f" (node {figures['node_cpu_percent']}%,"
+        f" load generator {figures['generator_cpu_percent']}%,"
+        f" other processes {figures['others_cpu_percent']}%)"
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -82,6 +83,9 @@ DECODED_CACHE_ENTRIES = 10_000
 DECODED_CACHE_BYTES = 64 * 1024 * 1024
 DECODED_BYTES_PER_TX_BYTE = 9
 DECODED_ENTRY_OVERHEAD_BYTES = 2048
+# CheckTx batches verify their signatures ahead on this many threads (the calling one
+# included): PyNaCl and coincurve release the GIL, so they use a second core.
+VERIFY_THREADS = 2
 # A failed tx's log is stored in the block results: outside input in it stays short.
 MAX_LOG_CHARS = 1024
 
@@ -94,6 +98,12 @@ class Ante(Protocol):
     def max_tx_gas(self, store: KVStore) -> int: ...
 
     def check_limits(self, store: KVStore, tx: DecodedTx, height: int) -> None: ...
+
+    def recheck(self, store: KVStore, tx: DecodedTx, height: int, chain_id: str) -> None: ...
+
+    def signature_check(
+        self, store: KVStore, tx: DecodedTx, chain_id: str
+    ) -> Callable[[], bool] | None: ...
 
     def run(
         self,
@@ -115,6 +125,10 @@ class AppConfig:
     min_gas_price: DecPrice | None = None
     invariant_check_period: int = 0
     version: str = "0.1.0"
+    # app.toml's index-events: `type.key` of the attributes CometBFT's indexer indexes;
+    # empty indexes every attribute (Cosmos's semantics). Events are not part of the app
+    # hash, so validators may differ here.
+    index_events: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -128,16 +142,23 @@ class TxOutcome:
     events: list[Event] = field(default_factory=list)
 
 
-def _abci_events(events: Sequence[Event]) -> list[abci.Event]:
-    return [
-        abci.Event(
-            type=event.type,
-            attributes=[
-                abci.EventAttribute(key=k, value=v, index=True) for k, v in event.attributes
-            ],
-        )
-        for event in events
-    ]
+class EventIndexing:
+    """Which attributes CometBFT's tx indexer should index (the ABCI `index` flag)."""
+
+    def __init__(self, index_events: frozenset[str]) -> None:
+        self._everything = not index_events
+        self._pairs = {tuple(item.split(".", 1)) for item in index_events}
+
+    def add_to(self, target: Any, events: Sequence[Event]) -> None:
+        """Append events to a repeated `abci.Event` field in place: building each message
+        inside its parent is ~4x cheaper than building lists of messages that the parent's
+        constructor then copies (~20 us instead of ~90 us for a send's 21 attributes)."""
+        everything, pairs = self._everything, self._pairs
+        add_event = target.add
+        for event in events:
+            add_attribute = add_event(type=event.type).attributes.add
+            for key, value in event.attributes:
+                add_attribute(key=key, value=value, index=everything or (event.type, key) in pairs)
 
 
 def _abci_updates(updates: Sequence[ValidatorUpdate]) -> list[abci.ValidatorUpdate]:
@@ -216,6 +237,7 @@ class Application:
         self.registry = {url: route.message_class for url, route in self.routes.items()}
         self.invariants: list[Invariant] = [i for m in self.modules for i in m.invariants()]
         self.ante = ante
+        self.events = EventIndexing(config.index_events)
         self.chain_id = (store.committed().get(CHAIN_ID_KEY) or b"").decode()
         self._check_state = Overlay(store.committed())
         self._finalized_height = 0
@@ -225,6 +247,7 @@ class Application:
         self._checked: BoundedCache[bytes, DecodedTx] = BoundedCache(
             DECODED_CACHE_ENTRIES, DECODED_CACHE_BYTES
         )
+        self._verifier = ThreadPoolExecutor(VERIFY_THREADS - 1, thread_name_prefix="verify")
 
     # --- connection handshake -------------------------------------------------------
 
@@ -291,12 +314,62 @@ class Application:
 
     # --- mempool ---------------------------------------------------------------------
 
-    def check_tx(self, request: abci.RequestCheckTx) -> abci.ResponseCheckTx:
-        """Admit a tx to the mempool if it would pass the ante checks on current state."""
-        mode = ExecMode.RECHECK if request.type == abci.RECHECK else ExecMode.CHECK
-        outcome = self._run_tx(
-            self._check_state, request.tx, mode, self.store.last.height + 1, 0, messages=False
-        )
+    def check_batch(self, requests: Sequence[abci.RequestCheckTx]) -> list[abci.ResponseCheckTx]:
+        """CheckTx of requests in order (CometBFT pipelines them). The new txs are decoded
+        first and their signatures verified on VERIFY_THREADS threads at once; each
+        CheckTx then finds its verification in the cache."""
+        decoded = self._verify_ahead([r.tx for r in requests if r.type != abci.RECHECK])
+        return [self.check_tx(request, decoded.get(request.tx)) for request in requests]
+
+    def _verify_ahead(self, raws: Sequence[bytes]) -> dict[bytes, DecodedTx]:
+        """Decode raws (those not already checked) and verify their signatures, half on a
+        worker thread; returns the decoded txs. A tx that fails here is left for CheckTx
+        proper to refuse with its error."""
+        decoded: dict[bytes, DecodedTx] = {}
+        checks: list[Callable[[], bool]] = []
+        try:
+            max_bytes = self.ante.max_tx_bytes(self._check_state)
+            for raw in raws:
+                if raw in decoded or self._checked.get(raw) is not None:
+                    continue
+                try:
+                    tx = decode_tx(raw, self.registry, max_bytes)
+                except AppError:
+                    continue
+                decoded[raw] = tx
+                check = self.ante.signature_check(self._check_state, tx, self.chain_id)
+                if check is not None:
+                    checks.append(check)
+            if len(checks) < 2:
+                return decoded  # nothing to share: CheckTx verifies it as usual
+            shares = [checks[index::VERIFY_THREADS] for index in range(VERIFY_THREADS)]
+            others = [self._verifier.submit(_run_checks, share) for share in shares[1:]]
+            _run_checks(shares[0])
+            for other in others:
+                other.result()
+        except Exception:
+            log.exception("internal error verifying txs ahead of CheckTx")
+        return decoded
+
+    def check_tx(
+        self, request: abci.RequestCheckTx, decoded: DecodedTx | None = None
+    ) -> abci.ResponseCheckTx:
+        """Admit a tx to the mempool if it would pass the ante checks on current state.
+
+        A recheck (after each commit, of every tx still in the mempool) of a tx this node
+        admitted repeats only what a block can change (`Ante.recheck`): no decoding, no
+        signature verification, no events. One it no longer holds decoded (the cache is
+        bounded) gets the full check again.
+        """
+        height = self.store.last.height + 1
+        checked = self._checked.get(request.tx) if request.type == abci.RECHECK else None
+        if checked is not None:
+            outcome = self._recheck(checked, height)
+        else:
+            mode = ExecMode.RECHECK if request.type == abci.RECHECK else ExecMode.CHECK
+            outcome = self._run_tx(
+                self._check_state, request.tx, mode, height, 0, messages=False, decoded=decoded
+            )
         (metrics.CHECK_TX_REJECTED if outcome.code else metrics.CHECK_TX_OK).inc()
         return abci.ResponseCheckTx(
             code=outcome.code,
@@ -305,6 +378,19 @@ class Application:
             gas_wanted=outcome.gas_wanted,
             gas_used=outcome.gas_used,
         )
+
+    def _recheck(self, tx: DecodedTx, height: int) -> TxOutcome:
+        outcome = TxOutcome(gas_wanted=tx.gas_limit)
+        layer = Overlay(self._check_state)
+        try:
+            self.ante.recheck(layer, tx, height, self.chain_id)
+            layer.write()
+        except AppError as error:
+            self._fail(outcome, error)
+        except Exception:
+            log.exception("internal error rechecking a tx at height %d", height)
+            self._fail(outcome, INTERNAL())
+        return outcome
 
     def simulate(
         self, store: KVStore, request: service_pb2.SimulateRequest
@@ -330,14 +416,14 @@ class Application:
         )
         if outcome.code:
             raise error_of(outcome.codespace, outcome.code, outcome.log)
-        return service_pb2.SimulateResponse(
+        response = service_pb2.SimulateResponse(
             gas_info=cosmos_abci_pb2.GasInfo(
                 gas_wanted=outcome.gas_wanted, gas_used=outcome.gas_used
             ),
-            result=cosmos_abci_pb2.Result(
-                data=outcome.data, log=outcome.log, events=_abci_events(outcome.events)
-            ),
+            result=cosmos_abci_pb2.Result(data=outcome.data, log=outcome.log),
         )
+        self.events.add_to(response.result.events, outcome.events)
+        return response
 
     # --- proposals -------------------------------------------------------------------
 
@@ -432,34 +518,33 @@ class Application:
         )
         for module in self.modules:
             module.begin_block(ctx)
-        results = []
+        response = abci.ResponseFinalizeBlock()
+        failed = 0
         for raw in request.txs:
             outcome = self._run_tx(block, raw, ExecMode.FINALIZE, request.height, block_time)
-            (metrics.TX_FAILED if outcome.code else metrics.TX_OK).inc()
-            results.append(
-                abci.ExecTxResult(
-                    code=outcome.code,
-                    codespace=outcome.codespace,
-                    log=outcome.log,
-                    data=outcome.data,
-                    gas_wanted=outcome.gas_wanted,
-                    gas_used=outcome.gas_used,
-                    events=_abci_events(outcome.events),
-                )
+            failed += outcome.code != 0
+            result = response.tx_results.add(
+                code=outcome.code,
+                codespace=outcome.codespace,
+                log=outcome.log,
+                data=outcome.data,
+                gas_wanted=outcome.gas_wanted,
+                gas_used=outcome.gas_used,
             )
+            self.events.add_to(result.events, outcome.events)
+        metrics.TX_FAILED.inc(failed)
+        metrics.TX_OK.inc(len(request.txs) - failed)
         updates = [update for module in self.modules for update in module.end_block(ctx)]
         period = self.config.invariant_check_period
         if period and request.height % period == 0:
             self._assert_invariants(block)
         app_hash = self.store.finalize(block)
         self._finalized_height = request.height
+        self.events.add_to(response.events, block_events)
+        response.app_hash = app_hash
+        response.validator_updates.extend(_abci_updates(updates))
         metrics.FINALIZE_SECONDS.observe(time.perf_counter() - started)  # nondeterminism-ok
-        return abci.ResponseFinalizeBlock(
-            events=_abci_events(block_events),
-            tx_results=results,
-            app_hash=app_hash,
-            validator_updates=_abci_updates(updates),
-        )
+        return response
 
     def commit(self) -> abci.ResponseCommit:
         """Persist the finalized block atomically; mempool checks restart from it."""
@@ -490,6 +575,7 @@ class Application:
         height: int,
         block_time_ns: int,
         messages: bool = True,
+        decoded: DecodedTx | None = None,
     ) -> TxOutcome:
         """Cheap checks first, then the messages in a layer of their own.
 
@@ -504,11 +590,12 @@ class Application:
         meter = GasMeter(0)
         try:
             checked = self._checked.get(raw)
-            tx = (
-                checked
-                if checked is not None
-                else decode_tx(raw, self.registry, self.ante.max_tx_bytes(base))
-            )
+            if checked is not None:
+                tx = checked
+            elif decoded is not None:
+                tx = decoded  # decoded ahead (check_batch), its messages not yet checked
+            else:
+                tx = decode_tx(raw, self.registry, self.ante.max_tx_bytes(base))
             routes = [self.routes[url] for url in tx.type_urls]
             if mode is ExecMode.SIMULATE:
                 # Estimating is what the gas limit is not yet known for: allow a block's.
@@ -666,6 +753,11 @@ class Application:
         """The committed state as a genesis app_state; init_chain of it gives the same state."""
         reader, _, _ = self.store.query_view()
         return {module.name: module.export_genesis(reader) for module in self.modules}
+
+
+def _run_checks(checks: Sequence[Callable[[], bool]]) -> None:
+    for check in checks:
+        check()
 
 
 def verify_store_proof(app_hash: bytes, key: bytes, value: bytes | None, proof_data: bytes) -> bool:

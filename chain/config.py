@@ -78,6 +78,10 @@ class NodeConfig:
     invariant_check_period: int = 0
     api_enable: bool = True
     api_address: str = "127.0.0.1:1317"
+    # Which event attributes CometBFT's tx indexer indexes, as `type.key` (Cosmos's
+    # index-events): empty indexes every one. None: not chosen, so `init` writes
+    # gpuchain's default list (chain.wiring.DEFAULT_INDEX_EVENTS).
+    index_events: tuple[str, ...] | None = None
 
     def min_gas_price(self) -> DecPrice | None:
         return DecPrice.parse(self.minimum_gas_prices) if self.minimum_gas_prices else None
@@ -96,6 +100,10 @@ class NodeConfig:
             f'metrics-address = "{self.metrics_address}"\n'
             "# Check every invariant each N blocks and halt if one breaks (0 = never).\n"
             f"invariant-check-period = {self.invariant_check_period}\n"
+            "# Event attributes the tx indexer indexes, as type.key; empty indexes them all.\n"
+            "# tx.hash and tx.height are always indexed. Every indexed attribute costs the\n"
+            "# node CPU and disk per tx; `query txs --events` finds txs only by these.\n"
+            f"index-events = {_toml_list(self.index_events or ())}\n"
             "\n"
             "# The REST API (Cosmos's API server): the gRPC queries at their HTTP paths.\n"
             "[api]\n"
@@ -125,12 +133,33 @@ class NodeConfig:
             ),
             api_enable=bool(api.get("enable", defaults.api_enable)),
             api_address=str(api.get("address", defaults.api_address)),
+            # Absent (an app.toml from before the setting) means empty: index everything.
+            index_events=_index_events(path, data.get("index-events", [])),
         )
         try:
             config.min_gas_price()
         except Exception as error:
             raise ConfigError(f"{path}: minimum-gas-prices: {error}") from None
         return config
+
+
+def _index_events(path: Path, value: Any) -> tuple[str, ...]:
+    """app.toml's index-events: a list of `type.key` strings. Raises ConfigError."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f'{path}: index-events must be a list of "type.key" strings')
+    for item in value:
+        event_type, _, key = item.partition(".")
+        if not event_type or not key:
+            raise ConfigError(
+                f"{path}: index-events entry {item!r} is not type.key (e.g. message.sender)"
+            )
+    return tuple(value)
+
+
+def _toml_list(items: tuple[str, ...]) -> str:
+    if not items:
+        return "[]"
+    return "[\n" + "".join(f"  {_toml_value(item)},\n" for item in items) + "]"
 
 
 def make_private_dir(path: Path) -> None:

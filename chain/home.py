@@ -10,6 +10,7 @@ keyring), and a shared genesis whose gentxs bond every validator with the same s
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import subprocess
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from chain.config import (
 from chain.crypto import PrivateKey
 from chain.genesis import collect_gentxs, fund, sign_gentx
 from chain.keyring import Keyring
-from chain.wiring import default_app_state, gentx_message
+from chain.wiring import DEFAULT_INDEX_EVENTS, default_app_state, gentx_message
 
 # A finite block gas limit bounds a block's execution time: at the ~100 M gas/s this app
 # executes sends on one core (bench: docs/security.md), a full block takes about 0.4 s,
@@ -97,6 +98,8 @@ def init_home(
         },
     )
     config = node_config or NodeConfig()
+    if config.index_events is None:
+        config = dataclasses.replace(config, index_events=DEFAULT_INDEX_EVENTS)
     home.app_config.write_text(config.to_toml())
     write_client_config(
         root,

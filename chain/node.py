@@ -42,6 +42,7 @@ def open_app(home: Home, config: NodeConfig) -> Application:
         AppConfig(
             min_gas_price=config.min_gas_price(),
             invariant_check_period=config.invariant_check_period,
+            index_events=frozenset(config.index_events or ()),
         ),
     )
 

@@ -18,6 +18,7 @@ Database layout (one-byte namespaces):
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -139,11 +140,19 @@ class Overlay:
     """Buffers writes over a parent store; `write()` pushes them down, dropping them discards.
 
     Deletions are kept as None so they hide the parent's value until written down.
+
+    The changed keys are kept sorted from the first `iterate` on (a new key is inserted in
+    place, O(log n) to find), so a block that writes and iterates in turn does not re-sort
+    every change on each iteration (seeding 100,000 leases took ~15 minutes that way); an
+    overlay that is never iterated never sorts. An iteration sees the keys as they were
+    when it started: a new key written while one is under way goes into a copy of the list.
     """
 
     def __init__(self, parent: KVStore) -> None:
         self.parent = parent
         self._changes: dict[bytes, bytes | None] = {}
+        self._sorted_keys: list[bytes] | None = None
+        self._iterations_on_sorted_keys = 0
 
     def get(self, key: bytes) -> bytes | None:
         if key in self._changes:
@@ -151,10 +160,22 @@ class Overlay:
         return self.parent.get(key)
 
     def set(self, key: bytes, value: bytes) -> None:
+        if self._sorted_keys is not None and key not in self._changes:
+            self._add_sorted_key(key)
         self._changes[key] = value
 
     def delete(self, key: bytes) -> None:
+        if self._sorted_keys is not None and key not in self._changes:
+            self._add_sorted_key(key)
         self._changes[key] = _DELETED
+
+    def _add_sorted_key(self, key: bytes) -> None:
+        assert self._sorted_keys is not None
+        if self._iterations_on_sorted_keys:
+            # Live iterations keep reading the list they started on.
+            self._sorted_keys = list(self._sorted_keys)
+            self._iterations_on_sorted_keys = 0
+        bisect.insort(self._sorted_keys, key)
 
     def changes(self) -> dict[bytes, bytes | None]:
         """Every key written since creation: its new value, or None when deleted."""
@@ -168,14 +189,32 @@ class Overlay:
             else:
                 self.parent.set(key, value)
         self._changes = {}
+        self._sorted_keys = None
+        self._iterations_on_sorted_keys = 0
+
+    def _own_range(
+        self, start: bytes, end: bytes | None, reverse: bool
+    ) -> Iterator[tuple[bytes, bytes | None]]:
+        """This layer's changes with start <= key < end, in order, None for deletions."""
+        if self._sorted_keys is None:
+            self._sorted_keys = sorted(self._changes)
+        ordered = self._sorted_keys
+        low = bisect.bisect_left(ordered, start)
+        high = len(ordered) if end is None else bisect.bisect_left(ordered, end)
+        positions = range(high - 1, low - 1, -1) if reverse else range(low, high)
+        self._iterations_on_sorted_keys += 1
+        try:
+            for position in positions:
+                key = ordered[position]
+                yield key, self._changes[key]
+        finally:
+            if self._sorted_keys is ordered:
+                self._iterations_on_sorted_keys -= 1
 
     def iterate(
         self, start: bytes = b"", end: bytes | None = None, reverse: bool = False
     ) -> Iterator[tuple[bytes, bytes]]:
-        keys = sorted(k for k in self._changes if k >= start and (end is None or k < end))
-        if reverse:
-            keys.reverse()
-        own = ((k, self._changes[k]) for k in keys)
+        own = self._own_range(start, end, reverse)
         inherited = ((k, v) for k, v in self.parent.iterate(start, end, reverse))
         merged = heapq.merge(
             ((k, 0, v) for k, v in own),

@@ -42,6 +42,41 @@ from x.staking.msgs import DEFAULT_COMMISSION, create_validator_msg
 
 ModuleT = TypeVar("ModuleT", bound=Module)
 
+_MARKET_IDS = ("owner", "dseq", "gseq", "oseq")
+# What `gpuchain init` writes as app.toml's index-events: the attributes that the CLI
+# (`query txs --events`), Cosmos clients (GetTxsEvent by message.sender), explorers and
+# the provider's tools search txs by. CometBFT always indexes tx.hash and tx.height. The
+# rest (coin_spent, coin_received, the fee, the signature, ...) stay in the block results
+# unindexed: indexing every attribute cost ~23 % of the node's throughput
+# (docs/benchmarks.md). The provider daemon reads /block_results, which holds every event.
+DEFAULT_INDEX_EVENTS: tuple[str, ...] = (
+    "message.action",
+    "message.sender",
+    "transfer.recipient",
+    "transfer.sender",
+    "transfer.amount",
+    "tx.acc_seq",
+    *(
+        f"deployment_{transition}.{key}"
+        for transition in ("created", "updated", "closed")
+        for key in ("owner", "dseq")
+    ),
+    *(
+        f"order_{transition}.{key}"
+        for transition in ("created", "reopened", "closed")
+        for key in _MARKET_IDS
+    ),
+    *(
+        f"{kind}_{transition}.{key}"
+        for kind, transitions in (
+            ("bid", ("created", "closed", "lost")),
+            ("lease", ("created", "closed", "withdrawn")),
+        )
+        for transition in transitions
+        for key in (*_MARKET_IDS, "provider")
+    ),
+)
+
 
 class Modules:
     """Every wired module in block-hook order, found by name or (typed) by its class."""

@@ -62,7 +62,8 @@ def register(
         parents=[common],
         help="search transactions by events",
         description="Find transactions whose events match every --events 'type.attribute=value' "
-        "(e.g. transfer.recipient=gpu1…; several are joined with AND, as are 'a=b&c=d').",
+        "(e.g. transfer.recipient=gpu1…; several are joined with AND, as are 'a=b&c=d'). "
+        "Only attributes the node indexes match: its app.toml index-events (empty: all).",
     )
     txs.add_argument(
         "--events",

@@ -137,3 +137,52 @@ def test_finalized_but_uncommitted_work_is_not_on_disk(tmp_path: Path) -> None:
     assert reopened.last.height == 0
     assert reopened.committed().get(b"k") is None
     reopened.close()
+
+
+_KEYS = st.binary(min_size=1, max_size=2)
+
+
+@settings(max_examples=examples(80))
+@given(
+    st.dictionaries(_KEYS, st.binary(max_size=2), max_size=10),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["set", "delete", "iterate", "write-while-iterating"]),
+            _KEYS,
+            _KEYS,
+            st.booleans(),
+        ),
+        max_size=40,
+    ),
+)
+def test_overlay_interleaving_writes_and_iterations_matches_a_plain_dict(
+    parent_items: dict[bytes, bytes], steps: list[tuple[str, bytes, bytes, bool]]
+) -> None:
+    """The overlay keeps its keys sorted across writes: every range read, including one
+    written to half-way, sees exactly the keys there were when it started."""
+    overlay = Overlay(MemoryStore(parent_items))
+    model = dict(parent_items)
+
+    def expected(start: bytes, end: bytes, reverse: bool) -> list[tuple[bytes, bytes]]:
+        return sorted(((k, v) for k, v in model.items() if start <= k < end), reverse=reverse)
+
+    for action, first, second, reverse in steps:
+        start, end = min(first, second), max(first, second)
+        if action == "set":
+            overlay.set(first, second)
+            model[first] = second
+        elif action == "delete":
+            overlay.delete(first)
+            model.pop(first, None)
+        elif action == "iterate":
+            assert list(overlay.iterate(start, end, reverse)) == expected(start, end, reverse)
+        elif before := expected(start, end, reverse):
+            running = overlay.iterate(start, end, reverse)
+            seen = [next(running)]  # the iteration has started: its keys are fixed
+            for new_key in (b"\x00" + first, first + b"\x00", start + b"\x01"):
+                overlay.set(new_key, b"w")
+            seen.extend(running)
+            assert [k for k, _ in seen] == [k for k, _ in before]
+            for new_key in (b"\x00" + first, first + b"\x00", start + b"\x01"):
+                model[new_key] = b"w"
+    assert list(overlay.iterate()) == sorted(model.items())

@@ -8,7 +8,7 @@ and sequence writes land in their own layer, kept even when the messages later f
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from chain.cache import BoundedCache
 from chain.coins import DecPrice
@@ -143,6 +143,57 @@ class AnteHandler:
             self._fees.pay_fee(ctx, address, tx.fee)
         emit_tx(ctx, tx.fee, signer_address, tx.sequence, signature)
         return updated
+
+    def signature_check(
+        self, store: KVStore, tx: DecodedTx, chain_id: str
+    ) -> Callable[[], bool] | None:
+        """The signature check `run` will make for tx on store, to run ahead on another
+        thread (the curve arithmetic releases the GIL): a success lands in the verified-
+        signature cache, where `run` then finds it. None when the signer has no account
+        (`run` refuses the tx before its signature)."""
+        account = self._accounts.account(store, tx.public_key.address)
+        if account is None:
+            return None
+        document = sign_bytes(tx.body_bytes, tx.auth_info_bytes, chain_id, account.account_number)
+        return lambda: _signature_valid(tx.public_key, document, tx.signature)
+
+    def recheck(self, store: KVStore, tx: DecodedTx, height: int, chain_id: str) -> None:
+        """The mempool's check of a tx it already holds, after a commit: only what a block
+        can change. The tx passed `check_limits` and `run` on admission; its bytes, limits,
+        fee floor and the parameters (set at genesis only) are as they were, and its
+        signature stays verified for its account number, which never changes. What a block
+        can change: the height (expiry), the signer's sequence and the balance that pays
+        the fee. Advances the sequence and takes the fee in store, so the signer's next
+        txs are judged after this one; nothing is credited and nothing emitted (the check
+        state is never committed). Charges no gas: CometBFT keeps only the code.
+
+        Raises TX_TIMEOUT_HEIGHT, UNKNOWN_ADDRESS, INVALID_PUBKEY, INVALID_SEQUENCE,
+        UNAUTHORIZED (a signature no longer in the cache that fails), INSUFFICIENT_FUNDS.
+        """
+        if tx.timeout_height and height > tx.timeout_height:
+            raise TX_TIMEOUT_HEIGHT(f"block height {height} is past the tx's {tx.timeout_height}")
+        address = tx.public_key.address
+        account = self._accounts.account(store, address)
+        if account is None:
+            raise UNKNOWN_ADDRESS(f"account {encode_address(address)} does not exist")
+        if account.public_key is not None and account.public_key != tx.public_key:
+            raise INVALID_PUBKEY(
+                f"public key does not match the one recorded for {encode_address(address)}"
+            )
+        if tx.sequence != account.sequence:
+            raise INVALID_SEQUENCE(
+                f"account sequence mismatch for {encode_address(address)}: expected "
+                f"{account.sequence}, got {tx.sequence}"
+            )
+        # A cache hit (a digest, no curve arithmetic) unless the cache dropped the entry.
+        document = sign_bytes(tx.body_bytes, tx.auth_info_bytes, chain_id, account.account_number)
+        if not _signature_valid(tx.public_key, document, tx.signature):
+            raise UNAUTHORIZED("signature verification failed")
+        self._accounts.set_account(
+            store, Account(address, account.account_number, account.sequence + 1, tx.public_key)
+        )
+        if tx.fee:
+            self._fees.subtract(store, address, tx.fee)
 
     def _check_fee(
         self,
