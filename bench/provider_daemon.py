@@ -120,6 +120,8 @@ def scan_cpu(count: int, base: Path) -> float:
         inventory,
         lambda: {"gpu1auditor": {"region": "west"}},
         lambda: coin_pb2.Coin(denom="ugpc", amount="500000"),
+        lambda: (coin_pb2.Coin(denom="ugpc", amount="1000000"),) * 2,
+        "provider",
     )
     specs = [group("fits", "10", {"region": "west"}), group("gold", "10", {"tier": "gold"})]
     orders = [

@@ -1,6 +1,8 @@
 """The bid engine: for each open order, check → reserve → price → bid, and keep the reason.
 
-The checks run in Akash's order and the first that fails is the reason kept:
+The checks run in Akash's order and the first that fails is the reason kept: the
+provider's collateral on chain against the chain's minimum (the chain refuses every bid
+below it, market/21), the
 attributes the group requires, the auditors it wants (`signed_by`), resources free on this
 host (CPU, memory, storage, then GPUs by model), and the price from the config against the
 order's max price. Every decision is stored with its exact reason (`gpuchain-provider
@@ -31,6 +33,7 @@ from provider.state import Decision, Reservation, State
 log = logging.getLogger("provider")
 
 BID = "bid"
+COLLATERAL_BELOW_MINIMUM = "collateral_below_minimum"
 MISSING_ATTRIBUTE = "missing_attribute"
 WRONG_AUDITOR = "wrong_auditor"
 NOT_ENOUGH_CPU = "not_enough_cpu"
@@ -42,6 +45,8 @@ BID_REFUSED = "bid_refused"  # decided to bid, but the chain refused the tx
 
 # Auditor address → the attributes it signed for this provider.
 Audits = dict[str, dict[str, str]]
+# The provider's collateral on chain and the chain's min_provider_collateral.
+Collateral = tuple[coin_pb2.Coin, coin_pb2.Coin]
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,21 @@ def decide(
     if auditors:
         return Verdict(WRONG_AUDITOR, auditors)
     return _fit_and_price(spec, free, pricing)
+
+
+def collateral_shortfall(held: coin_pb2.Coin, minimum: coin_pb2.Coin, key: str) -> str:
+    """Why the chain would refuse any bid for want of collateral, and the command that
+    fixes it ("" when the provider holds the minimum). Collateral in another denom than the
+    minimum's counts as none, as on chain (ProviderKeeper.collateral_shortfall)."""
+    have = int(held.amount or 0) if held.denom == minimum.denom else 0
+    missing = int(minimum.amount or 0) - have
+    if missing <= 0:
+        return ""
+    return (
+        f"collateral {held.amount or 0}{held.denom or minimum.denom} is {missing}"
+        f"{minimum.denom} below the chain's minimum {minimum.amount}{minimum.denom}: run "
+        f"`gpuchain tx provider add-collateral {missing}{minimum.denom} --from {key}`"
+    )
 
 
 def _auditor_problem(
@@ -204,6 +224,8 @@ class BidEngine:
         inventory: Inventory,
         audits: Callable[[], Audits],
         deposit: Callable[[], coin_pb2.Coin],
+        collateral: Callable[[], Collateral],
+        key: str,
     ) -> None:
         self.state = state
         self.provider = provider
@@ -212,14 +234,23 @@ class BidEngine:
         self.inventory = inventory
         self.audits = audits
         self.deposit = deposit
+        self.collateral = collateral
+        self.key = key
         self._read_at = -1  # the chain reads below are made once per block
         self._audits: Audits = {}
         self._deposit = coin_pb2.Coin()
+        self._shortfall = ""
 
     def _refresh(self, height: int) -> None:
         if self._read_at != height:
             self._audits, self._deposit = self.audits(), self.deposit()
+            self._shortfall = collateral_shortfall(*self.collateral(), self.key)
             self._read_at = height
+
+    def shortfall(self, height: int) -> str:
+        """Why no bid can land for want of collateral at height ("" when none)."""
+        self._refresh(height)
+        return self._shortfall
 
     def consider(self, order: market_pb2.Order, height: int) -> Decision:
         """The decision on an open order: the stored one if it was decided before (so a
@@ -230,8 +261,11 @@ class BidEngine:
         if earlier is not None:
             return earlier
         self._refresh(height)
-        free = self.inventory.free(self.state.reserved())
-        verdict = decide(order.spec, self.attributes, self._audits, free, self.pricing)
+        if self._shortfall:
+            verdict = Verdict(COLLATERAL_BELOW_MINIMUM, self._shortfall)
+        else:
+            free = self.inventory.free(self.state.reserved())
+            verdict = decide(order.spec, self.attributes, self._audits, free, self.pricing)
         price = f"{verdict.price}ugpc" if verdict.bid else ""
         decision = Decision(key, height, verdict.bid, verdict.reason, verdict.detail, price)
         self.state.record_decision(decision)

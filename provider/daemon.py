@@ -45,6 +45,7 @@ from provider.sender import Outcome, Sender, SendError
 from provider.state import Lease, State
 from x.audit.queries import PROVIDER_ATTRIBUTES_PATH
 from x.market import queries as market_queries
+from x.provider.queries import PARAMS_PATH as PROVIDER_PARAMS_PATH
 from x.provider.queries import PROVIDER_PATH
 
 log = logging.getLogger("provider")
@@ -117,6 +118,8 @@ class Daemon:
             inventory,
             self._audits,
             self._deposit,
+            self._collateral,
+            config.key,
         )
         self.follower = Follower(
             nodes, state, self.handle_block, self.stop, poll_seconds, after=self.after_block
@@ -145,11 +148,7 @@ class Daemon:
                 '[tx_index] indexer = "kv" in its config.toml, or list another node'
             )
         try:
-            record = self._query(
-                PROVIDER_PATH,
-                provider_query_pb2.QueryProviderRequest(owner=self.address),
-                provider_query_pb2.QueryProviderResponse(),
-            )
+            record = self._provider_record()
         except RpcError as error:
             raise StartError(
                 f"provider {self.address} is not registered on chain: {error}; "
@@ -175,6 +174,9 @@ class Daemon:
         latest = self._query_node(lambda rpc: rpc.latest_height())
         self.follower.start_height(latest)
         height = self.state.processed_height()
+        shortfall = self.engine.shortfall(height)
+        if shortfall:
+            log.warning("no bid can land until this is fixed: %s", shortfall)
         with self.state.transaction():
             for order in self._open_orders():
                 self.engine.consider(order, height)
@@ -493,6 +495,23 @@ class Daemon:
             record.auditor: {a.key: a.value for a in record.attributes}
             for record in answer.attributes
         }
+
+    def _provider_record(self) -> provider_query_pb2.QueryProviderResponse:
+        return self._query(
+            PROVIDER_PATH,
+            provider_query_pb2.QueryProviderRequest(owner=self.address),
+            provider_query_pb2.QueryProviderResponse(),
+        )
+
+    def _collateral(self) -> tuple[coin_pb2.Coin, coin_pb2.Coin]:
+        """The provider's collateral on chain (none once deleted) and the chain's minimum."""
+        record = self._provider_record()
+        minimum = self._query(
+            PROVIDER_PARAMS_PATH,
+            provider_query_pb2.QueryParamsRequest(),
+            provider_query_pb2.QueryParamsResponse(),
+        ).params.min_provider_collateral
+        return record.provider.collateral, minimum
 
     def _deposit(self) -> coin_pb2.Coin:
         amount = self._market_params().min_bid_deposit or "0"

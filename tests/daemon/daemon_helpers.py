@@ -17,6 +17,7 @@ from chain.coins import Coin, Coins
 from chain.crypto import PrivateKey
 from chain.keyring import Keyring
 from chain.pb.gpuchain.deployment.v1 import deployment_pb2 as dp
+from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
 from chain.testing import LocalNode
 from chain.tx import build_and_sign
 from provider import config as provider_config
@@ -78,12 +79,22 @@ def transfer_from(chain: Chain, key: str, recipient: str, amount: int) -> None:
 REPORT_DEADLINE_BLOCKS = 300
 
 
-def start_chain(base: Path) -> Chain:
+def start_chain(base: Path, report_interval_blocks: int = REPORT_DEADLINE_BLOCKS) -> Chain:
     node = LocalNode(base)
     addresses = node.init(FUNDED)
-    node.set_genesis_params("market", report_interval_blocks=REPORT_DEADLINE_BLOCKS)
+    node.set_genesis_params("market", report_interval_blocks=report_interval_blocks)
     node.start()
     return Chain(node, addresses)
+
+
+def bids_of(chain: Chain) -> list[tuple[int, int, str]]:
+    """The provider's bids on chain: (dseq, gseq, price)."""
+    answer = chain.node.rpc.query_message(
+        "/gpuchain.market.v1.Query/Bids",
+        market_query_pb2.QueryBidsRequest(provider=chain.addresses["provider"]),
+        market_query_pb2.QueryBidsResponse(),
+    )
+    return [(bid.bid_id.dseq, bid.bid_id.gseq, bid.price.amount) for bid in answer.bids]
 
 
 def make_certificate(home: Path, name: str = "provider") -> None:

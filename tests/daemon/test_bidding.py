@@ -13,6 +13,7 @@ import yaml
 from daemon_helpers import (
     Chain,
     Running,
+    bids_of,
     deliver,
     deploy,
     group,
@@ -46,15 +47,6 @@ def counted() -> Counter[str]:
         )
         counts[reason] = int(value or 0)
     return counts
-
-
-def bids_of(chain: Chain) -> list[tuple[int, int, str]]:
-    answer = chain.node.rpc.query_message(
-        "/gpuchain.market.v1.Query/Bids",
-        market_query_pb2.QueryBidsRequest(provider=chain.addresses["provider"]),
-        market_query_pb2.QueryBidsResponse(),
-    )
-    return [(bid.bid_id.dseq, bid.bid_id.gseq, bid.price.amount) for bid in answer.bids]
 
 
 def test_the_daemon_bids_where_it_can_explains_every_skip_and_never_bids_twice(
