@@ -1,14 +1,13 @@
 """The bid engine: for each open order, check → reserve → price → bid, and keep the reason.
 
 The checks run in Akash's order and the first that fails is the reason kept: the
-provider's collateral on chain against the chain's minimum (the chain refuses every bid
-below it, market/21), the
-attributes the group requires, the auditors it wants (`signed_by`), resources free on this
-host (CPU, memory, storage, then GPUs by model), and the price from the config against the
-order's max price. Every decision is stored with its exact reason (`gpuchain-provider
-explain DSEQ` prints it) and counted in Prometheus by reason. A bid's resources are
-reserved in the same State transaction as the decision, so a restart neither bids on the
-order again nor books its resources twice.
+provider's collateral on chain against the chain's minimum (below it the chain refuses
+every bid, market/21), the attributes the group requires, the auditors it wants
+(`signed_by`), resources free on this host (CPU, memory, storage, then GPUs by model), and
+the price from the config against the order's max price. Every decision is stored with its
+exact reason (`gpuchain-provider explain DSEQ` prints it) and counted in Prometheus by
+reason. A bid's resources are reserved in the same State transaction as the decision, so a
+restart neither bids on the order again nor books its resources twice.
 
 Prices are exact: 18-decimal integers (chain.coins), the sum rounded up to whole ugpc.
 """
