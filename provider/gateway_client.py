@@ -159,9 +159,9 @@ def register(top: Any, common: argparse.ArgumentParser) -> None:
     logs.add_argument("--tail", default="all", help="only the last N lines of each container")
     logs.set_defaults(func=lease_logs)
     for command in (send, status, logs):
-        command.add_argument("--dseq", type=int, required=True, help="deployment sequence")
-        command.add_argument("--gseq", type=int, help="only this group's lease")
-        command.add_argument("--oseq", type=int, help="only this order's lease")
+        command.add_argument("--dseq", type=api.uint64, required=True, help="deployment sequence")
+        command.add_argument("--gseq", type=api.uint32, help="only this group's lease")
+        command.add_argument("--oseq", type=api.uint32, help="only this order's lease")
         command.add_argument("--provider", help="only the lease with this provider")
         command.add_argument(
             "--from", dest="from_key", required=True, metavar="KEY",

@@ -40,7 +40,7 @@ from chain.cli.client import fetch_account as fetch_account_from
 from chain.cli.output import CommandError, emit
 from chain.cli.query import ProvenRead
 from chain.cli.query import prove_store_key as prove_key
-from chain.cli.tx import DEFAULT_GAS, add_build_flags, deliver, sender_key
+from chain.cli.tx import DEFAULT_GAS, add_build_flags, deliver, sender_key, uint_type
 from chain.coins import DEC_ONE, Coin, dec_from_wire, validate_denom
 from chain.crypto import encode_validator_address
 from chain.errors import AppError
@@ -87,8 +87,14 @@ __all__ = [
     "sender_key",
     "table",
     "tx_command",
+    "uint32",
+    "uint64",
     "whole",
 ]
+
+# argparse types for flags that fill uint64 / uint32 wire fields (dseq; gseq, oseq).
+uint64 = uint_type(2**64 - 1)
+uint32 = uint_type(2**32 - 1)
 
 
 def command_group(

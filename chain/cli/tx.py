@@ -242,6 +242,16 @@ def _argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
     return convert
 
 
+def uint_type(maximum: int) -> Callable[[str], int]:
+    """An argparse type for a flag that fills an unsigned wire field of that maximum: a
+    value past it is refused by argparse in one line, not by protobuf while building."""
+
+    def uint(text: str) -> int:
+        return parse_uint(text, maximum)
+
+    return _argument_type(uint)
+
+
 _non_negative = _argument_type(parse_uint)
 _gas = _argument_type(parse_gas)
 _adjustment = _argument_type(parse_gas_adjustment)

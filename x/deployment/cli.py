@@ -30,7 +30,9 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
     )
     create.add_argument("sdl_file", metavar="SDL.yaml", help="the SDL file")
     create.add_argument("--deposit", required=True, help="escrow deposit, e.g. 5000000ugpc")
-    create.add_argument("--dseq", type=int, help="deployment sequence (default: current height)")
+    create.add_argument(
+        "--dseq", type=api.uint64, help="deployment sequence (default: current height)"
+    )
     create.set_defaults(func=create_deployment)
 
     deposit = api.tx_command(
@@ -64,12 +66,12 @@ def register_tx(commands: api.Group, common: argparse.ArgumentParser) -> None:
             group, common, action, f"{action} a group", f"{action.capitalize()} group --gseq."
         )
         _add_dseq(command)
-        command.add_argument("--gseq", type=int, required=True, help="group sequence (1..N)")
+        command.add_argument("--gseq", type=api.uint32, required=True, help="group sequence (1..N)")
         command.set_defaults(func=group_action, action=action)
 
 
 def _add_dseq(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dseq", type=int, required=True, help="deployment sequence")
+    parser.add_argument("--dseq", type=api.uint64, required=True, help="deployment sequence")
 
 
 def register_query(commands: api.Group, common: argparse.ArgumentParser) -> None:

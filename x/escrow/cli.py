@@ -17,7 +17,7 @@ def register_query(commands: api.Group, common: argparse.ArgumentParser) -> None
     escrow = api.command_group(commands, common, "escrow", "deployment escrow accounts")
     balance = api.query_command(escrow, common, "balance", "a deployment's escrow balance")
     balance.add_argument("--owner", required=True, help="the deployment owner (address or key)")
-    balance.add_argument("--dseq", required=True, type=int, help="the deployment sequence")
+    balance.add_argument("--dseq", required=True, type=api.uint64, help="the deployment sequence")
     balance.set_defaults(func=escrow_balance)
 
 

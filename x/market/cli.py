@@ -27,9 +27,9 @@ def _order_flags(parser: argparse.ArgumentParser, owner_required: bool = True) -
     parser.add_argument(
         "--owner", required=owner_required, help="the deployment owner (address or key)"
     )
-    parser.add_argument("--dseq", type=int, required=True, help="deployment sequence")
-    parser.add_argument("--gseq", type=int, default=1, help="group sequence (default 1)")
-    parser.add_argument("--oseq", type=int, default=1, help="order sequence (default 1)")
+    parser.add_argument("--dseq", type=api.uint64, required=True, help="deployment sequence")
+    parser.add_argument("--gseq", type=api.uint32, default=1, help="group sequence (default 1)")
+    parser.add_argument("--oseq", type=api.uint32, default=1, help="order sequence (default 1)")
 
 
 def _tx(
@@ -110,9 +110,11 @@ def register_query(commands: api.Group, common: argparse.ArgumentParser) -> None
         if noun != "order":
             listing.add_argument("--provider", help="only this provider's (address or key)")
         if noun == "bid":
-            listing.add_argument("--dseq", type=int, default=0, help="only this deployment's")
-            listing.add_argument("--gseq", type=int, default=0, help="only this group's")
-            listing.add_argument("--oseq", type=int, default=0, help="only this order's")
+            listing.add_argument(
+                "--dseq", type=api.uint64, default=0, help="only this deployment's"
+            )
+            listing.add_argument("--gseq", type=api.uint32, default=0, help="only this group's")
+            listing.add_argument("--oseq", type=api.uint32, default=0, help="only this order's")
         listing.add_argument("--state", choices=tuple(states), help="only in this state")
         api.add_page_flags(listing, f"{noun}s")
         listing.set_defaults(func=func)

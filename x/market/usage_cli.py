@@ -62,15 +62,6 @@ def _percent(bps: int) -> str:
     return f"{bps // 100}.{bps % 100:02d}%"
 
 
-def _lease_numbers(args: argparse.Namespace) -> tuple[int, int, int]:
-    """(dseq, gseq, oseq) within their wire fields (uint64, uint32, uint32)."""
-    for name, bits in (("dseq", 64), ("gseq", 32), ("oseq", 32)):
-        if not 0 <= getattr(args, name) < 2**bits:
-            raise api.CommandError(f"--{name} must be 0 to 2^{bits}-1")
-    numbers: tuple[int, int, int] = (args.dseq, args.gseq, args.oseq)
-    return numbers
-
-
 def parse_gpu(text: str) -> usage_pb2.GpuUsage:
     """One --gpu value; CommandError naming what is wrong."""
     parts = text.split(",")
@@ -100,12 +91,11 @@ def report_usage(args: argparse.Namespace) -> int:
     """`tx market lease report --owner ADDR --dseq N --gseq N --oseq N --start H --end H
     [--gpu …]… --from PROVIDER`."""
     key = api.sender_key(args)
-    dseq, gseq, oseq = _lease_numbers(args)
     lease = market_pb2.LeaseID(
         owner=api.resolve_address(args, args.owner, "owner"),
-        dseq=dseq,
-        gseq=gseq,
-        oseq=oseq,
+        dseq=args.dseq,
+        gseq=args.gseq,
+        oseq=args.oseq,
         provider=key.address,
     )
     for name in ("start", "end"):
@@ -117,12 +107,11 @@ def report_usage(args: argparse.Namespace) -> int:
 
 def lease_usage(args: argparse.Namespace) -> int:
     """`query market usage --owner ADDR --dseq N --gseq N --oseq N --provider ADDR`."""
-    dseq, gseq, oseq = _lease_numbers(args)
     request = usage_pb2.QueryUsageRequest(
         owner=api.resolve_address(args, args.owner, "owner"),
-        dseq=dseq,
-        gseq=gseq,
-        oseq=oseq,
+        dseq=args.dseq,
+        gseq=args.gseq,
+        oseq=args.oseq,
         provider=api.resolve_address(args, args.provider, "provider"),
         pagination=api.page_request(args).to_proto(),
     )
