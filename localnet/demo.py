@@ -35,6 +35,7 @@ from chain.rpc import CometRpc, RpcError
 from localnet import providers as localnet_providers
 from localnet.run import DATA, TENANT, LocalnetError, validators
 from provider.inventory import detect_gpus
+from x.market.msgs import lease_fields
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -119,16 +120,9 @@ class Journey:
 
     def reported_until(self) -> int:
         assert self.lease is not None
-        lease_id = self.lease.lease_id
         answer = self.rpc.query_message(
             "/gpuchain.market.v1.Query/Usage",
-            usage_pb2.QueryUsageRequest(
-                owner=lease_id.owner,
-                dseq=lease_id.dseq,
-                gseq=lease_id.gseq,
-                oseq=lease_id.oseq,
-                provider=lease_id.provider,
-            ),
+            usage_pb2.QueryUsageRequest(**lease_fields(self.lease.lease_id)),
             usage_pb2.QueryUsageResponse(),
         )
         return int(answer.reported_until)

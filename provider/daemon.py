@@ -45,6 +45,7 @@ from provider.sender import Outcome, Sender, SendError
 from provider.state import Lease, State
 from x.audit.queries import PROVIDER_ATTRIBUTES_PATH
 from x.market import queries as market_queries
+from x.market.msgs import lease_fields
 from x.provider.queries import PARAMS_PATH as PROVIDER_PARAMS_PATH
 from x.provider.queries import PROVIDER_PATH
 
@@ -280,7 +281,7 @@ class Daemon:
         """Close a lease only when the chain says it is closed (RpcError: try next block)."""
         lease = self._query(
             market_queries.LEASE_PATH,
-            market_query_pb2.QueryLeaseRequest(**_fields(lease_id_of(name))),
+            market_query_pb2.QueryLeaseRequest(**lease_fields(lease_id_of(name))),
             market_query_pb2.QueryLeaseResponse(),
         ).lease
         if lease.state != market_pb2.LEASE_STATE_CLOSED:
@@ -448,7 +449,7 @@ class Daemon:
         answer = self._query(
             MARKET_USAGE,
             usage_pb2.QueryUsageRequest(
-                **_fields(lease_id_of(name)), pagination=pagination_pb2.PageRequest(limit=1)
+                **lease_fields(lease_id_of(name)), pagination=pagination_pb2.PageRequest(limit=1)
             ),
             usage_pb2.QueryUsageResponse(),
         )
@@ -603,16 +604,6 @@ def _order_id(event: Event) -> market_pb2.OrderID | None:
     except (KeyError, ValueError):
         log.warning("event %s without a valid order id: %s", event.type, event.attributes)
         return None
-
-
-def _fields(lease_id: market_pb2.LeaseID) -> dict[str, Any]:
-    return {
-        "owner": lease_id.owner,
-        "dseq": lease_id.dseq,
-        "gseq": lease_id.gseq,
-        "oseq": lease_id.oseq,
-        "provider": lease_id.provider,
-    }
 
 
 def _with(lease: Lease, **changes: Any) -> Lease:

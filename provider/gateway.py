@@ -59,6 +59,7 @@ from sdl.encode import canonical_json
 from x.deployment.errors import DEPLOYMENT_NOT_FOUND
 from x.deployment.queries import DEPLOYMENT_PATH
 from x.market.errors import LEASE_NOT_FOUND
+from x.market.msgs import lease_fields
 from x.market.queries import LEASE_PATH, LEASES_PATH
 
 log = logging.getLogger("provider.gateway")
@@ -159,13 +160,7 @@ class NodeChainView:
         raise failure or RpcError("no node configured")
 
     def lease(self, lease_id: market_pb2.LeaseID) -> market_pb2.Lease | None:
-        request = market_query_pb2.QueryLeaseRequest(
-            owner=lease_id.owner,
-            dseq=lease_id.dseq,
-            gseq=lease_id.gseq,
-            oseq=lease_id.oseq,
-            provider=lease_id.provider,
-        )
+        request = market_query_pb2.QueryLeaseRequest(**lease_fields(lease_id))
         found = self._query(
             LEASE_PATH, request, market_query_pb2.QueryLeaseResponse(), LEASE_NOT_FOUND
         )

@@ -38,6 +38,7 @@ from provider.daemon import lease_id_of
 from provider.runtime import Runtime
 from x.deployment.cli import read_sdl
 from x.deployment.msgs import close_msg, create_msg
+from x.market.msgs import lease_fields
 
 pytestmark = pytest.mark.timeout(240)
 WEB_SDL = REPOSITORY / "tests" / "data" / "provider_runtime" / "web.yaml"
@@ -71,16 +72,9 @@ def get(url: str) -> bytes:
 
 
 def reported_until(chain: Chain, name: str) -> int:
-    lease_id = lease_id_of(name)
     answer = chain.node.rpc.query_message(
         "/gpuchain.market.v1.Query/Usage",
-        usage_pb2.QueryUsageRequest(
-            owner=lease_id.owner,
-            dseq=lease_id.dseq,
-            gseq=lease_id.gseq,
-            oseq=lease_id.oseq,
-            provider=lease_id.provider,
-        ),
+        usage_pb2.QueryUsageRequest(**lease_fields(lease_id_of(name))),
         usage_pb2.QueryUsageResponse(),
     )
     return answer.reported_until

@@ -4,6 +4,7 @@ CLI and tests use."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from chain.coins import Coin, parse_amount
 from chain.errors import INVALID_COINS
@@ -90,6 +91,12 @@ def bid_id(owner: str, dseq: int, gseq: int, oseq: int, provider: str) -> market
 
 def lease_id(owner: str, dseq: int, gseq: int, oseq: int, provider: str) -> market_pb2.LeaseID:
     return market_pb2.LeaseID(owner=owner, dseq=dseq, gseq=gseq, oseq=oseq, provider=provider)
+
+
+def lease_fields(lease: market_pb2.LeaseID) -> dict[str, Any]:
+    """A lease id's owner, dseq, gseq, oseq and provider as keywords: the lease and usage
+    queries take them flat, not as a nested id."""
+    return {name: getattr(lease, name) for name in ("owner", "dseq", "gseq", "oseq", "provider")}
 
 
 def create_bid_msg(
