@@ -133,6 +133,38 @@ class LevelDBReader:
             yield key[skip:], value
 
 
+class CachedReader(LevelDBReader):
+    """The live committed state, remembering what it read in a dict shared by every reader
+    of the same commit.
+
+    Why: plyvel releases the GIL on each get, so while CheckTx and FinalizeBlock run on two
+    threads every read waits for the other thread's turn (a get took ~124 µs instead of
+    ~0.4 µs beside one busy thread). A dict read keeps the GIL. The dict holds exactly what
+    LevelDB holds for this commit (absent keys as None); `CommitStore.commit` hands the next
+    commit a new dict carrying its writes, so a reader still on the old commit can never put
+    a stale value where the next block reads.
+    """
+
+    def __init__(self, source: Any, cache: dict[bytes, bytes | None]) -> None:
+        super().__init__(source)
+        self._cache = cache
+
+    def get(self, key: bytes) -> bytes | None:
+        cache = self._cache
+        if key in cache:
+            return cache[key]
+        value: bytes | None = self._source.get(STATE_PREFIX + key)
+        if len(cache) < COMMITTED_CACHE_ENTRIES and (
+            value is None or len(value) <= COMMITTED_CACHE_VALUE_BYTES
+        ):
+            cache[key] = value
+        return value
+
+
+# Bounds of the committed-read cache: ~70 MB at worst, ~15 MB for accounts and balances.
+COMMITTED_CACHE_ENTRIES = 65_536
+COMMITTED_CACHE_VALUE_BYTES = 1024
+
 _DELETED = None
 
 
@@ -258,10 +290,11 @@ class CommitStore:
         )
         self._query = (self._db.snapshot(), self.last)
         self.tree = MerkleTree(_Nodes(self._db), self.root_of(self.last))
+        self._committed_cache: dict[bytes, bytes | None] = {}
         self._clear_pending()
 
     def _clear_pending(self) -> None:
-        self._pending = Overlay(LevelDBReader(self._db))
+        self._pending = Overlay(self.committed())
         self._pending_nodes: dict[bytes, bytes | None] = {}
 
     @staticmethod
@@ -269,8 +302,8 @@ class CommitStore:
         return info.app_hash or EMPTY_ROOT
 
     def committed(self) -> LevelDBReader:
-        """Live read-only view of committed state (CheckTx reads it)."""
-        return LevelDBReader(self._db)
+        """Read-only view of the last commit (CheckTx and the next block read it)."""
+        return CachedReader(self._db, self._committed_cache)
 
     def query_view(self) -> tuple[LevelDBReader, MerkleTree, CommitInfo]:
         """A consistent snapshot of the last commit, safe to read while a block executes."""
@@ -307,11 +340,28 @@ class CommitStore:
             batch.put(HEIGHT_KEY, encode_uint(height, 8))
             batch.put(APP_HASH_KEY, app_hash)
         self.tree.committed()
+        self._committed_cache = self._next_committed_cache(self._pending.changes())
         self._clear_pending()
         self.last = CommitInfo(height, app_hash)
         # A query may still hold the old snapshot; it is released when the last user drops it.
         self._query = (self._db.snapshot(), self.last)
         return self.last
+
+    def _next_committed_cache(
+        self, changes: dict[bytes, bytes | None]
+    ) -> dict[bytes, bytes | None]:
+        """The read cache of the commit just written: the last one's entries (a copy, see
+        CachedReader) with this block's writes, or only those once it would overflow."""
+        kept = len(self._committed_cache) + len(changes) <= COMMITTED_CACHE_ENTRIES
+        cache = dict(self._committed_cache) if kept else {}
+        for key, value in changes.items():
+            if not kept and len(cache) >= COMMITTED_CACHE_ENTRIES:
+                break
+            if value is None or len(value) <= COMMITTED_CACHE_VALUE_BYTES:
+                cache[key] = value
+            else:
+                cache.pop(key, None)
+        return cache
 
     def discard_pending(self) -> None:
         """Forget finalized but uncommitted work (a block CometBFT will execute again)."""

@@ -10,6 +10,7 @@ from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chain import store as store_module
 from chain.store import (
     CommitStore,
     KVStore,
@@ -137,6 +138,68 @@ def test_finalized_but_uncommitted_work_is_not_on_disk(tmp_path: Path) -> None:
     assert reopened.last.height == 0
     assert reopened.committed().get(b"k") is None
     reopened.close()
+
+
+def _commit(store: CommitStore, height: int, writes: dict[bytes, bytes | None]) -> None:
+    block = store.begin_block()
+    for key, value in writes.items():
+        if value is None:
+            block.delete(key)
+        else:
+            block.set(key, value)
+    store.finalize(block)
+    store.commit(height)
+
+
+def test_reads_of_committed_state_see_each_commit_and_never_an_older_one(
+    tmp_path: Path,
+) -> None:
+    """The committed-read cache: after each commit, CheckTx's view and the next block see
+    the new values (deleted keys gone, new keys there); a view of the previous commit that
+    remembers a value it read just before the commit cannot put it where the next block
+    reads."""
+    store = CommitStore(tmp_path / "db")
+    _commit(store, 1, {b"balance": b"100", b"gone": b"x"})
+    before = store.committed()
+    assert before.get(b"balance") == b"100"
+    assert before.get(b"new") is None  # remembered as absent
+    _commit(store, 2, {b"balance": b"90", b"gone": None, b"new": b"n", b"late": b"2"})
+    # A CheckTx thread that read `balance` from LevelDB just before the commit finishes
+    # its read just after it and remembers what it read in its (old) view.
+    before._cache[b"balance"] = b"100"
+    for view in (store.committed(), store.begin_block()):
+        assert view.get(b"balance") == b"90"
+        assert view.get(b"gone") is None
+        assert view.get(b"new") == b"n"
+        assert view.get(b"late") == b"2"
+    store.close()
+    reopened = CommitStore(tmp_path / "db")
+    assert reopened.committed().get(b"balance") == b"90"
+    reopened.close()
+
+
+def test_the_committed_read_cache_stays_within_its_bounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block that writes more keys than the cache holds, and values too large to keep,
+    still read back exactly; the cache never grows past its entry bound."""
+    monkeypatch.setattr(store_module, "COMMITTED_CACHE_ENTRIES", 8)
+    monkeypatch.setattr(store_module, "COMMITTED_CACHE_VALUE_BYTES", 4)
+    store = CommitStore(tmp_path / "db")
+    writes: dict[bytes, bytes | None] = {b"k%02d" % i: b"v%02d" % i for i in range(20)}
+    writes[b"big"] = b"0123456789"
+    _commit(store, 1, writes)
+    view = store.committed()
+    for key, value in writes.items():
+        assert view.get(key) == value
+    assert len(store._committed_cache) <= 8
+    _commit(store, 2, {b"big": b"tiny", b"k00": None})
+    view = store.committed()
+    assert view.get(b"big") == b"tiny"
+    assert view.get(b"k00") is None
+    assert all(view.get(b"k%02d" % i) == b"v%02d" % i for i in range(1, 20))
+    assert len(store._committed_cache) <= 8
+    store.close()
 
 
 _KEYS = st.binary(min_size=1, max_size=2)

@@ -51,6 +51,38 @@ def test_a_malformed_abci_frame_closes_only_that_connection(node: LocalNode) -> 
     assert log.count("closing ABCI connection: frame is not an ABCI Request") == 1
 
 
+def test_pipelined_check_txs_and_flushes_are_answered_in_their_order(node: LocalNode) -> None:
+    """CometBFT's mempool client writes CheckTx after CheckTx with a Flush after nearly every
+    one; the server checks them as one batch, and every answer (each Flush's too) comes
+    back in the position of its request, split however the bytes arrive."""
+    from chain.abci_server import FrameBuffer, encode_frame
+    from chain.pb.tendermint.abci import types_pb2 as abci
+
+    requests = [abci.Request(check_tx=abci.RequestCheckTx(tx=b"not a tx %d" % i)) for i in range(3)]
+    flush = abci.Request(flush=abci.RequestFlush())
+    echo = abci.Request(echo=abci.RequestEcho(message="after"))
+    stream = b"".join(
+        encode_frame(r) for r in [requests[0], flush, requests[1], requests[2], flush, echo]
+    )
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.connect(str(node.home / "abci.sock"))
+        client.settimeout(10)
+        for start in range(0, len(stream), 7):  # in pieces that split frames and lengths
+            client.sendall(stream[start : start + 7])
+            time.sleep(0.001)
+        answers: list[abci.Response] = []
+        frames = FrameBuffer()
+        while len(answers) < 6:
+            chunk = client.recv(65536)
+            assert chunk, "the server closed the connection"
+            frames.feed(chunk)
+            answers.extend(abci.Response.FromString(body) for body in frames.frames())
+    kinds = [answer.WhichOneof("value") for answer in answers]
+    assert kinds == ["check_tx", "flush", "check_tx", "check_tx", "flush", "echo"]
+    assert all("protobuf" in answers[i].check_tx.log for i in (0, 2, 3))
+    assert answers[5].echo.message == "after"
+
+
 def test_grpc_answers_bank_queries_from_committed_state(node: LocalNode) -> None:
     alice = Keyring(node.home, "test").show("alice").address
     with grpc.insecure_channel(f"127.0.0.1:{node.grpc_port}") as channel:
