@@ -12,8 +12,7 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -83,9 +82,6 @@ DECODED_CACHE_ENTRIES = 10_000
 DECODED_CACHE_BYTES = 64 * 1024 * 1024
 DECODED_BYTES_PER_TX_BYTE = 9
 DECODED_ENTRY_OVERHEAD_BYTES = 2048
-# CheckTx batches verify their signatures ahead on this many threads (the calling one
-# included): PyNaCl and coincurve release the GIL, so they use a second core.
-VERIFY_THREADS = 2
 # A failed tx's log is stored in the block results: outside input in it stays short.
 MAX_LOG_CHARS = 1024
 
@@ -100,10 +96,6 @@ class Ante(Protocol):
     def check_limits(self, store: KVStore, tx: DecodedTx, height: int) -> None: ...
 
     def recheck(self, store: KVStore, tx: DecodedTx, height: int, chain_id: str) -> None: ...
-
-    def signature_check(
-        self, store: KVStore, tx: DecodedTx, chain_id: str
-    ) -> Callable[[], bool] | None: ...
 
     def run(
         self,
@@ -247,7 +239,6 @@ class Application:
         self._checked: BoundedCache[bytes, DecodedTx] = BoundedCache(
             DECODED_CACHE_ENTRIES, DECODED_CACHE_BYTES
         )
-        self._verifier = ThreadPoolExecutor(VERIFY_THREADS - 1, thread_name_prefix="verify")
 
     # --- connection handshake -------------------------------------------------------
 
@@ -315,45 +306,11 @@ class Application:
     # --- mempool ---------------------------------------------------------------------
 
     def check_batch(self, requests: Sequence[abci.RequestCheckTx]) -> list[abci.ResponseCheckTx]:
-        """CheckTx of requests in order (CometBFT pipelines them). The new txs are decoded
-        first and their signatures verified on VERIFY_THREADS threads at once; each
-        CheckTx then finds its verification in the cache."""
-        decoded = self._verify_ahead([r.tx for r in requests if r.type != abci.RECHECK])
-        return [self.check_tx(request, decoded.get(request.tx)) for request in requests]
+        """CheckTx of requests in order (CometBFT pipelines them; the server hands over
+        every one it has read at once)."""
+        return [self.check_tx(request) for request in requests]
 
-    def _verify_ahead(self, raws: Sequence[bytes]) -> dict[bytes, DecodedTx]:
-        """Decode raws (those not already checked) and verify their signatures, half on a
-        worker thread; returns the decoded txs. A tx that fails here is left for CheckTx
-        proper to refuse with its error."""
-        decoded: dict[bytes, DecodedTx] = {}
-        checks: list[Callable[[], bool]] = []
-        try:
-            max_bytes = self.ante.max_tx_bytes(self._check_state)
-            for raw in raws:
-                if raw in decoded or self._checked.get(raw) is not None:
-                    continue
-                try:
-                    tx = decode_tx(raw, self.registry, max_bytes)
-                except AppError:
-                    continue
-                decoded[raw] = tx
-                check = self.ante.signature_check(self._check_state, tx, self.chain_id)
-                if check is not None:
-                    checks.append(check)
-            if len(checks) < 2:
-                return decoded  # nothing to share: CheckTx verifies it as usual
-            shares = [checks[index::VERIFY_THREADS] for index in range(VERIFY_THREADS)]
-            others = [self._verifier.submit(_run_checks, share) for share in shares[1:]]
-            _run_checks(shares[0])
-            for other in others:
-                other.result()
-        except Exception:
-            log.exception("internal error verifying txs ahead of CheckTx")
-        return decoded
-
-    def check_tx(
-        self, request: abci.RequestCheckTx, decoded: DecodedTx | None = None
-    ) -> abci.ResponseCheckTx:
+    def check_tx(self, request: abci.RequestCheckTx) -> abci.ResponseCheckTx:
         """Admit a tx to the mempool if it would pass the ante checks on current state.
 
         A recheck (after each commit, of every tx still in the mempool) of a tx this node
@@ -367,9 +324,7 @@ class Application:
             outcome = self._recheck(checked, height)
         else:
             mode = ExecMode.RECHECK if request.type == abci.RECHECK else ExecMode.CHECK
-            outcome = self._run_tx(
-                self._check_state, request.tx, mode, height, 0, messages=False, decoded=decoded
-            )
+            outcome = self._run_tx(self._check_state, request.tx, mode, height, 0, messages=False)
         (metrics.CHECK_TX_REJECTED if outcome.code else metrics.CHECK_TX_OK).inc()
         return abci.ResponseCheckTx(
             code=outcome.code,
@@ -575,7 +530,6 @@ class Application:
         height: int,
         block_time_ns: int,
         messages: bool = True,
-        decoded: DecodedTx | None = None,
     ) -> TxOutcome:
         """Cheap checks first, then the messages in a layer of their own.
 
@@ -592,8 +546,6 @@ class Application:
             checked = self._checked.get(raw)
             if checked is not None:
                 tx = checked
-            elif decoded is not None:
-                tx = decoded  # decoded ahead (check_batch), its messages not yet checked
             else:
                 tx = decode_tx(raw, self.registry, self.ante.max_tx_bytes(base))
             routes = [self.routes[url] for url in tx.type_urls]
@@ -753,11 +705,6 @@ class Application:
         """The committed state as a genesis app_state; init_chain of it gives the same state."""
         reader, _, _ = self.store.query_view()
         return {module.name: module.export_genesis(reader) for module in self.modules}
-
-
-def _run_checks(checks: Sequence[Callable[[], bool]]) -> None:
-    for check in checks:
-        check()
 
 
 def verify_store_proof(app_hash: bytes, key: bytes, value: bytes | None, proof_data: bytes) -> bool:

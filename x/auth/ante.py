@@ -8,7 +8,7 @@ and sequence writes land in their own layer, kept even when the messages later f
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from chain.cache import BoundedCache
 from chain.coins import DecPrice
@@ -143,19 +143,6 @@ class AnteHandler:
             self._fees.pay_fee(ctx, address, tx.fee)
         emit_tx(ctx, tx.fee, signer_address, tx.sequence, signature)
         return updated
-
-    def signature_check(
-        self, store: KVStore, tx: DecodedTx, chain_id: str
-    ) -> Callable[[], bool] | None:
-        """The signature check `run` will make for tx on store, to run ahead on another
-        thread (the curve arithmetic releases the GIL): a success lands in the verified-
-        signature cache, where `run` then finds it. None when the signer has no account
-        (`run` refuses the tx before its signature)."""
-        account = self._accounts.account(store, tx.public_key.address)
-        if account is None:
-            return None
-        document = sign_bytes(tx.body_bytes, tx.auth_info_bytes, chain_id, account.account_number)
-        return lambda: _signature_valid(tx.public_key, document, tx.signature)
 
     def recheck(self, store: KVStore, tx: DecodedTx, height: int, chain_id: str) -> None:
         """The mempool's check of a tx it already holds, after a commit: only what a block
