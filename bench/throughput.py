@@ -52,7 +52,12 @@ import nacl.signing  # noqa: E402
 
 from bench.load import LoadResult, machine, machine_busy_seconds, run_load  # noqa: E402
 from chain.coins import Coins  # noqa: E402
-from chain.config import NodeConfig, cometbft_binary, set_toml_values  # noqa: E402
+from chain.config import (  # noqa: E402
+    NodeConfig,
+    cometbft_binary,
+    cometbft_environment,
+    set_toml_values,
+)
 from chain.crypto import ED25519, SECP256K1, PrivateKey  # noqa: E402
 from chain.home import NodePorts, bond_operator, init_home, make_testnet  # noqa: E402
 from chain.pb.cosmos.tx.v1beta1 import tx_pb2  # noqa: E402
@@ -171,8 +176,14 @@ class Node:
         self.home = home
         self.rpc_port = rpc_port
         self.log = (home / "node.log").open("ab")
+        # Both apps' CometBFT runs with the GOMAXPROCS `gpuchain start` gives its own.
         self.process = subprocess.Popen(
-            command, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=REPO,
+            env=cometbft_environment(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_for_height(self, height: int, timeout: float = 60) -> None:

@@ -18,7 +18,13 @@ from prometheus_client import start_http_server
 
 from chain.abci_server import AbciServer
 from chain.app import AppConfig, Application
-from chain.config import ConfigError, Home, NodeConfig, cometbft_binary
+from chain.config import (
+    ConfigError,
+    Home,
+    NodeConfig,
+    cometbft_binary,
+    cometbft_environment,
+)
 from chain.grpc_server import start_grpc_server
 from chain.metrics import REGISTRY
 from chain.rest import RestServer
@@ -107,6 +113,7 @@ async def run_node(
         with home.comet_log.open("ab") as comet_log:
             comet = subprocess.Popen(
                 [cometbft_binary(), "node", "--home", str(home.root), "--proxy_app", address],
+                env=cometbft_environment(),
                 stdout=comet_log,
                 stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent,

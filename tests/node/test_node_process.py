@@ -12,11 +12,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import grpc
 import pytest
 
-from chain.config import cometbft_binary
+from chain.config import cometbft_binary, cometbft_environment
 from chain.keyring import Keyring
 from chain.pb.cosmos.bank.v1beta1 import query_pb2, query_pb2_grpc
 from chain.pb.cosmos.staking.v1beta1.query_pb2 import QueryValidatorsRequest
@@ -81,6 +82,21 @@ def test_pipelined_check_txs_and_flushes_are_answered_in_their_order(node: Local
     assert kinds == ["check_tx", "flush", "check_tx", "check_tx", "flush", "echo"]
     assert all("protobuf" in answers[i].check_tx.log for i in (0, 2, 3))
     assert answers[5].echo.message == "after"
+
+
+def test_cometbft_gets_twice_the_cores_as_go_processors_unless_the_operator_chose(
+    node: LocalNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CometBFT's socket client spins a 20 ns timer while its sender is busy; with one Go
+    processor per core those goroutines starve the ones moving CheckTx (chain.config)."""
+    assert node.runner.process is not None
+    pid = node.runner.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    environments = [Path(f"/proc/{child}/environ").read_bytes().split(b"\0") for child in children]
+    expected = str(max(4, 2 * (os.cpu_count() or 1))).encode()
+    assert [b"GOMAXPROCS=" + expected in environment for environment in environments] == [True]
+    monkeypatch.setenv("GOMAXPROCS", "3")
+    assert cometbft_environment()["GOMAXPROCS"] == "3"
 
 
 def test_grpc_answers_bank_queries_from_committed_state(node: LocalNode) -> None:
