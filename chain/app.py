@@ -76,10 +76,13 @@ STORE_QUERY_PATH = "/store/key"
 # A decoded tx holds its raw bytes, the body and auth-info copies and the parsed messages:
 # about 8 bytes per tx byte, raw bytes included (bench/decoded_tx_size.py), charged as 9.
 # Only a tx still in the mempool can come back (a committed one never does), so the cache
-# holds twice CometBFT's default mempool (5,000 txs): more would only keep dead entries,
-# growing the node for minutes after start (bench/soak.py).
-DECODED_CACHE_ENTRIES = 10_000
-DECODED_CACHE_BYTES = 64 * 1024 * 1024
+# holds twice the node's mempool (`AppConfig.mempool_size`): more would only keep dead
+# entries, growing the node for minutes after start (bench/soak.py); less, and a mempool
+# fuller than the cache is rechecked and executed from scratch, evicting in turn what the
+# next recheck needs (4 validators on 2 cores with a 50,000-tx mempool: a 13,000-tx recheck
+# held consensus for 12.7 s).
+DECODED_CACHE_BYTES_PER_ENTRY = 4096  # the byte bound, per entry; a 300-byte send is ~4.7 KB
+DECODED_CACHE_MIN_BYTES = 64 * 1024 * 1024
 DECODED_BYTES_PER_TX_BYTE = 9
 DECODED_ENTRY_OVERHEAD_BYTES = 2048
 # A failed tx's log is stored in the block results: outside input in it stays short.
@@ -121,6 +124,8 @@ class AppConfig:
     # empty indexes every attribute (Cosmos's semantics). Events are not part of the app
     # hash, so validators may differ here.
     index_events: frozenset[str] = frozenset()
+    # CometBFT's `[mempool] size`: the caches of checked txs hold twice as many.
+    mempool_size: int = 5_000
 
 
 @dataclass
@@ -236,8 +241,9 @@ class Application:
         # Stateless checks depend only on the bytes, so a tx that passed CheckTx is not
         # checked again by the proposal checks and FinalizeBlock. Only such txs are kept:
         # anyone can send txs that fail, for free.
+        entries = 2 * config.mempool_size
         self._checked: BoundedCache[bytes, DecodedTx] = BoundedCache(
-            DECODED_CACHE_ENTRIES, DECODED_CACHE_BYTES
+            entries, max(DECODED_CACHE_MIN_BYTES, entries * DECODED_CACHE_BYTES_PER_ENTRY)
         )
 
     # --- connection handshake -------------------------------------------------------

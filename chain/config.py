@@ -66,6 +66,18 @@ class Home:
         except (OSError, KeyError, tomllib.TOMLDecodeError) as error:
             raise ConfigError(f"{self.comet_config}: no [rpc] laddr ({error})") from None
 
+    def mempool_size(self) -> int:
+        """How many txs this home's CometBFT mempool holds (config.toml `[mempool] size`;
+        CometBFT's default 5,000 when unset). The app sizes its caches of checked txs by it."""
+        try:
+            comet = tomllib.loads(self.comet_config.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError(f"{self.comet_config}: unreadable ({error})") from None
+        size = comet.get("mempool", {}).get("size", COMETBFT_DEFAULT_MEMPOOL_SIZE)
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ConfigError(f"{self.comet_config}: [mempool] size {size!r} is not a count")
+        return size
+
 
 @dataclass(frozen=True)
 class NodeConfig:
@@ -218,6 +230,9 @@ def cometbft_binary() -> str:
     if found is None:
         raise ConfigError("cometbft not found: run `make setup` (it installs the pinned version)")
     return found
+
+
+COMETBFT_DEFAULT_MEMPOOL_SIZE = 5_000
 
 
 def cometbft_environment() -> dict[str, str]:

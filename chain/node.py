@@ -50,6 +50,7 @@ def open_app(home: Home, config: NodeConfig) -> Application:
             min_gas_price=config.min_gas_price(),
             invariant_check_period=config.invariant_check_period,
             index_events=frozenset(config.index_events or ()),
+            mempool_size=home.mempool_size(),
         ),
     )
 

@@ -161,7 +161,10 @@ def build_app(
     modules of their own after them, and keep the wired modules to reach their keepers)."""
     modules = modules or wire_modules()
     ante = AnteHandler(
-        modules.get(AuthModule).keeper, modules.get(BankModule).keeper, GasSchedule()
+        modules.get(AuthModule).keeper,
+        modules.get(BankModule).keeper,
+        GasSchedule(),
+        verified_entries=2 * config.mempool_size,
     )
     return Application(CommitStore(data_dir), [*modules.in_order(), *extra_modules], ante, config)
 

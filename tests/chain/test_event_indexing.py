@@ -94,3 +94,14 @@ def test_a_malformed_index_events_setting_is_refused_by_name(tmp_path: Path, val
     path.write_text(f"index-events = {value}\n")
     with pytest.raises(ConfigError, match="index-events"):
         NodeConfig.load(path)
+
+
+def test_the_app_reads_cometbfts_mempool_size_or_its_default(tmp_path: Path) -> None:
+    home = init_home(tmp_path / "node", "node", "chain-x")
+    assert home.mempool_size() == 5000  # init leaves CometBFT's default
+    text = home.comet_config.read_text()
+    home.comet_config.write_text(text.replace("\nsize = 5000\n", "\nsize = 50000\n"))
+    assert home.mempool_size() == 50000
+    home.comet_config.write_text(text.replace("\nsize = 5000\n", '\nsize = "many"\n'))
+    with pytest.raises(ConfigError, match=r"\[mempool\] size 'many' is not a count"):
+        home.mempool_size()

@@ -10,8 +10,10 @@ from chain_fixtures import ALICE, BOB, CAROL, Chain, funded_chain, send
 from hostile import Envelope, build, packed
 
 from chain import app as app_module
+from chain.app import AppConfig
 from chain.crypto import PrivateKey, PublicKey
 from chain.pb.tendermint.abci import types_pb2 as abci
+from chain.testing import TestNode, genesis_state
 
 
 def _recheck(chain: Chain, raw: bytes) -> abci.ResponseCheckTx:
@@ -88,8 +90,8 @@ def test_recheck_neither_decodes_nor_verifies_a_signature_again(
 def test_a_checktx_batch_answers_as_the_same_requests_one_by_one(
     chain: Chain, tmp_path: Path
 ) -> None:
-    """CheckTx batches verify signatures ahead on two threads; the answers and their order
-    are those of one CheckTx at a time on an identical chain."""
+    """A CheckTx batch (what the server hands over at once) answers, in order, as one
+    CheckTx at a time on an identical chain."""
     stranger = PrivateKey(bytes([9]) + bytes(31))
     number, sequence = chain.node.account(ALICE)
     good = [
@@ -124,3 +126,36 @@ def test_a_checktx_batch_answers_as_the_same_requests_one_by_one(
     assert answers == one_by_one
     assert [code for code, _ in answers][:3] == [0, 4, 0] and answers[-1][0] == 0
     assert all(code != 0 for code, _ in answers[3:7])
+
+
+def _counting_decodes(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    calls = {"decode": 0}
+    decode = app_module.decode_tx
+
+    def counting_decode(*args: object, **kwargs: object) -> object:
+        calls["decode"] += 1
+        return decode(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app_module, "decode_tx", counting_decode)
+    return calls
+
+
+@pytest.mark.parametrize(("mempool_size", "decoded_again"), [(8, 0), (2, 9)])
+def test_the_checked_tx_caches_follow_the_nodes_mempool_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mempool_size: int, decoded_again: int
+) -> None:
+    """The caches hold twice the mempool: a node whose mempool is larger than the default
+    rechecks all of it cheaply; one smaller than what it holds decodes the rest again."""
+    node = TestNode(tmp_path / "home", config=AppConfig(mempool_size=mempool_size))
+    node.init_chain(genesis_state({ALICE.bech32_address: "1000000000ugpc"}))
+    node.block()
+    raws = [
+        node.sign(ALICE, [send(ALICE, BOB.bech32_address, "1")], sequence=sequence)
+        for sequence in range(10)
+    ]
+    assert all(node.check(raw).code == 0 for raw in raws)
+    node.block(raws[:1])
+    calls = _counting_decodes(monkeypatch)
+    assert [_recheck(Chain(node), raw).code for raw in raws[1:]] == [0] * 9
+    assert calls["decode"] == decoded_again
+    node.close()

@@ -36,30 +36,38 @@ from x.auth.types import FEE_DENOM, Account
 # to reuse when the same bytes reach FinalizeBlock. Only successes are kept, under a digest
 # of the inputs: failures cost their sender nothing, so caching them would let anyone fill
 # the node's memory. 32-byte digests plus bookkeeping: about 200 bytes an entry. Sized, as
-# the decoded-tx cache in chain/app.py, to twice CometBFT's default mempool.
-_VERIFIED_SIGNATURES: BoundedCache[bytes, bool] = BoundedCache(10_000, 4 * 1024 * 1024)
+# the decoded-tx cache in chain/app.py, to twice the node's mempool.
 _VERIFIED_ENTRY_BYTES = 200
-
-
-def _signature_valid(public_key: PublicKey, document: bytes, signature: bytes) -> bool:
-    digest = hashlib.sha256(
-        public_key.type_url.encode() + public_key.key + signature + document
-    ).digest()
-    if _VERIFIED_SIGNATURES.get(digest):
-        return True
-    valid = public_key.verify(document, signature)
-    if valid:
-        _VERIFIED_SIGNATURES.put(digest, True, _VERIFIED_ENTRY_BYTES)
-    return valid
+DEFAULT_VERIFIED_ENTRIES = 10_000
 
 
 class AnteHandler:
     """Authenticates a transaction and charges its fee."""
 
-    def __init__(self, accounts: AccountKeeper, fees: FeePayer, schedule: GasSchedule) -> None:
+    def __init__(
+        self,
+        accounts: AccountKeeper,
+        fees: FeePayer,
+        schedule: GasSchedule,
+        verified_entries: int = DEFAULT_VERIFIED_ENTRIES,
+    ) -> None:
         self._accounts = accounts
         self._fees = fees
         self._schedule = schedule
+        self._verified: BoundedCache[bytes, bool] = BoundedCache(
+            verified_entries, verified_entries * _VERIFIED_ENTRY_BYTES
+        )
+
+    def _signature_valid(self, public_key: PublicKey, document: bytes, signature: bytes) -> bool:
+        digest = hashlib.sha256(
+            public_key.type_url.encode() + public_key.key + signature + document
+        ).digest()
+        if self._verified.get(digest):
+            return True
+        valid = public_key.verify(document, signature)
+        if valid:
+            self._verified.put(digest, True, _VERIFIED_ENTRY_BYTES)
+        return valid
 
     def max_tx_bytes(self, store: KVStore) -> int:
         return self._accounts.params(store).max_tx_bytes
@@ -174,7 +182,7 @@ class AnteHandler:
             )
         # A cache hit (a digest, no curve arithmetic) unless the cache dropped the entry.
         document = sign_bytes(tx.body_bytes, tx.auth_info_bytes, chain_id, account.account_number)
-        if not _signature_valid(tx.public_key, document, tx.signature):
+        if not self._signature_valid(tx.public_key, document, tx.signature):
             raise UNAUTHORIZED("signature verification failed")
         self._accounts.set_account(
             store, Account(address, account.account_number, account.sequence + 1, tx.public_key)
@@ -210,7 +218,7 @@ class AnteHandler:
         # yet known: as in Cosmos SDK, genesis transactions sign with account number 0.
         number = 0 if ctx.mode == ExecMode.GENESIS else account.account_number
         document = sign_bytes(tx.body_bytes, tx.auth_info_bytes, ctx.chain_id, number)
-        if not _signature_valid(tx.public_key, document, tx.signature):
+        if not self._signature_valid(tx.public_key, document, tx.signature):
             raise UNAUTHORIZED(
                 f"signature verification failed; check the chain-id (this chain is "
                 f"{ctx.chain_id!r}), account number ({account.account_number}) and sequence "
