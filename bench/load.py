@@ -255,13 +255,29 @@ async def _watch_commits(port: int, seen: dict[int, float], stop: asyncio.Event)
     connection[1].close()
 
 
+FETCH_ATTEMPTS = 3
+
+
 async def _fetch_blocks(port: int, seen: dict[int, float]) -> list[Block]:
     """The txs and result codes of the heights seen, fetched after the load is over."""
     connection = await asyncio.open_connection("127.0.0.1", port)
     blocks = []
     for height in sorted(seen):
-        results = await _get(connection, f"/block_results?height={height}")
-        block = await _get(connection, f"/block?height={height}")
+        for attempt in range(FETCH_ATTEMPTS):
+            try:
+                results = await _get(connection, f"/block_results?height={height}")
+                block = await _get(connection, f"/block?height={height}")
+                break
+            except (asyncio.IncompleteReadError, ConnectionError) as error:
+                # Go's server may drop a keep-alive connection (a large reply timing out on
+                # a busy machine); a dead node refuses the next connection instead.
+                connection[1].close()
+                if attempt == FETCH_ATTEMPTS - 1:
+                    raise RuntimeError(
+                        f"/block_results or /block of height {height}: {error!r}"
+                    ) from error
+                await asyncio.sleep(1)
+                connection = await asyncio.open_connection("127.0.0.1", port)
         txs = block["result"]["block"]["data"]["txs"] or []  # type: ignore[index]
         if "result" in results:
             tx_results = results["result"].get("txs_results") or []  # type: ignore[attr-defined]
