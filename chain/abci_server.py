@@ -38,6 +38,8 @@ log = logging.getLogger("gpuchain.abci")
 MAX_FRAME_BYTES = 128 * 1024 * 1024
 READ_CHUNK_BYTES = 256 * 1024
 _VARINT_MAX_BYTES = 10
+# A thread each: CometBFT opens 4; more can only be a stray or hostile local client.
+MAX_CONNECTIONS = 16
 # How long `close` lets connections end by themselves (CometBFT closes them as it exits).
 CLOSE_GRACE_SECONDS = 5.0
 
@@ -205,11 +207,20 @@ class AbciServer:
                 connection, _ = self._listener.accept()
             except OSError:
                 return  # the listener was closed
-            thread = threading.Thread(
-                target=self._serve, args=(connection,), name="abci-connection", daemon=True
-            )
             with self._lock:
-                self._connections[connection] = thread
+                full = len(self._connections) >= MAX_CONNECTIONS
+                if not full:
+                    thread = threading.Thread(
+                        target=self._serve, args=(connection,), name="abci-connection", daemon=True
+                    )
+                    self._connections[connection] = thread
+            if full:
+                log.warning(
+                    "refusing an ABCI connection: %d are open already (CometBFT opens 4)",
+                    MAX_CONNECTIONS,
+                )
+                connection.close()
+                continue
             thread.start()
 
     def _serve(self, connection: socket.socket) -> None:

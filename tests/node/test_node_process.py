@@ -4,6 +4,7 @@ gRPC and metrics — all against real processes on loopback."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import signal
 import socket
@@ -50,6 +51,31 @@ def test_a_malformed_abci_frame_closes_only_that_connection(node: LocalNode) -> 
     node.wait_for_height(node.last_height() + 2)
     log = node.log_path.read_text()
     assert log.count("closing ABCI connection: frame is not an ABCI Request") == 1
+
+
+def test_connections_past_the_limit_are_refused_and_the_node_goes_on(node: LocalNode) -> None:
+    """Each ABCI connection gets a thread: a local client opening many cannot make the
+    node start threads without end; CometBFT's four keep working."""
+    from chain.abci_server import MAX_CONNECTIONS
+
+    clients = []
+    try:
+        for _ in range(MAX_CONNECTIONS + 4):
+            client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            client.connect(str(node.home / "abci.sock"))
+            clients.append(client)
+        closed = 0
+        for client in clients:
+            client.settimeout(0.3)
+            with contextlib.suppress(TimeoutError):  # accepted: it waits for a request
+                closed += client.recv(1) == b""
+        # CometBFT holds 4 of the 16: the last 8 of these are closed at once.
+        assert closed == 8
+    finally:
+        for client in clients:
+            client.close()
+    node.wait_for_height(node.last_height() + 2)
+    assert "refusing an ABCI connection: 16 are open already" in node.log_path.read_text()
 
 
 def test_pipelined_check_txs_and_flushes_are_answered_in_their_order(node: LocalNode) -> None:
