@@ -23,6 +23,7 @@ from chain import metrics
 from chain.bounds import check_message_bounds
 from chain.cache import BoundedCache
 from chain.coins import DecPrice
+from chain.config import COMETBFT_DEFAULT_MEMPOOL_SIZE
 from chain.context import (
     BlockInfo,
     Context,
@@ -125,7 +126,7 @@ class AppConfig:
     # hash, so validators may differ here.
     index_events: frozenset[str] = frozenset()
     # CometBFT's `[mempool] size`: the caches of checked txs hold twice as many.
-    mempool_size: int = 5_000
+    mempool_size: int = COMETBFT_DEFAULT_MEMPOOL_SIZE
 
 
 @dataclass

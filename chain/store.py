@@ -154,9 +154,7 @@ class CachedReader(LevelDBReader):
         if key in cache:
             return cache[key]
         value: bytes | None = self._source.get(STATE_PREFIX + key)
-        if len(cache) < COMMITTED_CACHE_ENTRIES and (
-            value is None or len(value) <= COMMITTED_CACHE_VALUE_BYTES
-        ):
+        if len(cache) < COMMITTED_CACHE_ENTRIES and _cacheable(value):
             cache[key] = value
         return value
 
@@ -164,6 +162,12 @@ class CachedReader(LevelDBReader):
 # Bounds of the committed-read cache: ~70 MB at worst, ~15 MB for accounts and balances.
 COMMITTED_CACHE_ENTRIES = 65_536
 COMMITTED_CACHE_VALUE_BYTES = 1024
+
+
+def _cacheable(value: bytes | None) -> bool:
+    """Absent keys and small values are remembered; large ones are read again."""
+    return value is None or len(value) <= COMMITTED_CACHE_VALUE_BYTES
+
 
 _DELETED = None
 
@@ -357,7 +361,7 @@ class CommitStore:
         for key, value in changes.items():
             if not kept and len(cache) >= COMMITTED_CACHE_ENTRIES:
                 break
-            if value is None or len(value) <= COMMITTED_CACHE_VALUE_BYTES:
+            if _cacheable(value):
                 cache[key] = value
             else:
                 cache.pop(key, None)

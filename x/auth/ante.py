@@ -38,7 +38,6 @@ from x.auth.types import FEE_DENOM, Account
 # the node's memory. 32-byte digests plus bookkeeping: about 200 bytes an entry. Sized, as
 # the decoded-tx cache in chain/app.py, to twice the node's mempool.
 _VERIFIED_ENTRY_BYTES = 200
-DEFAULT_VERIFIED_ENTRIES = 10_000
 
 
 class AnteHandler:
@@ -49,7 +48,7 @@ class AnteHandler:
         accounts: AccountKeeper,
         fees: FeePayer,
         schedule: GasSchedule,
-        verified_entries: int = DEFAULT_VERIFIED_ENTRIES,
+        verified_entries: int,
     ) -> None:
         self._accounts = accounts
         self._fees = fees
