@@ -19,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +31,15 @@ from chain.app import AppConfig  # noqa: E402
 from chain.coins import Coin  # noqa: E402
 from chain.context import Context, ExecMode, infinite_gas  # noqa: E402
 from chain.crypto import PrivateKey  # noqa: E402
-from chain.module import Module  # noqa: E402
-from chain.pb.gpuchain.deployment.v1 import deployment_pb2  # noqa: E402
 from chain.pb.gpuchain.market.v1 import market_pb2, usage_pb2  # noqa: E402
 from chain.pb.tendermint.abci import types_pb2 as abci  # noqa: E402
 from chain.store import Overlay  # noqa: E402
-from chain.testing import TestNode, genesis_state  # noqa: E402
+from chain.testing import InBlock, TestNode, genesis_state  # noqa: E402
 from x.deployment import msgs as deployment_msgs  # noqa: E402
 from x.deployment.module import DeploymentModule  # noqa: E402
 from x.market import msgs  # noqa: E402
 from x.market.module import MarketModule  # noqa: E402
-from x.market.seed import seed_leases  # noqa: E402
+from x.market.seed import gpu_group, seed_leases  # noqa: E402
 from x.market.types import OrderRef  # noqa: E402
 from x.market.usage_msgs import report_usage_msg  # noqa: E402
 from x.provider.msgs import create_provider_msg  # noqa: E402
@@ -54,44 +51,7 @@ PRICE = 10
 GAS = 2_000_000
 
 
-class Seeder(Module):
-    """Runs queued keeper calls at the start of the next block, committed with it."""
-
-    name = "bench_seeder"
-
-    def __init__(self) -> None:
-        self.queued: list[Callable[[Context], None]] = []
-
-    def begin_block(self, ctx: Context) -> None:
-        for action in self.queued:
-            action(ctx)
-        self.queued.clear()
-
-
-def group(price: str = "10") -> deployment_pb2.GroupSpec:
-    return deployment_pb2.GroupSpec(
-        name="gpu",
-        requirements=deployment_pb2.PlacementRequirements(),
-        resources=[
-            deployment_pb2.ResourceUnit(
-                resource=deployment_pb2.Resources(
-                    id=1,
-                    cpu_millis=16_000,
-                    memory=35 << 30,
-                    storage=[deployment_pb2.Storage(name="default", size=50 << 30)],
-                    gpu_units=1,
-                    gpu_attributes=[
-                        deployment_pb2.Attribute(key="vendor/nvidia/model/h100", value="true")
-                    ],
-                ),
-                count=1,
-                price=deployment_pb2.DecCoin(denom="ugpc", amount=price),
-            )
-        ],
-    )
-
-
-def new_node(home: Path, seeder: Seeder | None = None) -> TestNode:
+def new_node(home: Path, seeder: InBlock | None = None) -> TestNode:
     balances = {TENANT.bech32_address: str(10**15) + "ugpc"}
     for key in PROVIDERS:
         balances[key.bech32_address] = "100000000000ugpc"
@@ -127,19 +87,20 @@ def timed_finalize(node: TestNode) -> list[float]:
 
 
 def empty_blocks(leases: int, blocks: int, home: Path) -> dict[str, Any]:
-    seeder = Seeder()
+    seeder = InBlock()
     node = new_node(home, seeder)
     try:
         market = node.modules.get(MarketModule).keeper
         deployments = node.modules.get(DeploymentModule).keeper
         providers = [key.address for key in PROVIDERS]
+        spec = gpu_group(price=str(PRICE), attributes=())
         seeding = time.perf_counter()
         for first in range(1, leases + 1, PER_BLOCK):
             dseqs = range(first, min(first + PER_BLOCK, leases + 1))
 
             def seed(ctx: Context, dseqs: range = dseqs) -> None:
                 seed_leases(
-                    ctx, market, deployments, TENANT.address, providers, group(), dseqs,
+                    ctx, market, deployments, TENANT.address, providers, spec, dseqs,
                     PRICE, lambda _: PRICE * 1_000_000,
                 )  # fmt: skip
 
@@ -210,7 +171,7 @@ def provider_msg(key: PrivateKey) -> Message:
 
 def deploy_msg(dseq: int) -> Message:
     return deployment_msgs.create_msg(
-        TENANT.bech32_address, dseq, [group("10000")], bytes(32), Coin("ugpc", 50_000_000)
+        TENANT.bech32_address, dseq, [gpu_group(attributes=())], bytes(32), Coin("ugpc", 50_000_000)
     )
 
 

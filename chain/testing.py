@@ -12,7 +12,7 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -24,7 +24,7 @@ from google.protobuf.message_factory import GetMessageClass
 from chain.app import AppConfig, Application
 from chain.coins import Coins
 from chain.config import set_toml_values
-from chain.context import EvidenceParams
+from chain.context import Context, EvidenceParams
 from chain.crypto import PrivateKey
 from chain.module import Module, section
 from chain.pb.cosmos.auth.v1beta1 import auth_pb2
@@ -70,6 +70,22 @@ def vote(consensus_address: bytes, power: int, signed: bool = True) -> abci.Vote
     return abci.VoteInfo(
         validator=abci.Validator(address=consensus_address, power=power), block_id_flag=flag
     )
+
+
+class InBlock(Module):
+    """Runs queued keeper calls at the start of the next block, as another module's block
+    hook would, so their writes are committed with that block (state tests and benches
+    seed state this way, without txs)."""
+
+    name = "in_block"
+
+    def __init__(self) -> None:
+        self.queued: list[Callable[[Context], None]] = []
+
+    def begin_block(self, ctx: Context) -> None:
+        for action in self.queued:
+            action(ctx)
+        self.queued.clear()
 
 
 @dataclass

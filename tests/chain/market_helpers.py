@@ -10,7 +10,6 @@ from typing import Any
 
 from chain_fixtures import ALICE, Chain
 from google.protobuf.message import Message
-from provider_helpers import InBlock
 
 from chain.app import AppConfig
 from chain.coins import Coin
@@ -22,14 +21,14 @@ from chain.pb.gpuchain.escrow.v1 import query_pb2 as escrow_query_pb2
 from chain.pb.gpuchain.market.v1 import market_pb2
 from chain.pb.gpuchain.market.v1 import query_pb2 as market_query_pb2
 from chain.pb.tendermint.abci import types_pb2 as abci
-from chain.testing import TestNode, genesis_state
+from chain.testing import InBlock, TestNode, genesis_state
 from x.deployment import msgs as deployment_msgs
 from x.deployment.module import DeploymentModule
 from x.escrow import queries as escrow_queries
 from x.market import msgs, queries
 from x.market.keeper import MarketKeeper
 from x.market.module import MarketModule
-from x.market.seed import seed_leases
+from x.market.seed import gpu_group, seed_leases
 from x.market.types import LEASE_ACTIVE, BidRef
 from x.provider.msgs import create_provider_msg
 
@@ -138,41 +137,6 @@ def market_chain(
     chain = Chain(node)
     register_providers(chain)
     return chain
-
-
-def gpu_group(
-    name: str = "gpu",
-    price: str = "10000",
-    count: int = 1,
-    attributes: Sequence[tuple[str, str]] = (("region", "eu"),),
-    all_of: Sequence[str] = (),
-    any_of: Sequence[str] = (),
-    endpoint_kind: int = 0,
-) -> deployment_pb2.GroupSpec:
-    return deployment_pb2.GroupSpec(
-        name=name,
-        requirements=deployment_pb2.PlacementRequirements(
-            signed_by=deployment_pb2.SignedBy(all_of=list(all_of), any_of=list(any_of)),
-            attributes=[deployment_pb2.Attribute(key=k, value=v) for k, v in attributes],
-        ),
-        resources=[
-            deployment_pb2.ResourceUnit(
-                resource=deployment_pb2.Resources(
-                    id=1,
-                    cpu_millis=16_000,
-                    memory=35 << 30,
-                    storage=[deployment_pb2.Storage(name="default", size=50 << 30)],
-                    gpu_units=1,
-                    gpu_attributes=[
-                        deployment_pb2.Attribute(key="vendor/nvidia/model/h100", value="true")
-                    ],
-                    endpoints=[deployment_pb2.Endpoint(kind=endpoint_kind)],
-                ),
-                count=count,
-                price=deployment_pb2.DecCoin(denom="ugpc", amount=price),
-            )
-        ],
-    )
 
 
 def deploy(

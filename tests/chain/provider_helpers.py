@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,6 @@ from chain_fixtures import ALICE, BOB, CAROL, Chain
 from google.protobuf.message import Message
 
 from chain.coins import Coin
-from chain.context import Context
 from chain.crypto import PrivateKey
 from chain.module import Module
 from chain.pb.tendermint.abci import types_pb2 as abci
@@ -32,21 +31,6 @@ def provider_genesis() -> dict[str, Any]:
     )
     state["staking"]["params"]["unbonding_blocks"] = str(UNBONDING_BLOCKS)
     return state
-
-
-class InBlock(Module):
-    """Runs queued keeper calls at the start of the next block, as another module's block
-    hook would, so their writes are committed with that block."""
-
-    name = "in_block"
-
-    def __init__(self) -> None:
-        self.queued: list[Callable[[Context], None]] = []
-
-    def begin_block(self, ctx: Context) -> None:
-        for action in self.queued:
-            action(ctx)
-        self.queued.clear()
 
 
 def provider_chain(home: Path, extra_modules: Sequence[Module] = ()) -> Chain:

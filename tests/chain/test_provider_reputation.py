@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from chain_fixtures import ALICE, BOB, CAROL, Chain
-from provider_helpers import COLLATERAL, InBlock, create, deliver, events_of, provider_chain
+from provider_helpers import COLLATERAL, create, deliver, events_of, provider_chain
 
 from chain.coins import Coin, Coins
 from chain.context import Context, ExecMode, infinite_gas
 from chain.errors import AppError
 from chain.pb.gpuchain.provider.v1 import query_pb2
 from chain.store import KVStore, Overlay
-from chain.testing import TestNode
+from chain.testing import InBlock, TestNode
 from x.bank.module import BankModule
 from x.provider.invariants import invariants
 from x.provider.keeper import COLLATERAL_ACCOUNT, PayOut, ProviderKeeper

@@ -14,6 +14,42 @@ from x.market.types import BidRef, OrderRef
 MANIFEST_HASH = bytes(32)
 
 
+def gpu_group(
+    name: str = "gpu",
+    price: str = "10000",
+    count: int = 1,
+    attributes: Sequence[tuple[str, str]] = (("region", "eu"),),
+    all_of: Sequence[str] = (),
+    any_of: Sequence[str] = (),
+    endpoint_kind: int = 0,
+) -> deployment_pb2.GroupSpec:
+    """A one-H100 group (16 CPUs, 35 GiB, 50 GiB of storage) at price per block."""
+    return deployment_pb2.GroupSpec(
+        name=name,
+        requirements=deployment_pb2.PlacementRequirements(
+            signed_by=deployment_pb2.SignedBy(all_of=list(all_of), any_of=list(any_of)),
+            attributes=[deployment_pb2.Attribute(key=k, value=v) for k, v in attributes],
+        ),
+        resources=[
+            deployment_pb2.ResourceUnit(
+                resource=deployment_pb2.Resources(
+                    id=1,
+                    cpu_millis=16_000,
+                    memory=35 << 30,
+                    storage=[deployment_pb2.Storage(name="default", size=50 << 30)],
+                    gpu_units=1,
+                    gpu_attributes=[
+                        deployment_pb2.Attribute(key="vendor/nvidia/model/h100", value="true")
+                    ],
+                    endpoints=[deployment_pb2.Endpoint(kind=endpoint_kind)],
+                ),
+                count=count,
+                price=deployment_pb2.DecCoin(denom="ugpc", amount=price),
+            )
+        ],
+    )
+
+
 class DeploymentCreator(Protocol):
     def create(
         self,
